@@ -1,0 +1,222 @@
+"""The budget arithmetic: what a set of cards does to the four years under the events in play.
+
+This is the one place where card amounts, event effects and the target meet. The live meter, the
+warnings, the verdict and the reality check all read an `Assessment`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from engine.deck import (
+    REQUIRED_KINDS,
+    ConditionalEffect,
+    DelayCardsEffect,
+    Deck,
+    DisableCardsEffect,
+    EarmarkedGrantEffect,
+    GapEffect,
+    HearingEffect,
+    Kind,
+    OverspendSanctionEffect,
+    PlainEffect,
+    ScaleCardsEffect,
+    Scenario,
+)
+from engine.errors import RuleViolation
+
+Years = tuple[float, float, float, float]
+ZERO: Years = (0.0, 0.0, 0.0, 0.0)
+# Money is shown with one decimal; sums of floats are rounded here so 0.1 + 0.2 compares as 0.3.
+PRECISION = 6
+
+
+def rounded(values: Iterable[float]) -> Years:
+    a, b, c, d = (round(value, PRECISION) + 0.0 for value in values)
+    return (a, b, c, d)
+
+
+def add(*rows: Years) -> Years:
+    return rounded(sum(column) for column in zip(*rows, strict=True)) if rows else ZERO
+
+
+def shift_one_year(values: Years) -> Years:
+    return (0.0, values[0], values[1], values[2])
+
+
+def target_years(scenario: Scenario, budget_year_target: float | None) -> Years:
+    """The råderum to find each year: the baseline gap, scaled so the budgetår equals X when X is set."""
+    gap = scenario.baseline_gap
+    if budget_year_target is None:
+        return rounded(gap)
+    return rounded(value * budget_year_target / gap[0] for value in gap)
+
+
+def active_effects(deck: Deck, event_ids: Sequence[str], chosen: frozenset[str]) -> list[PlainEffect]:
+    """The events' effects with each conditional resolved against the chosen cards."""
+    effects: list[PlainEffect] = []
+    for event_id in event_ids:
+        for effect in deck.event(event_id).effects:
+            if isinstance(effect, ConditionalEffect):
+                hit = any(card in chosen for card in effect.if_any_chosen)
+                effects.extend(effect.then if hit else effect.otherwise)
+            else:
+                effects.append(effect)
+    return effects
+
+
+def validate_portfolio(deck: Deck, cards: Sequence[str], event_ids: Sequence[str]) -> None:
+    """Raise the first hard problem with a portfolio: unknown, duplicate, requires/excludes, disabled."""
+    if not cards:
+        raise RuleViolation("portfolio.empty")
+    seen: set[str] = set()
+    for card_id in cards:
+        if not deck.has_card(card_id):
+            raise RuleViolation("portfolio.card_unknown", card=card_id)
+        if card_id in seen:
+            raise RuleViolation("portfolio.card_duplicate", card=card_id)
+        seen.add(card_id)
+    chosen = frozenset(cards)
+    for card_id in cards:
+        card = deck.card(card_id)
+        for other in card.requires:
+            if other not in chosen:
+                raise RuleViolation("portfolio.requires", card=card_id, other=other)
+        for other in card.excludes:
+            if other in chosen:
+                raise RuleViolation("portfolio.excludes", card=card_id, other=other)
+    for effect in active_effects(deck, event_ids, chosen):
+        if isinstance(effect, DisableCardsEffect):
+            for card_id in effect.cards:
+                if card_id in chosen:
+                    raise RuleViolation("portfolio.card_disabled", card=card_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    """A weaker problem that travels with the live meter; the portfolio may still be proposed."""
+
+    code: str  # budget.year_below_target | budget.kind_missing | budget.wishes_underfunded | budget.capital_exceeded
+    year: int | None = None  # 1 = budgetår
+    kind: str | None = None
+    amount: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    cards: tuple[str, ...]
+    target: Years
+    baseline_gap: Years
+    event_effect: Years  # gap changes, earmarked grants used and sanctions (+ helps, − hurts)
+    forlig_effect: Years  # the cards' operating amounts after events
+    result: Years  # forlig_effect + event_effect − target; ≥ 0 means the year is reached
+    card_amounts: dict[str, Years]
+    card_capital: dict[str, Years]
+    wish_funding: Years  # costs of chosen wishes (udvidelse) per year
+    wish_required: Years
+    capital_spent: float
+    capital_pool: float
+    service: int
+    fte: float
+    trust_penalty: int
+    kinds_present: frozenset[Kind]
+    warnings: tuple[Warning, ...]
+
+    def reached(self, year: int) -> bool:
+        return self.result[year - 1] >= 0
+
+
+def _scaled(amounts: Years, factor: float, applies_to: str) -> Years:
+    def scale(value: float) -> float:
+        if applies_to == "all" or (applies_to == "gains" and value > 0) or (applies_to == "costs" and value < 0):
+            return value * factor
+        return value
+
+    return rounded(scale(value) for value in amounts)
+
+
+def assess(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Years) -> Assessment:
+    """What the cards do under the events drawn so far. Cards must already be valid."""
+    scenario = deck.scenario
+    chosen = frozenset(cards)
+    effects = active_effects(deck, event_ids, chosen)
+    amounts: dict[str, Years] = {card_id: deck.card(card_id).amounts for card_id in cards}
+    capital: dict[str, Years] = {card_id: deck.card(card_id).capital for card_id in cards}
+    event_rows: list[Years] = []
+    grants: list[EarmarkedGrantEffect] = []
+    sanctions: list[OverspendSanctionEffect] = []
+    trust_penalty = 0
+    for effect in effects:
+        if isinstance(effect, GapEffect):
+            event_rows.append(effect.amounts)
+        elif isinstance(effect, ScaleCardsEffect):
+            for card_id in effect.cards:
+                if card_id in amounts:
+                    amounts[card_id] = _scaled(amounts[card_id], effect.factor, effect.applies_to)
+        elif isinstance(effect, DelayCardsEffect):
+            for card_id in effect.cards:
+                if card_id in amounts:
+                    amounts[card_id] = shift_one_year(amounts[card_id])
+                    capital[card_id] = shift_one_year(capital[card_id])
+        elif isinstance(effect, EarmarkedGrantEffect):
+            grants.append(effect)
+        elif isinstance(effect, OverspendSanctionEffect):
+            sanctions.append(effect)
+        elif isinstance(effect, HearingEffect):
+            if any(deck.card(card_id).service <= effect.service_at_most for card_id in cards):
+                trust_penalty += effect.trust_penalty
+    # Grants and sanctions read the cards' amounts after scaling and delays.
+    for grant in grants:
+        if any(card in chosen for card in grant.void_if_chosen):
+            continue
+        eligible = [
+            amounts[card_id]
+            for card_id in cards
+            if card_id in grant.for_cards or deck.card(card_id).kind in grant.for_kinds
+        ]
+        costs = add(*(rounded(-min(0.0, value) for value in row) for row in eligible))
+        event_rows.append(rounded(min(granted, cost) for granted, cost in zip(grant.amounts, costs, strict=True)))
+    for sanction in sanctions:
+        spent = sum(-min(0.0, amounts[card_id][0]) for card_id in cards if deck.card(card_id).kind in sanction.kinds)
+        excess = max(0.0, spent - sanction.allowance)
+        event_rows.append((-excess * sanction.share, 0.0, 0.0, 0.0))
+    event_effect = add(*event_rows) if event_rows else ZERO
+    forlig_effect = add(*amounts.values()) if amounts else ZERO
+    result = rounded(f + e - t for f, e, t in zip(forlig_effect, event_effect, target, strict=True))
+    wishes = [amounts[card_id] for card_id in cards if deck.card(card_id).kind == "udvidelse"]
+    wish_funding = add(*(rounded(-min(0.0, value) for value in row) for row in wishes)) if wishes else ZERO
+    capital_spent = round(sum(-min(0.0, value) for row in capital.values() for value in row), PRECISION)
+    kinds_present = frozenset(deck.card(card_id).kind for card_id in cards)
+
+    warnings: list[Warning] = []
+    for year, value in enumerate(result, start=1):
+        if value < 0:
+            warnings.append(Warning("budget.year_below_target", year=year, amount=value))
+    warnings.extend(Warning("budget.kind_missing", kind=kind) for kind in REQUIRED_KINDS if kind not in kinds_present)
+    for year, (funded, required) in enumerate(zip(wish_funding, scenario.wish_funding, strict=True), start=1):
+        if funded < required:
+            warnings.append(Warning("budget.wishes_underfunded", year=year, amount=round(funded - required, PRECISION)))
+    if capital_spent > scenario.capital_pool:
+        warnings.append(
+            Warning("budget.capital_exceeded", amount=round(capital_spent - scenario.capital_pool, PRECISION))
+        )
+    return Assessment(
+        cards=tuple(cards),
+        target=target,
+        baseline_gap=rounded(scenario.baseline_gap),
+        event_effect=event_effect,
+        forlig_effect=forlig_effect,
+        result=result,
+        card_amounts=amounts,
+        card_capital=capital,
+        wish_funding=wish_funding,
+        wish_required=rounded(scenario.wish_funding),
+        capital_spent=capital_spent,
+        capital_pool=scenario.capital_pool,
+        service=sum(deck.card(card_id).service for card_id in cards),
+        fte=round(sum(deck.card(card_id).fte for card_id in cards), PRECISION),
+        trust_penalty=trust_penalty,
+        kinds_present=kinds_present,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,516 @@
+"""The deck: a scenario, proposal cards, event cards and role cards, loaded from TOML and validated.
+
+Every field of a deck file is defined here, once; `docs/decks.md` explains them and
+`docs/deck.schema.json` is generated from these models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Kind = Literal["besparelse", "effektivisering", "investering", "udvidelse"]
+KINDS: tuple[Kind, ...] = ("besparelse", "effektivisering", "investering", "udvidelse")
+# The kinds a table must have in its forlig to succeed; wishes (udvidelse) are judged by their funding.
+REQUIRED_KINDS: tuple[Kind, ...] = ("besparelse", "effektivisering", "investering")
+Uncertainty = Literal["lav", "medium", "høj"]
+AdoptionRule = Literal["consensus", "broad", "majority"]
+
+# Four figures: the budget year (budgetår) and three overslagsår, in mio. kr.
+Years = Annotated[tuple[float, float, float, float], Field(description="Budgetår and 3 overslagsår, mio. kr.")]
+ZERO_YEARS: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in Danish with its English translation."""
+
+    da: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.da
+
+
+class Area(Strict):
+    id: str = Field(pattern=r"^[a-z_]+$")
+    name: Text
+    service_budget: float = Field(gt=0, description="The area's share of serviceudgifter, mio. kr. per year")
+    welfare: bool = Field(description="A velfærd area (true) or administration/technical (false)")
+
+
+class Scenario(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_-]+$")
+    municipality: Text
+    description: Text
+    inhabitants: int = Field(gt=0)
+    net_operating_budget: float = Field(gt=0, description="Nettodriftsudgifter, mio. kr.")
+    areas: tuple[Area, ...] = Field(min_length=1)
+    years: tuple[str, str, str, str] = Field(description="Labels: budgetår, then the three overslagsår")
+    baseline_gap: Years = Field(description="The teknisk budget's ubalance per year, mio. kr.")
+    default_target: float = Field(gt=0, description="Råderum to find in the budgetår, mio. kr.")
+    wish_funding: Years = Field(description="Wishes the table must fund per year, mio. kr.")
+    capital_pool: float = Field(ge=0, description="Anlægspulje for all new capital projects, mio. kr.")
+    default_rounds: int = Field(ge=1, le=10)
+    default_rule: AdoptionRule
+    secret_roles: bool = Field(description="Hjertesager are secret (each player sees only their own)")
+    min_players: int = Field(default=3, ge=1)
+    max_players: int = Field(default=8, ge=1, le=8)
+
+    @field_validator("baseline_gap")
+    @classmethod
+    def _gap_in_budget_year(cls, value: tuple[float, float, float, float]) -> tuple[float, ...]:
+        if value[0] <= 0:
+            raise ValueError("the budgetår's gap must be positive: the target's overslagsår scale from it")
+        return value
+
+    @model_validator(mode="after")
+    def _players_range(self) -> Scenario:
+        if self.min_players > self.max_players:
+            raise ValueError("min_players is larger than max_players")
+        return self
+
+    def area(self, area_id: str) -> Area:
+        return next(area for area in self.areas if area.id == area_id)
+
+
+class Card(Strict):
+    id: str = Field(pattern=r"^[A-ZÆØÅ]{2}-[A-Z0-9]+$")
+    title: Text
+    area: str
+    kind: Kind
+    amounts: Years = Field(description="Operating effect per year: + frees headroom, − costs")
+    capital: Years = Field(default=ZERO_YEARS, description="Anlæg per year: − spending, + sales")
+    fte: float = Field(description="Årsværk at full effect (− fewer positions)")
+    service: int = Field(ge=-2, le=2)
+    uncertainty: Uncertainty
+    phase_in: Text
+    description: Text
+    consequences: Text
+    sources: tuple[str, ...] = ()
+    estimated: bool = Field(default=False, description="Figures are an estimate (skønnet/egen konstruktion)")
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+
+# ---- Event effects -------------------------------------------------------------------------------
+
+
+class GapEffect(Strict):
+    """Changes the gap: + is extra headroom, − makes the gap larger."""
+
+    kind: Literal["gap"]
+    amounts: Years
+
+
+class ScaleCardsEffect(Strict):
+    """Multiplies named cards' operating amounts (only gains, only costs, or both)."""
+
+    kind: Literal["scale_cards"]
+    cards: tuple[str, ...] = Field(min_length=1)
+    factor: float = Field(ge=0)
+    applies_to: Literal["gains", "costs", "all"] = "gains"
+
+
+class DisableCardsEffect(Strict):
+    """Takes cards out of play: a portfolio holding one is rejected."""
+
+    kind: Literal["disable_cards"]
+    cards: tuple[str, ...] = Field(min_length=1)
+
+
+class DelayCardsEffect(Strict):
+    """Pushes named cards one year later, operating amounts and capital alike."""
+
+    kind: Literal["delay_cards"]
+    cards: tuple[str, ...] = Field(min_length=1)
+
+
+class EarmarkedGrantEffect(Strict):
+    """Money that may only pay for chosen cards of some kinds or ids; lapses if a `void_if_chosen` card is chosen."""
+
+    kind: Literal["earmarked_grant"]
+    amounts: Years
+    for_kinds: tuple[Kind, ...] = ()
+    for_cards: tuple[str, ...] = ()
+    void_if_chosen: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _has_target(self) -> EarmarkedGrantEffect:
+        if not self.for_kinds and not self.for_cards:
+            raise ValueError("an earmarked grant needs for_kinds or for_cards")
+        return self
+
+
+class OverspendSanctionEffect(Strict):
+    """Serviceramme sanction: costs of chosen cards of `kinds` in the budgetår beyond `allowance` cost `share`."""
+
+    kind: Literal["overspend_sanction"]
+    kinds: tuple[Kind, ...] = Field(min_length=1)
+    allowance: float = Field(ge=0)
+    share: float = Field(gt=0, le=1)
+
+
+class HearingEffect(Strict):
+    """Høringssvar: keeping a card whose service is at or below `service_at_most` costs the forlig trust."""
+
+    kind: Literal["hearing"]
+    service_at_most: int = Field(ge=-2, le=2)
+    trust_penalty: int = Field(ge=1)
+
+
+class ConditionalEffect(Strict):
+    """Effects that depend on whether any of `if_any_chosen` is in the forlig."""
+
+    kind: Literal["conditional"]
+    if_any_chosen: tuple[str, ...] = Field(min_length=1)
+    then: tuple[PlainEffect, ...] = ()
+    otherwise: tuple[PlainEffect, ...] = ()
+
+
+PlainEffect = Annotated[
+    GapEffect
+    | ScaleCardsEffect
+    | DisableCardsEffect
+    | DelayCardsEffect
+    | EarmarkedGrantEffect
+    | OverspendSanctionEffect
+    | HearingEffect,
+    Field(discriminator="kind"),
+]
+Effect = Annotated[
+    GapEffect
+    | ScaleCardsEffect
+    | DisableCardsEffect
+    | DelayCardsEffect
+    | EarmarkedGrantEffect
+    | OverspendSanctionEffect
+    | HearingEffect
+    | ConditionalEffect,
+    Field(discriminator="kind"),
+]
+ConditionalEffect.model_rebuild()
+
+
+class EventCard(Strict):
+    id: str = Field(pattern=r"^E[0-9]+$")
+    title: Text
+    description: Text
+    background: Text
+    sources: tuple[str, ...] = ()
+    effects: tuple[Effect, ...] = Field(min_length=1)
+
+
+# ---- Roles and their hjertesager -----------------------------------------------------------------
+
+
+class ChosenAny(Strict):
+    kind: Literal["chosen_any"]
+    cards: tuple[str, ...] = Field(min_length=1)
+
+
+class ChosenNone(Strict):
+    kind: Literal["chosen_none"]
+    cards: tuple[str, ...] = Field(min_length=1)
+
+
+class NotAllChosen(Strict):
+    """Not every one of `cards` at once."""
+
+    kind: Literal["not_all_chosen"]
+    cards: tuple[str, ...] = Field(min_length=2)
+
+
+class CountAtMost(Strict):
+    """At most `n` chosen cards matching the filter (area, kind, service at or below)."""
+
+    kind: Literal["count_at_most"]
+    n: int = Field(ge=0)
+    area: str | None = None
+    card_kind: Kind | None = None
+    service_at_most: int | None = None
+
+
+class ServiceAtLeast(Strict):
+    kind: Literal["service_at_least"]
+    value: int
+
+
+class FteAtLeast(Strict):
+    kind: Literal["fte_at_least"]
+    value: float
+
+
+class BalancedYears(Strict):
+    """The forlig reaches the target in each of the given years (1 = budgetår)."""
+
+    kind: Literal["balanced_years"]
+    years: tuple[int, ...] = Field(min_length=1)
+
+    @field_validator("years")
+    @classmethod
+    def _valid_years(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(year not in (1, 2, 3, 4) for year in value):
+            raise ValueError("years are numbered 1 to 4")
+        return value
+
+
+class AdoptedShareAtLeast(Strict):
+    """The forlig was adopted with at least `share` of the vote weight for it (a broad forlig)."""
+
+    kind: Literal["adopted_share_at_least"]
+    share: float = Field(gt=0, le=1)
+
+
+class KindExceeds(Strict):
+    """The forlig's year-4 effect from `more` is larger than from `than`."""
+
+    kind: Literal["kind_exceeds"]
+    more: Kind
+    than: Kind
+
+
+Condition = Annotated[
+    ChosenAny
+    | ChosenNone
+    | NotAllChosen
+    | CountAtMost
+    | ServiceAtLeast
+    | FteAtLeast
+    | BalancedYears
+    | AdoptedShareAtLeast
+    | KindExceeds,
+    Field(discriminator="kind"),
+]
+
+
+class Hjertesag(Strict):
+    text: Text
+    condition: Condition
+
+
+class Role(Strict):
+    id: str = Field(pattern=r"^[a-z_]+$")
+    title: Text
+    description: Text
+    ability: Text | None = None
+    weight: int = Field(default=1, ge=0)
+    votes: bool = True
+    required: bool = Field(default=False, description="Always dealt, whatever the table's size")
+    hjertesager: tuple[Hjertesag, ...] = ()
+
+
+class Deck(Strict):
+    scenario: Scenario
+    cards: tuple[Card, ...] = Field(min_length=1)
+    events: tuple[EventCard, ...] = ()
+    roles: tuple[Role, ...] = Field(min_length=1)
+
+    def card(self, card_id: str) -> Card:
+        return self._cards_by_id()[card_id]
+
+    def has_card(self, card_id: str) -> bool:
+        return card_id in self._cards_by_id()
+
+    def event(self, event_id: str) -> EventCard:
+        return next(event for event in self.events if event.id == event_id)
+
+    def role(self, role_id: str) -> Role:
+        return next(role for role in self.roles if role.id == role_id)
+
+    def _cards_by_id(self) -> dict[str, Card]:
+        cached: dict[str, Card] | None = self.__dict__.get("_card_index")
+        if cached is None:
+            cached = {card.id: card for card in self.cards}
+            # Frozen models refuse attribute assignment; the index is a cache, not part of the deck.
+            object.__setattr__(self, "_card_index", cached)
+        return cached
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the deck's canonical JSON: logs name the exact deck they were played with."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# ---- Loading and cross-checks --------------------------------------------------------------------
+
+
+class DeckProblem(Strict):
+    file: str
+    item: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.item}: {self.field}: {self.message}"
+
+
+class DeckError(Exception):
+    def __init__(self, problems: list[DeckProblem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+SECTIONS = {"scenario": "scenario", "cards": "card", "events": "event", "roles": "role"}
+
+
+def _deck_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(path.glob("*.toml"))
+    return [path]
+
+
+def load_deck(path: Path | str) -> Deck:
+    """Load a deck from a TOML file or a folder of TOML files; raise DeckError naming every problem."""
+    path = Path(path)
+    files = _deck_files(path)
+    if not files:
+        raise DeckError([DeckProblem(file=str(path), item="deck", field="-", message="no .toml files found")])
+    problems: list[DeckProblem] = []
+    raw: dict[str, list[tuple[Path, object]]] = {section: [] for section in SECTIONS}
+    for file in files:
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            problems.append(DeckProblem(file=str(file), item="file", field="-", message=str(error)))
+            continue
+        for key, value in data.items():
+            if key not in SECTIONS:
+                problems.append(
+                    DeckProblem(file=str(file), item="file", field=key, message="unknown top-level table")
+                )
+            elif key == "scenario":
+                raw[key].append((file, value))
+            elif isinstance(value, list):
+                raw[key].extend((file, item) for item in value)
+            else:
+                problems.append(
+                    DeckProblem(file=str(file), item="file", field=key, message="must be an array of tables")
+                )
+
+    parsed: dict[str, list[tuple[Path, BaseModel]]] = {section: [] for section in SECTIONS}
+    models: dict[str, type[BaseModel]] = {
+        "scenario": Scenario,
+        "cards": Card,
+        "events": EventCard,
+        "roles": Role,
+    }
+    for section, items in raw.items():
+        for index, (file, item) in enumerate(items):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            label = f"{SECTIONS[section]} {item_id}" if item_id else f"{SECTIONS[section]} #{index + 1}"
+            try:
+                parsed[section].append((file, models[section].model_validate(item)))
+            except ValidationError as error:
+                problems.extend(
+                    DeckProblem(
+                        file=str(file),
+                        item=label,
+                        field=".".join(str(part) for part in detail["loc"]) or "-",
+                        message=detail["msg"],
+                    )
+                    for detail in error.errors()
+                )
+    if len(raw["scenario"]) != 1:
+        problems.append(
+            DeckProblem(
+                file=str(path),
+                item="scenario",
+                field="-",
+                message=f"a deck has exactly one [scenario], found {len(raw['scenario'])}",
+            )
+        )
+    if problems:
+        raise DeckError(problems)
+    scenario = parsed["scenario"][0][1]
+    assert isinstance(scenario, Scenario)
+    problems.extend(_cross_check(scenario, parsed))
+    if problems:
+        raise DeckError(problems)
+    return Deck(
+        scenario=scenario,
+        cards=tuple(card for _, card in parsed["cards"] if isinstance(card, Card)),
+        events=tuple(event for _, event in parsed["events"] if isinstance(event, EventCard)),
+        roles=tuple(role for _, role in parsed["roles"] if isinstance(role, Role)),
+    )
+
+
+def _effect_card_refs(effect: Effect | PlainEffect) -> Iterable[tuple[str, str]]:
+    if isinstance(effect, ScaleCardsEffect | DisableCardsEffect | DelayCardsEffect):
+        yield from (("cards", card) for card in effect.cards)
+    elif isinstance(effect, EarmarkedGrantEffect):
+        yield from (("for_cards", card) for card in effect.for_cards)
+        yield from (("void_if_chosen", card) for card in effect.void_if_chosen)
+    elif isinstance(effect, ConditionalEffect):
+        yield from (("if_any_chosen", card) for card in effect.if_any_chosen)
+        for branch_name, branch in (("then", effect.then), ("otherwise", effect.otherwise)):
+            for inner in branch:
+                yield from ((f"{branch_name}.{field}", card) for field, card in _effect_card_refs(inner))
+
+
+def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseModel]]]) -> list[DeckProblem]:
+    """References between cards, events, roles and areas; duplicate ids."""
+    problems: list[DeckProblem] = []
+    area_ids = {area.id for area in scenario.areas}
+    card_ids: set[str] = set()
+    for section in ("cards", "events", "roles"):
+        seen: set[str] = set()
+        for file, item in parsed[section]:
+            item_id = str(getattr(item, "id", ""))
+            if item_id in seen:
+                problems.append(
+                    DeckProblem(file=str(file), item=f"{SECTIONS[section]} {item_id}", field="id", message="duplicate id")
+                )
+            seen.add(item_id)
+        if section == "cards":
+            card_ids = seen
+
+    def missing(file: Path, item: str, field: str, card: str) -> None:
+        if card not in card_ids:
+            problems.append(DeckProblem(file=str(file), item=item, field=field, message=f"unknown card {card!r}"))
+
+    for file, card in parsed["cards"]:
+        assert isinstance(card, Card)
+        label = f"card {card.id}"
+        if card.area not in area_ids:
+            problems.append(DeckProblem(file=str(file), item=label, field="area", message=f"unknown area {card.area!r}"))
+        for field in ("requires", "excludes"):
+            for other in getattr(card, field):
+                missing(file, label, field, other)
+                if other == card.id:
+                    problems.append(DeckProblem(file=str(file), item=label, field=field, message="refers to itself"))
+    for file, event in parsed["events"]:
+        assert isinstance(event, EventCard)
+        for index, effect in enumerate(event.effects):
+            for field, card in _effect_card_refs(effect):
+                missing(file, f"event {event.id}", f"effects.{index}.{field}", card)
+    for file, role in parsed["roles"]:
+        assert isinstance(role, Role)
+        for index, sag in enumerate(role.hjertesager):
+            condition = sag.condition
+            field = f"hjertesager.{index}.condition"
+            for card in getattr(condition, "cards", ()):
+                missing(file, f"role {role.id}", f"{field}.cards", card)
+            area = getattr(condition, "area", None)
+            if area is not None and area not in area_ids:
+                problems.append(
+                    DeckProblem(file=str(file), item=f"role {role.id}", field=f"{field}.area", message=f"unknown area {area!r}")
+                )
+    return problems
+
+
+DEFAULT_DECK_PATH = Path(__file__).resolve().parent.parent / "decks" / "korsbaek"
+
+
+def deck_json_schema() -> dict[str, object]:
+    return Deck.model_json_schema()

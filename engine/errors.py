@@ -1,0 +1,78 @@
+"""Rule violations: a stable code that clients and tests switch on, and a message in Danish and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (Danish, English). Messages are str.format templates over the violation's params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "game.not_created": ("Spillet er ikke oprettet endnu.", "The game has not been created yet."),
+    "game.already_created": ("Spillet er allerede oprettet.", "The game has already been created."),
+    "game.ended": ("Spillet er slut.", "The game has ended."),
+    "game.too_few_players": (
+        "Der skal mindst sidde {min} spillere ved bordet (der er {count}).",
+        "At least {min} players must be seated (there are {count}).",
+    ),
+    "game.no_rounds_left": (
+        "Alle {rounds} runder er spillet; afslut spillet.",
+        "All {rounds} rounds have been played; end the game.",
+    ),
+    "game.not_in_reality_check": (
+        "Debriefingen kan først vises efter virkelighedstjekket.",
+        "The debrief can only be shown after the reality check.",
+    ),
+    "actor.not_facilitator": ("Kun facilitatoren kan gøre det.", "Only the facilitator can do that."),
+    "actor.not_player": ("Kun en spiller ved bordet kan gøre det.", "Only a player at the table can do that."),
+    "seat.table_full": ("Bordet er fuldt ({max} pladser).", "The table is full ({max} seats)."),
+    "seat.already_seated": ("Spilleren sidder allerede ved bordet.", "The player is already seated."),
+    "seat.not_seated": ("Du sidder ikke ved bordet.", "You are not seated at this table."),
+    "seat.name_invalid": (
+        "Navnet skal være 1-40 tegn.",
+        "The name must be 1-40 characters.",
+    ),
+    "chat.empty": ("Beskeden er tom.", "The message is empty."),
+    "chat.too_long": (
+        "Beskeden er for lang (højst {max} tegn).",
+        "The message is too long (at most {max} characters).",
+    ),
+    "round.not_open": ("Der er ingen åben forhandlingsrunde.", "No negotiation round is open."),
+    "round.still_open": ("Runden er stadig åben.", "The round is still open."),
+    "round.deadline_not_reached": (
+        "Rundens tidsfrist er ikke nået endnu.",
+        "The round's deadline has not been reached yet.",
+    ),
+    "round.no_deadline": ("Runden har ingen tidsfrist.", "The round has no deadline."),
+    "portfolio.empty": ("Et forslag skal indeholde mindst ét kort.", "A proposal needs at least one card."),
+    "portfolio.card_unknown": ("Ukendt kort: {card}.", "Unknown card: {card}."),
+    "portfolio.card_duplicate": ("Kortet {card} er med to gange.", "Card {card} appears twice."),
+    "portfolio.requires": (
+        "Kortet {card} kræver også {other}.",
+        "Card {card} also requires {other}.",
+    ),
+    "portfolio.excludes": (
+        "Kortet {card} kan ikke vælges sammen med {other}.",
+        "Card {card} cannot be chosen together with {other}.",
+    ),
+    "portfolio.card_disabled": (
+        "Kortet {card} er taget ud af spil af en hændelse.",
+        "Card {card} has been taken out of play by an event.",
+    ),
+    "proposal.unknown": ("Ukendt forslag: {proposal}.", "Unknown proposal: {proposal}."),
+    "proposal.not_open": ("Forslaget {proposal} er afgjort.", "Proposal {proposal} has been resolved."),
+    "vote.no_vote": ("Din rolle har ikke stemmeret.", "Your role has no vote."),
+}
+
+
+class RuleViolation(Exception):
+    """A command that the rules refuse. Nothing is changed."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        if code not in MESSAGES:
+            raise KeyError(f"unknown rule violation code {code!r}")
+        self.code = code
+        self.params = params
+        super().__init__(f"{code}: {self.message('en')}")
+
+    def message(self, lang: str = "da") -> str:
+        danish, english = MESSAGES[self.code]
+        return (english if lang == "en" else danish).format(**self.params)

@@ -1,0 +1,413 @@
+"""Commands, events and the table's state: the engine's whole vocabulary on a few screens.
+
+Commands and events are pydantic models (discriminated by `type`) because they cross the wire and the
+event store; the state is plain frozen dataclasses because it is folded 100,000 times a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from engine.deck import AdoptionRule, Deck
+
+MAX_NAME = 40
+MAX_CHAT = 1000
+
+Choice = Literal["for", "against", "abstain"]
+Phase = Literal["lobby", "round", "round_ended", "reality_check", "debrief"]
+Years = tuple[float, float, float, float]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- Commands: what a player, the facilitator or the server's clock asks for ---------------------
+
+
+class CreateGame(Message):
+    type: Literal["create_game"] = "create_game"
+    at: datetime
+    table_name: str
+    seed: int = Field(description="Seeds every draw; chosen by the server and recorded in game_created")
+    target: float | None = Field(default=None, gt=0, description="X: råderum for the budgetår, mio. kr.")
+    rule: AdoptionRule | None = None
+    rounds: int | None = Field(default=None, ge=1, le=10)
+    round_seconds: int | None = Field(default=None, ge=30, le=24 * 3600)
+
+
+class Join(Message):
+    type: Literal["join"] = "join"
+    at: datetime
+    player_id: str
+    name: str
+
+
+class Leave(Message):
+    type: Literal["leave"] = "leave"
+    at: datetime
+
+
+class StartRound(Message):
+    type: Literal["start_round"] = "start_round"
+    at: datetime
+
+
+class PostMessage(Message):
+    type: Literal["chat"] = "chat"
+    at: datetime
+    text: str
+
+
+class Propose(Message):
+    type: Literal["propose"] = "propose"
+    at: datetime
+    cards: tuple[str, ...]
+    amends: str | None = Field(default=None, description="Id of the proposal (or forlig) this one amends")
+
+
+class CastVote(Message):
+    type: Literal["vote"] = "vote"
+    at: datetime
+    proposal_id: str
+    choice: Choice
+
+
+class EndRound(Message):
+    type: Literal["end_round"] = "end_round"
+    at: datetime
+
+
+class ForceAdopt(Message):
+    type: Literal["force_adopt"] = "force_adopt"
+    at: datetime
+    proposal_id: str
+
+
+class SetRule(Message):
+    type: Literal["set_rule"] = "set_rule"
+    at: datetime
+    rule: AdoptionRule
+
+
+class SetDeadline(Message):
+    type: Literal["set_deadline"] = "set_deadline"
+    at: datetime
+    seconds: int = Field(ge=10, le=24 * 3600, description="New deadline, counted from now")
+
+
+class Announce(Message):
+    type: Literal["announce"] = "announce"
+    at: datetime
+    text: str
+
+
+class EndGame(Message):
+    type: Literal["end_game"] = "end_game"
+    at: datetime
+
+
+class ShowDebrief(Message):
+    type: Literal["show_debrief"] = "show_debrief"
+    at: datetime
+
+
+Command = Annotated[
+    CreateGame
+    | Join
+    | Leave
+    | StartRound
+    | PostMessage
+    | Propose
+    | CastVote
+    | EndRound
+    | ForceAdopt
+    | SetRule
+    | SetDeadline
+    | Announce
+    | EndGame
+    | ShowDebrief,
+    Field(discriminator="type"),
+]
+FACILITATOR_COMMANDS = frozenset(
+    {"create_game", "join", "start_round", "end_round", "force_adopt", "set_rule", "set_deadline", "announce",
+     "end_game", "show_debrief"}
+)  # fmt: skip
+PLAYER_COMMANDS = frozenset({"leave", "chat", "propose", "vote"})
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who gives a command: a seated player, the facilitator, or the server itself (deadlines)."""
+
+    kind: Literal["player", "facilitator", "system"]
+    player_id: str | None = None
+
+    @staticmethod
+    def player(player_id: str) -> Actor:
+        return Actor("player", player_id)
+
+
+FACILITATOR = Actor("facilitator")
+SYSTEM = Actor("system")
+
+
+# ---- Events: what happened. Every field needed to replay is in the event ---------------------------
+
+
+class GameCreated(Message):
+    type: Literal["game_created"] = "game_created"
+    at: datetime
+    table_name: str
+    deck_id: str
+    deck_digest: str
+    seed: int
+    target: Years
+    rule: AdoptionRule
+    rounds: int
+    round_seconds: int | None
+
+
+class PlayerJoined(Message):
+    type: Literal["player_joined"] = "player_joined"
+    at: datetime
+    player_id: str
+    name: str
+
+
+class PlayerLeft(Message):
+    type: Literal["player_left"] = "player_left"
+    at: datetime
+    player_id: str
+
+
+class RolesDealt(Message):
+    type: Literal["roles_dealt"] = "roles_dealt"
+    at: datetime
+    assignments: dict[str, str] = Field(description="player id -> role id (filtered per viewer when secret)")
+
+
+class RoundStarted(Message):
+    type: Literal["round_started"] = "round_started"
+    at: datetime
+    round: int
+    event_card: str | None
+    deadline: datetime | None
+
+
+class MessagePosted(Message):
+    type: Literal["message_posted"] = "message_posted"
+    at: datetime
+    player_id: str
+    text: str
+    mentions: tuple[str, ...] = ()
+
+
+class AnnouncementMade(Message):
+    type: Literal["announcement_made"] = "announcement_made"
+    at: datetime
+    text: str
+
+
+class ProposalMade(Message):
+    type: Literal["proposal_made"] = "proposal_made"
+    at: datetime
+    proposal_id: str
+    player_id: str
+    round: int
+    cards: tuple[str, ...]
+    amends: str | None
+
+
+class VoteCast(Message):
+    type: Literal["vote_cast"] = "vote_cast"
+    at: datetime
+    proposal_id: str
+    player_id: str
+    choice: Choice
+
+
+class ProposalAdopted(Message):
+    type: Literal["proposal_adopted"] = "proposal_adopted"
+    at: datetime
+    proposal_id: str
+    share_for: float = Field(description="Share of the vote weight for it when adopted (0..1)")
+    forced: bool = False
+
+
+class ProposalRejected(Message):
+    type: Literal["proposal_rejected"] = "proposal_rejected"
+    at: datetime
+    proposal_id: str
+
+
+class RoundEnded(Message):
+    type: Literal["round_ended"] = "round_ended"
+    at: datetime
+    round: int
+    reason: Literal["adopted", "facilitator", "deadline"]
+
+
+class RuleChanged(Message):
+    type: Literal["rule_changed"] = "rule_changed"
+    at: datetime
+    rule: AdoptionRule
+
+
+class DeadlineSet(Message):
+    type: Literal["deadline_set"] = "deadline_set"
+    at: datetime
+    deadline: datetime
+
+
+class RealityChecked(Message):
+    type: Literal["reality_checked"] = "reality_checked"
+    at: datetime
+    rolls: dict[str, int] = Field(description="card id -> d6 roll that decides how much of it is realised")
+
+
+class DebriefShown(Message):
+    type: Literal["debrief_shown"] = "debrief_shown"
+    at: datetime
+
+
+Event = Annotated[
+    GameCreated
+    | PlayerJoined
+    | PlayerLeft
+    | RolesDealt
+    | RoundStarted
+    | MessagePosted
+    | AnnouncementMade
+    | ProposalMade
+    | VoteCast
+    | ProposalAdopted
+    | ProposalRejected
+    | RoundEnded
+    | RuleChanged
+    | DeadlineSet
+    | RealityChecked
+    | DebriefShown,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+# ---- State ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Player:
+    id: str
+    name: str
+    seated: bool
+    role: str | None
+    number: int  # 1-based join order: "Spiller 3" on the projector
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    id: str
+    round: int
+    player_id: str
+    cards: tuple[str, ...]
+    amends: str | None
+    status: Literal["open", "adopted", "rejected", "closed"]
+    votes: Mapping[str, Choice]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    seq: int
+    player_id: str | None  # None: the facilitator's announcement
+    text: str
+    mentions: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """Append-only chat as a persistent linked list: appending is O(1) and shares the older lines."""
+
+    last: ChatLine
+    before: Chat | None
+    length: int
+
+    def recent(self, count: int | None = None) -> list[ChatLine]:
+        lines: list[ChatLine] = []
+        node: Chat | None = self
+        while node is not None and (count is None or len(lines) < count):
+            lines.append(node.last)
+            node = node.before
+        lines.reverse()
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    number: int
+    event_card: str | None
+    started_at: datetime
+    deadline: datetime | None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    adopted: str | None = None  # proposal id adopted in this round
+
+
+@dataclass(frozen=True, slots=True)
+class Forlig:
+    proposal_id: str
+    round: int
+    cards: tuple[str, ...]
+    share_for: float
+    forced: bool
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    table_name: str
+    deck_digest: str
+    seed: int
+    target: Years
+    rule: AdoptionRule
+    rounds: int
+    round_seconds: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    deck: Deck
+    seq: int = 0
+    config: Config | None = None
+    phase: Phase = "lobby"
+    players: Mapping[str, Player] = field(default_factory=dict)
+    rounds: tuple[Round, ...] = ()
+    proposals: Mapping[str, Proposal] = field(default_factory=dict)
+    forlig: Forlig | None = None
+    forlig_history: tuple[Forlig, ...] = ()
+    chat: Chat | None = None
+    messages_by_player: Mapping[str, int] = field(default_factory=dict)
+    rolls: Mapping[str, int] | None = None
+
+    @property
+    def current_round(self) -> Round | None:
+        return self.rounds[-1] if self.rounds else None
+
+    @property
+    def event_cards(self) -> tuple[str, ...]:
+        return tuple(r.event_card for r in self.rounds if r.event_card is not None)
+
+    def seated(self) -> Iterator[Player]:
+        return (player for player in self.players.values() if player.seated)
+
+    def is_seated(self, player_id: str | None) -> bool:
+        player = self.players.get(player_id) if player_id is not None else None
+        return player is not None and player.seated

@@ -1,0 +1,452 @@
+"""The rules: `decide` turns a command into events or a RuleViolation; `evolve` applies one event.
+
+`decide` never changes state and `evolve` never refuses: every check lives in `decide`, so replaying a
+log can never fail on an event that was once accepted.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from engine.budget import target_years, validate_portfolio
+from engine.deck import AdoptionRule, Deck
+from engine.errors import RuleViolation
+from engine.model import (
+    MAX_CHAT,
+    MAX_NAME,
+    Actor,
+    AnnouncementMade,
+    Announce,
+    CastVote,
+    Chat,
+    ChatLine,
+    Command,
+    Config,
+    CreateGame,
+    DeadlineSet,
+    DebriefShown,
+    EndGame,
+    EndRound,
+    Event,
+    ForceAdopt,
+    Forlig,
+    GameCreated,
+    Join,
+    Leave,
+    MessagePosted,
+    Player,
+    PlayerJoined,
+    PlayerLeft,
+    PostMessage,
+    Proposal,
+    ProposalAdopted,
+    ProposalMade,
+    ProposalRejected,
+    Propose,
+    RealityChecked,
+    RolesDealt,
+    Round,
+    RoundEnded,
+    RoundStarted,
+    RuleChanged,
+    SetDeadline,
+    SetRule,
+    ShowDebrief,
+    StartRound,
+    State,
+    VoteCast,
+)
+
+MENTION = re.compile(r"#([A-ZÆØÅ]{2}-[A-Z0-9]+)")
+
+
+def initial_state(deck: Deck) -> State:
+    return State(deck=deck)
+
+
+def fold(deck: Deck, events: Iterable[Event], state: State | None = None) -> State:
+    state = state if state is not None else initial_state(deck)
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+def seeded(state: State, purpose: str) -> random.Random:
+    """A draw that depends only on the game's seed, what it is for and where in the log it happens."""
+    assert state.config is not None
+    return random.Random(f"{state.config.seed}:{purpose}:{state.seq}")
+
+
+# ---- Voting ----------------------------------------------------------------------------------------
+
+
+def vote_weight(state: State, player_id: str) -> int:
+    player = state.players.get(player_id)
+    if player is None or not player.seated or player.role is None:
+        return 0
+    role = state.deck.role(player.role)
+    return role.weight if role.votes else 0
+
+
+def tally(state: State, proposal: Proposal) -> tuple[int, int, int, int, bool]:
+    """(for, against, abstain, total) vote weight among seated voters, and whether all of them have voted."""
+    weights = {player.id: vote_weight(state, player.id) for player in state.seated()}
+    voters = {player_id for player_id, weight in weights.items() if weight > 0}
+    sums = {"for": 0, "against": 0, "abstain": 0}
+    for player_id, choice in proposal.votes.items():
+        if player_id in voters:
+            sums[choice] += weights[player_id]
+    total = sum(weights[player_id] for player_id in voters)
+    return sums["for"], sums["against"], sums["abstain"], total, voters <= set(proposal.votes)
+
+
+def outcome(rule: AdoptionRule, state: State, proposal: Proposal) -> str | None:
+    """'adopted', 'rejected' or None while undecided. Votes may change until the proposal is resolved."""
+    for_weight, against, _, total, everyone_voted = tally(state, proposal)
+    if total == 0:
+        return None
+    if rule == "consensus":
+        adopted = everyone_voted and against == 0 and for_weight > 0
+    elif rule == "broad":
+        adopted = 3 * for_weight >= 2 * total
+    else:
+        adopted = 2 * for_weight > total
+    if adopted:
+        return "adopted"
+    return "rejected" if everyone_voted else None
+
+
+# ---- decide ----------------------------------------------------------------------------------------
+
+
+def _require_facilitator(actor: Actor) -> None:
+    if actor.kind == "player":
+        raise RuleViolation("actor.not_facilitator")
+
+
+def _require_seated(state: State, actor: Actor) -> str:
+    if actor.kind != "player" or actor.player_id is None:
+        raise RuleViolation("actor.not_player")
+    if not state.is_seated(actor.player_id):
+        raise RuleViolation("seat.not_seated")
+    return actor.player_id
+
+
+def _require_open_round(state: State) -> Round:
+    round_ = state.current_round
+    if state.phase != "round" or round_ is None:
+        raise RuleViolation("round.not_open")
+    return round_
+
+
+def _clean_text(text: str, violation_empty: str) -> str:
+    text = text.strip()
+    if not text:
+        raise RuleViolation(violation_empty)
+    if len(text) > MAX_CHAT:
+        raise RuleViolation("chat.too_long", max=MAX_CHAT)
+    return text
+
+
+def _deal(state: State, player_ids: Sequence[str]) -> dict[str, str]:
+    taken = {player.role for player in state.seated() if player.role is not None}
+    free = [role for role in state.deck.roles if role.id not in taken]
+    rng = seeded(state, "roles")
+    required = [role.id for role in free if role.required]
+    others = [role.id for role in free if not role.required]
+    rng.shuffle(others)
+    order = list(player_ids)
+    rng.shuffle(order)
+    return dict(zip(order, required + others, strict=False))
+
+
+def _closing_events(state: State, proposal_id: str, share_for: float, forced: bool, command: Command) -> list[Event]:
+    round_ = state.current_round
+    assert round_ is not None
+    return [
+        ProposalAdopted(at=command.at, proposal_id=proposal_id, share_for=share_for, forced=forced),
+        RoundEnded(at=command.at, round=round_.number, reason="adopted"),
+    ]
+
+
+def _resolve_open(state: State, command: Command, only: str | None = None) -> list[Event]:
+    """Adopt or reject open proposals of the round whose vote is now decided (at most one is adopted)."""
+    assert state.config is not None
+    events: list[Event] = []
+    for proposal in state.proposals.values():
+        if proposal.status != "open" or (only is not None and proposal.id != only):
+            continue
+        result = outcome(state.config.rule, state, proposal)
+        if result == "adopted":
+            for_weight, _, _, total, _ = tally(state, proposal)
+            return [*events, *_closing_events(state, proposal.id, round(for_weight / total, 4), False, command)]
+        if result == "rejected":
+            events.append(ProposalRejected(at=command.at, proposal_id=proposal.id))
+    return events
+
+
+def decide(state: State, command: Command, actor: Actor) -> list[Event]:
+    """The events a command causes, or a RuleViolation. The state is not changed."""
+    if isinstance(command, CreateGame):
+        _require_facilitator(actor)
+        if state.config is not None:
+            raise RuleViolation("game.already_created")
+        scenario = state.deck.scenario
+        return [
+            GameCreated(
+                at=command.at,
+                table_name=command.table_name,
+                deck_id=scenario.id,
+                deck_digest=state.deck.digest,
+                seed=command.seed,
+                target=target_years(scenario, command.target),
+                rule=command.rule or scenario.default_rule,
+                rounds=command.rounds or scenario.default_rounds,
+                round_seconds=command.round_seconds,
+            )
+        ]
+    if state.config is None:
+        raise RuleViolation("game.not_created")
+    ended = state.phase in ("reality_check", "debrief")
+
+    if isinstance(command, PostMessage):
+        player_id = _require_seated(state, actor)
+        text = _clean_text(command.text, "chat.empty")
+        mentions = tuple(dict.fromkeys(m for m in MENTION.findall(text) if state.deck.has_card(m)))
+        return [MessagePosted(at=command.at, player_id=player_id, text=text, mentions=mentions)]
+    if isinstance(command, Announce):
+        _require_facilitator(actor)
+        return [AnnouncementMade(at=command.at, text=_clean_text(command.text, "chat.empty"))]
+    if isinstance(command, Join):
+        _require_facilitator(actor)
+        if ended:
+            raise RuleViolation("game.ended")
+        name = command.name.strip()
+        if not name or len(name) > MAX_NAME:
+            raise RuleViolation("seat.name_invalid")
+        if state.is_seated(command.player_id):
+            raise RuleViolation("seat.already_seated")
+        seats = state.deck.scenario.max_players
+        if sum(1 for _ in state.seated()) >= seats:
+            raise RuleViolation("seat.table_full", max=seats)
+        joined: list[Event] = [PlayerJoined(at=command.at, player_id=command.player_id, name=name)]
+        if state.phase != "lobby":
+            # A late arrival gets one of the roles nobody holds.
+            dealt = _deal(state, [command.player_id])
+            if dealt:
+                joined.append(RolesDealt(at=command.at, assignments=dealt))
+        return joined
+    if isinstance(command, Leave):
+        player_id = _require_seated(state, actor)
+        left: list[Event] = [PlayerLeft(at=command.at, player_id=player_id)]
+        if state.phase == "round":
+            left += _resolve_open(evolve(state, left[0]), command)
+        return left
+    if ended and not isinstance(command, ShowDebrief):
+        raise RuleViolation("game.ended")
+
+    if isinstance(command, StartRound):
+        _require_facilitator(actor)
+        if state.phase == "round":
+            raise RuleViolation("round.still_open")
+        seated = [player.id for player in state.seated()]
+        deadline = command.at + timedelta(seconds=state.config.round_seconds) if state.config.round_seconds else None
+        if state.phase == "lobby":
+            minimum = state.deck.scenario.min_players
+            if len(seated) < minimum:
+                raise RuleViolation("game.too_few_players", min=minimum, count=len(seated))
+            return [
+                RolesDealt(at=command.at, assignments=_deal(state, seated)),
+                RoundStarted(at=command.at, round=1, event_card=None, deadline=deadline),
+            ]
+        if len(state.rounds) >= state.config.rounds:
+            raise RuleViolation("game.no_rounds_left", rounds=state.config.rounds)
+        drawn = set(state.event_cards)
+        remaining = [event.id for event in state.deck.events if event.id not in drawn]
+        card = seeded(state, "event").choice(remaining) if remaining else None
+        return [RoundStarted(at=command.at, round=len(state.rounds) + 1, event_card=card, deadline=deadline)]
+    if isinstance(command, Propose):
+        player_id = _require_seated(state, actor)
+        round_ = _require_open_round(state)
+        validate_portfolio(state.deck, command.cards, state.event_cards)
+        if command.amends is not None and command.amends not in state.proposals:
+            raise RuleViolation("proposal.unknown", proposal=command.amends)
+        return [
+            ProposalMade(
+                at=command.at,
+                proposal_id=f"F{len(state.proposals) + 1}",
+                player_id=player_id,
+                round=round_.number,
+                cards=command.cards,
+                amends=command.amends,
+            )
+        ]
+    if isinstance(command, CastVote):
+        player_id = _require_seated(state, actor)
+        _require_open_round(state)
+        proposal = _open_proposal(state, command.proposal_id)
+        if vote_weight(state, player_id) == 0:
+            raise RuleViolation("vote.no_vote")
+        if proposal.votes.get(player_id) == command.choice:
+            return []  # the same vote again changes nothing, so it records nothing
+        vote = VoteCast(at=command.at, proposal_id=proposal.id, player_id=player_id, choice=command.choice)
+        return [vote, *_resolve_open(evolve(state, vote), command, only=proposal.id)]
+    if isinstance(command, EndRound):
+        _require_facilitator(actor)
+        round_ = _require_open_round(state)
+        if actor.kind == "system":
+            if round_.deadline is None:
+                raise RuleViolation("round.no_deadline")
+            if command.at < round_.deadline:
+                raise RuleViolation("round.deadline_not_reached")
+            return [RoundEnded(at=command.at, round=round_.number, reason="deadline")]
+        return [RoundEnded(at=command.at, round=round_.number, reason="facilitator")]
+    if isinstance(command, ForceAdopt):
+        _require_facilitator(actor)
+        _require_open_round(state)
+        proposal = _open_proposal(state, command.proposal_id)
+        for_weight, _, _, total, _ = tally(state, proposal)
+        share = round(for_weight / total, 4) if total else 0.0
+        return _closing_events(state, proposal.id, share, True, command)
+    if isinstance(command, SetRule):
+        _require_facilitator(actor)
+        changed = RuleChanged(at=command.at, rule=command.rule)
+        after = evolve(state, changed)
+        return [changed, *(_resolve_open(after, command) if state.phase == "round" else [])]
+    if isinstance(command, SetDeadline):
+        _require_facilitator(actor)
+        _require_open_round(state)
+        return [DeadlineSet(at=command.at, deadline=command.at + timedelta(seconds=command.seconds))]
+    if isinstance(command, EndGame):
+        _require_facilitator(actor)
+        if state.phase == "lobby":
+            raise RuleViolation("round.not_open")
+        closing: list[Event] = []
+        if state.phase == "round":
+            round_ = _require_open_round(state)
+            closing.append(RoundEnded(at=command.at, round=round_.number, reason="facilitator"))
+        cards = sorted(state.forlig.cards) if state.forlig else []
+        rng = seeded(state, "reality")
+        rolls = {card: rng.randint(1, 6) for card in cards}
+        return [*closing, RealityChecked(at=command.at, rolls=rolls)]
+    if isinstance(command, ShowDebrief):
+        _require_facilitator(actor)
+        if state.phase != "reality_check":
+            raise RuleViolation("game.not_in_reality_check")
+        return [DebriefShown(at=command.at)]
+    raise AssertionError(f"unhandled command {command!r}")
+
+
+def _open_proposal(state: State, proposal_id: str) -> Proposal:
+    proposal = state.proposals.get(proposal_id)
+    if proposal is None:
+        raise RuleViolation("proposal.unknown", proposal=proposal_id)
+    if proposal.status != "open":
+        raise RuleViolation("proposal.not_open", proposal=proposal_id)
+    return proposal
+
+
+# ---- evolve ----------------------------------------------------------------------------------------
+
+
+def _with_proposal(state: State, proposal: Proposal) -> dict[str, Proposal]:
+    return {**state.proposals, proposal.id: proposal}
+
+
+def _close_round(state: State, event: RoundEnded) -> State:
+    round_ = state.current_round
+    assert round_ is not None
+    proposals = {
+        key: (replace(p, status="closed") if p.status == "open" else p) for key, p in state.proposals.items()
+    }
+    adopted = state.forlig.proposal_id if state.forlig and state.forlig.round == round_.number else None
+    ended = replace(round_, ended_at=event.at, end_reason=event.reason, adopted=adopted)
+    return replace(state, phase="round_ended", rounds=(*state.rounds[:-1], ended), proposals=proposals)
+
+
+def evolve(state: State, event: Event) -> State:
+    """The state after one event. Total: never raises on an event that `decide` produced."""
+    state = replace(state, seq=state.seq + 1)
+    if isinstance(event, MessagePosted):
+        line = ChatLine(state.seq, event.player_id, event.text, event.mentions, event.at)
+        chat = Chat(line, state.chat, state.chat.length + 1 if state.chat else 1)
+        counts = {**state.messages_by_player, event.player_id: state.messages_by_player.get(event.player_id, 0) + 1}
+        return replace(state, chat=chat, messages_by_player=counts)
+    if isinstance(event, AnnouncementMade):
+        line = ChatLine(state.seq, None, event.text, (), event.at)
+        return replace(state, chat=Chat(line, state.chat, state.chat.length + 1 if state.chat else 1))
+    if isinstance(event, GameCreated):
+        config = Config(
+            table_name=event.table_name,
+            deck_digest=event.deck_digest,
+            seed=event.seed,
+            target=event.target,
+            rule=event.rule,
+            rounds=event.rounds,
+            round_seconds=event.round_seconds,
+        )
+        return replace(state, config=config)
+    if isinstance(event, PlayerJoined):
+        player = Player(event.player_id, event.name, True, None, len(state.players) + 1)
+        previous = state.players.get(event.player_id)
+        if previous is not None:
+            player = replace(player, number=previous.number)
+        return replace(state, players={**state.players, player.id: player})
+    if isinstance(event, PlayerLeft):
+        gone = replace(state.players[event.player_id], seated=False, role=None)
+        proposals = {
+            key: (
+                replace(p, votes={k: v for k, v in p.votes.items() if k != event.player_id})
+                if p.status == "open" and event.player_id in p.votes
+                else p
+            )
+            for key, p in state.proposals.items()
+        }
+        return replace(state, players={**state.players, gone.id: gone}, proposals=proposals)
+    if isinstance(event, RolesDealt):
+        players = dict(state.players)
+        for player_id, role_id in event.assignments.items():
+            players[player_id] = replace(players[player_id], role=role_id)
+        return replace(state, players=players)
+    if isinstance(event, RoundStarted):
+        round_ = Round(event.round, event.event_card, event.at, event.deadline)
+        return replace(state, phase="round", rounds=(*state.rounds, round_))
+    if isinstance(event, ProposalMade):
+        proposal = Proposal(
+            event.proposal_id, event.round, event.player_id, event.cards, event.amends, "open", {}, event.at
+        )
+        return replace(state, proposals=_with_proposal(state, proposal))
+    if isinstance(event, VoteCast):
+        proposal = state.proposals[event.proposal_id]
+        proposal = replace(proposal, votes={**proposal.votes, event.player_id: event.choice})
+        return replace(state, proposals=_with_proposal(state, proposal))
+    if isinstance(event, ProposalAdopted):
+        proposal = replace(state.proposals[event.proposal_id], status="adopted")
+        forlig = Forlig(proposal.id, proposal.round, proposal.cards, event.share_for, event.forced, event.at)
+        return replace(
+            state,
+            proposals=_with_proposal(state, proposal),
+            forlig=forlig,
+            forlig_history=(*state.forlig_history, forlig),
+        )
+    if isinstance(event, ProposalRejected):
+        proposal = replace(state.proposals[event.proposal_id], status="rejected")
+        return replace(state, proposals=_with_proposal(state, proposal))
+    if isinstance(event, RoundEnded):
+        return _close_round(state, event)
+    if isinstance(event, RuleChanged):
+        assert state.config is not None
+        return replace(state, config=replace(state.config, rule=event.rule))
+    if isinstance(event, DeadlineSet):
+        current = state.current_round
+        assert current is not None
+        return replace(state, rounds=(*state.rounds[:-1], replace(current, deadline=event.deadline)))
+    if isinstance(event, RealityChecked):
+        return replace(state, phase="reality_check", rolls=dict(event.rolls))
+    if isinstance(event, DebriefShown):
+        return replace(state, phase="debrief")
+    raise AssertionError(f"unhandled event {event!r}")

@@ -1,0 +1,262 @@
+"""What each viewer may see: a player, the facilitator, or a projector in the hall.
+
+Both the snapshot (`view`) and the event stream (`event_for`) go through this module, so a secret
+(another player's role card, the game's seed) cannot reach the wrong client by either path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.budget import Assessment, assess
+from engine.model import (
+    Choice,
+    Event,
+    GameCreated,
+    MessagePosted,
+    Phase,
+    PlayerJoined,
+    RolesDealt,
+    State,
+    Years,
+)
+from engine.rules import tally
+
+ViewerKind = Literal["player", "facilitator", "projector"]
+CHAT_IN_SNAPSHOT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    kind: ViewerKind
+    player_id: str | None = None
+
+
+FACILITATOR_VIEWER = Viewer("facilitator")
+PROJECTOR_VIEWER = Viewer("projector")
+
+
+class ViewModel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PlayerView(ViewModel):
+    id: str
+    name: str
+    number: int
+    seated: bool
+    role: str | None  # None when the deck keeps roles secret from this viewer
+
+
+class ChatLineView(ViewModel):
+    seq: int
+    player_id: str | None
+    text: str
+    mentions: tuple[str, ...]
+    at: datetime
+
+
+class TallyView(ViewModel):
+    for_: int
+    against: int
+    abstain: int
+    total: int
+
+
+class ProposalView(ViewModel):
+    id: str
+    round: int
+    player_id: str
+    cards: tuple[str, ...]
+    amends: str | None
+    status: str
+    votes: dict[str, Choice]
+    tally: TallyView
+    at: datetime
+
+
+class WarningView(ViewModel):
+    code: str
+    year: int | None
+    kind: str | None
+    amount: float | None
+
+
+class MeterView(ViewModel):
+    """The four years of a portfolio against the target, as the live meter draws them."""
+
+    cards: tuple[str, ...]
+    target: Years
+    event_effect: Years
+    forlig_effect: Years
+    result: Years
+    wish_funding: Years
+    capital_spent: float
+    service: int
+    fte: float
+    warnings: tuple[WarningView, ...]
+
+
+class RoundView(ViewModel):
+    number: int
+    event_card: str | None
+    started_at: datetime
+    deadline: datetime | None
+    ended_at: datetime | None
+    adopted: str | None
+
+
+class ForligView(ViewModel):
+    proposal_id: str
+    round: int
+    cards: tuple[str, ...]
+    share_for: float
+    forced: bool
+
+
+class TableView(ViewModel):
+    viewer: ViewerKind
+    you: str | None
+    your_role: str | None
+    seq: int
+    table_name: str | None
+    deck_id: str
+    phase: Phase
+    rule: str | None
+    rounds_total: int | None
+    target: Years | None
+    round: RoundView | None
+    event_cards: tuple[str, ...]
+    players: tuple[PlayerView, ...]
+    chat: tuple[ChatLineView, ...]
+    proposals: tuple[ProposalView, ...]
+    forlig: ForligView | None
+    meter: MeterView | None
+    rolls: dict[str, int] | None
+
+
+def meter(state: State, cards: tuple[str, ...]) -> MeterView:
+    """The live meter for any portfolio under the events drawn so far (cards must be valid)."""
+    assert state.config is not None
+    assessment: Assessment = assess(state.deck, cards, state.event_cards, state.config.target)
+    return MeterView(
+        cards=cards,
+        target=assessment.target,
+        event_effect=assessment.event_effect,
+        forlig_effect=assessment.forlig_effect,
+        result=assessment.result,
+        wish_funding=assessment.wish_funding,
+        capital_spent=assessment.capital_spent,
+        service=assessment.service,
+        fte=assessment.fte,
+        warnings=tuple(WarningView(code=w.code, year=w.year, kind=w.kind, amount=w.amount) for w in assessment.warnings),
+    )
+
+
+def _role_visible(state: State, viewer: Viewer, player_id: str) -> bool:
+    if viewer.kind == "facilitator" or not state.deck.scenario.secret_roles:
+        return True
+    return viewer.kind == "player" and viewer.player_id == player_id
+
+
+def _name(state: State, viewer: Viewer, player_id: str) -> str:
+    player = state.players[player_id]
+    return f"Spiller {player.number}" if viewer.kind == "projector" else player.name
+
+
+def view(state: State, viewer: Viewer) -> TableView:
+    config = state.config
+    round_ = state.current_round
+    players = tuple(
+        PlayerView(
+            id=p.id,
+            name=_name(state, viewer, p.id),
+            number=p.number,
+            seated=p.seated,
+            role=p.role if _role_visible(state, viewer, p.id) else None,
+        )
+        for p in state.players.values()
+    )
+    chat: tuple[ChatLineView, ...] = ()
+    if state.chat is not None and viewer.kind != "projector":
+        chat = tuple(
+            ChatLineView(seq=line.seq, player_id=line.player_id, text=line.text, mentions=line.mentions, at=line.at)
+            for line in state.chat.recent(CHAT_IN_SNAPSHOT)
+        )
+    proposals = []
+    for proposal in state.proposals.values():
+        for_weight, against, abstain, total, _ = tally(state, proposal)
+        proposals.append(
+            ProposalView(
+                id=proposal.id,
+                round=proposal.round,
+                player_id=proposal.player_id,
+                cards=proposal.cards,
+                amends=proposal.amends,
+                status=proposal.status,
+                votes=dict(proposal.votes),
+                tally=TallyView(for_=for_weight, against=against, abstain=abstain, total=total),
+                at=proposal.at,
+            )
+        )
+    forlig = state.forlig
+    you = viewer.player_id if viewer.kind == "player" else None
+    your_player = state.players.get(you) if you else None
+    return TableView(
+        viewer=viewer.kind,
+        you=you,
+        your_role=your_player.role if your_player else None,
+        seq=state.seq,
+        table_name=config.table_name if config else None,
+        deck_id=state.deck.scenario.id,
+        phase=state.phase,
+        rule=config.rule if config else None,
+        rounds_total=config.rounds if config else None,
+        target=config.target if config else None,
+        round=RoundView(
+            number=round_.number,
+            event_card=round_.event_card,
+            started_at=round_.started_at,
+            deadline=round_.deadline,
+            ended_at=round_.ended_at,
+            adopted=round_.adopted,
+        )
+        if round_
+        else None,
+        event_cards=state.event_cards,
+        players=players,
+        chat=chat,
+        proposals=tuple(proposals),
+        forlig=ForligView(
+            proposal_id=forlig.proposal_id,
+            round=forlig.round,
+            cards=forlig.cards,
+            share_for=forlig.share_for,
+            forced=forlig.forced,
+        )
+        if forlig
+        else None,
+        meter=meter(state, forlig.cards) if forlig else None,
+        rolls=dict(state.rolls) if state.rolls is not None else None,
+    )
+
+
+def event_for(state: State, event: Event, viewer: Viewer) -> Event:
+    """The event as this viewer may see it. `state` is the state after the event."""
+    if viewer.kind == "facilitator":
+        return event
+    if isinstance(event, GameCreated):
+        return event.model_copy(update={"seed": 0})
+    if isinstance(event, RolesDealt):
+        visible = {pid: role for pid, role in event.assignments.items() if _role_visible(state, viewer, pid)}
+        return event if len(visible) == len(event.assignments) else event.model_copy(update={"assignments": visible})
+    if viewer.kind == "projector":
+        if isinstance(event, PlayerJoined):
+            return event.model_copy(update={"name": _name(state, viewer, event.player_id)})
+        if isinstance(event, MessagePosted):
+            return event.model_copy(update={"text": ""})
+    return event

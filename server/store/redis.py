@@ -1,0 +1,222 @@
+"""Redis event store (redis.asyncio): for several server processes sharing one Redis.
+
+Layout, per stream S (the ``{S}`` hash tag keeps a table's keys in one cluster slot):
+
+- ``raaderum:{S}:events``   a Redis Stream, entry id ``<seq>-1``, fields ``type``, ``data``, ``at``
+- ``raaderum:{S}:commands`` a hash, command_id → ``"<version>:<first_seq>"``
+- ``raaderum:key:<key>``    plain strings for get_key/set_key
+- channel ``raaderum:notify`` carries ``"<stream> <version>"`` after each append
+
+One Lua script does the command-id check, the version check, the XADDs, the HSET and the PUBLISH, so an
+append is atomic and concurrent appends at the same version are serialised by Redis itself.
+Durability follows the server's AOF setting (``appendfsync always`` loses nothing once an append returned).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from .base import (
+    AppendResult,
+    ConcurrencyError,
+    Fanout,
+    NewEvent,
+    StoredEvent,
+    StoreError,
+    Subscription,
+    check_append,
+    check_read,
+)
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "raaderum:notify"
+_PREFIX = "raaderum:{"
+_EVENTS_SUFFIX = "}:events"
+
+# KEYS[1] events stream, KEYS[2] command-id hash.
+# ARGV[1] expected version, ARGV[2] command id ('' = none), ARGV[3] at, ARGV[4] notify channel,
+# ARGV[5] stream name, then type, data pairs.
+# Returns {status, version, first_seq}: status 1 appended, 2 duplicate command id, 0 conflict (version = actual).
+_APPEND_LUA = """
+local cmd = ARGV[2]
+if cmd ~= '' then
+  local prev = redis.call('HGET', KEYS[2], cmd)
+  if prev then
+    local sep = string.find(prev, ':', 1, true)
+    return {2, tonumber(string.sub(prev, 1, sep - 1)), tonumber(string.sub(prev, sep + 1))}
+  end
+end
+local version = redis.call('XLEN', KEYS[1])
+if version ~= tonumber(ARGV[1]) then
+  return {0, version, 0}
+end
+local seq = version
+for i = 6, #ARGV, 2 do
+  seq = seq + 1
+  redis.call('XADD', KEYS[1], string.format('%d-1', seq), 'type', ARGV[i], 'data', ARGV[i + 1], 'at', ARGV[3])
+end
+if cmd ~= '' then
+  redis.call('HSET', KEYS[2], cmd, string.format('%d:%d', seq, version + 1))
+end
+redis.call('PUBLISH', ARGV[4], ARGV[5] .. ' ' .. string.format('%d', seq))
+return {1, seq, version + 1}
+"""
+
+
+def events_key(stream: str) -> str:
+    return f"{_PREFIX}{stream}{_EVENTS_SUFFIX}"
+
+
+def commands_key(stream: str) -> str:
+    return f"{_PREFIX}{stream}}}:commands"
+
+
+def value_key(key: str) -> str:
+    return f"raaderum:key:{key}"
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+class RedisEventStore:
+    kind = "redis"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        self._append_script = self._redis.register_script(_APPEND_LUA)
+        self._fanout = Fanout()
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        self._closed = False
+
+    # ---------------------------------------------------------------- public API
+
+    async def append(
+        self,
+        stream: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        *,
+        command_id: str | None = None,
+    ) -> AppendResult:
+        batch = check_append(stream, expected_version, events, command_id)
+        args: list[str | int] = [expected_version, command_id or "", repr(time.time()), NOTIFY_CHANNEL, stream]
+        for event in batch:
+            args += (event.type, event.data)
+        status, version, first_seq = await self._call(
+            self._append_script(keys=[events_key(stream), commands_key(stream)], args=args)
+        )
+        if status == 0:
+            raise ConcurrencyError(expected_version, int(version), stream)
+        return AppendResult(version=int(version), first_seq=int(first_seq), duplicate=status == 2)
+
+    async def read(self, stream: str, after: int = 0, limit: int | None = None) -> list[StoredEvent]:
+        check_read(after, limit)
+        if limit == 0:
+            return []
+        entries = await self._call(self._redis.xrange(events_key(stream), f"{after + 1}-1", "+", count=limit))
+        return [
+            StoredEvent(stream, int(entry_id.partition("-")[0]), fields["type"], fields["data"], float(fields["at"]))
+            for entry_id, fields in entries
+        ]
+
+    async def version(self, stream: str) -> int:
+        return int(await self._call(self._redis.xlen(events_key(stream))))
+
+    def subscribe(self) -> Subscription:
+        sub = Subscription(ready=self._subscribed.wait)
+        if self._closed:
+            sub._finish()
+            return sub
+        self._fanout.add(sub)
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.get_running_loop().create_task(self._listen(), name="redis-store-notify")
+        return sub
+
+    async def streams(self, prefix: str = "") -> list[str]:
+        pattern = f"{_PREFIX}{_glob_escape(prefix)}*{_EVENTS_SUFFIX}"
+
+        async def scan() -> list[str]:
+            names = set()
+            async for key in self._redis.scan_iter(match=pattern, count=1000, _type="stream"):
+                names.add(key[len(_PREFIX) : -len(_EVENTS_SUFFIX)])
+            return sorted(names)
+
+        names: list[str] = await self._call(scan())
+        return names
+
+    async def delete_stream(self, stream: str) -> None:
+        await self._call(self._redis.delete(events_key(stream), commands_key(stream)))
+
+    async def get_key(self, key: str) -> str | None:
+        value: str | None = await self._call(self._redis.get(value_key(key)))
+        return value
+
+    async def set_key(self, key: str, value: str, *, only_if_absent: bool = False) -> bool:
+        done = await self._call(self._redis.set(value_key(key), value, nx=only_if_absent))
+        return bool(done)
+
+    async def delete_key(self, key: str) -> None:
+        await self._call(self._redis.delete(value_key(key)))
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._fanout.close_all()
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._redis.aclose()
+
+    # ---------------------------------------------------------------- internals
+
+    async def _call(self, awaitable: Any) -> Any:
+        if self._closed:
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()
+            raise StoreError("the store is closed")
+        try:
+            return await awaitable
+        except RedisError as exc:
+            raise StoreError(f"Redis error: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"Redis connection error: {exc}") from exc
+
+    async def _listen(self) -> None:
+        """One pubsub connection per store, fanned out locally; reconnects with backoff."""
+        delay = 0.1
+        while not self._closed:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.subscribe(NOTIFY_CHANNEL)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == "subscribe":
+                        self._subscribed.set()
+                        delay = 0.1
+                    elif kind == "message":
+                        stream, _, version = str(message["data"]).rpartition(" ")
+                        with contextlib.suppress(ValueError):
+                            self._fanout.publish(stream, int(version))
+            except (RedisError, OSError) as exc:
+                # Hints sent while disconnected are lost; consumers still catch up on the next one.
+                self._subscribed.clear()
+                log.warning("Redis notify subscription lost (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()

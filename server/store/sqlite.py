@@ -1,0 +1,376 @@
+"""SQLite event store: the default backend, for ONE server process.
+
+One dedicated worker thread owns the connection, so the event loop never blocks on SQLite. The worker drains
+every job queued at that moment and runs the writes in one ``BEGIN IMMEDIATE`` transaction (each write inside
+its own savepoint, so one failing append does not undo its neighbours) and one commit/fsync: group commit.
+Callers get their result only after the commit.
+
+``subscribe()`` fans out in-process only: appends made by another process on the same file do not signal here.
+Several server processes need the Redis backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .base import (
+    AppendResult,
+    ConcurrencyError,
+    Fanout,
+    NewEvent,
+    StoredEvent,
+    StoreError,
+    Subscription,
+    check_append,
+    check_read,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    stream TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (stream, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commands (
+    stream TEXT NOT NULL,
+    command_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    PRIMARY KEY (stream, command_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys (
+    key TEXT NOT NULL PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+# Skip-scan over the primary key: one index seek per distinct stream instead of reading every event.
+_STREAMS_SQL = """
+WITH RECURSIVE s(name) AS (
+    SELECT (SELECT MIN(stream) FROM events WHERE stream >= :prefix)
+    UNION ALL
+    SELECT (SELECT MIN(stream) FROM events WHERE stream > s.name) FROM s
+    WHERE s.name IS NOT NULL AND substr(s.name, 1, length(:prefix)) = :prefix
+)
+SELECT name FROM s WHERE name IS NOT NULL AND substr(name, 1, length(:prefix)) = :prefix
+"""
+
+DEFAULT_MAX_BATCH = 512
+
+
+def path_from_url(url: str) -> str:
+    """``sqlite:///./rel.db`` → ``./rel.db``; ``sqlite:////abs.db`` → ``/abs.db``; ``sqlite:///:memory:``."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise ValueError(f"not a sqlite URL (sqlite:///relative.db or sqlite:////absolute.db): {url!r}")
+    return url[len(prefix) :].split("?", 1)[0]
+
+
+@dataclass(slots=True)
+class _Job:
+    fn: Callable[[sqlite3.Connection], Any]
+    write: bool
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    on_success: Callable[[Any], None] | None = None
+    stop: bool = False  # close(): the worker finishes everything queued before it, then exits
+    outcome: tuple[Any, BaseException | None] | None = None  # (value, error) once run
+
+
+class SqliteEventStore:
+    kind = "sqlite"
+
+    def __init__(self, path: str, *, max_batch: int = DEFAULT_MAX_BATCH) -> None:
+        """``max_batch=1`` turns group commit off (one transaction per write), for benchmarks."""
+        if max_batch < 1:
+            raise ValueError("max_batch must be >= 1")
+        self.path = path
+        self._max_batch = max_batch
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._fanout = Fanout()
+        self._closed = False
+        self._closed_event = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sqlite-store:{path}", daemon=True)
+        self._thread.start()
+
+    # ---------------------------------------------------------------- public API
+
+    async def append(
+        self,
+        stream: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        *,
+        command_id: str | None = None,
+    ) -> AppendResult:
+        batch = check_append(stream, expected_version, events, command_id)
+        rows = [(e.type, e.data) for e in batch]
+
+        def run(conn: sqlite3.Connection) -> AppendResult:
+            return _append_tx(conn, stream, expected_version, rows, command_id)
+
+        def signal(result: AppendResult) -> None:
+            if not result.duplicate:
+                self._fanout.publish(stream, result.version)
+
+        result: AppendResult = await self._submit(run, write=True, on_success=signal)
+        return result
+
+    async def read(self, stream: str, after: int = 0, limit: int | None = None) -> list[StoredEvent]:
+        check_read(after, limit)
+        if limit == 0:
+            return []
+
+        def run(conn: sqlite3.Connection) -> list[StoredEvent]:
+            cur = conn.execute(
+                "SELECT seq, type, data, at FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (stream, after, -1 if limit is None else limit),
+            )
+            return [StoredEvent(stream, seq, type_, data, at) for seq, type_, data, at in cur]
+
+        events: list[StoredEvent] = await self._submit(run)
+        return events
+
+    async def version(self, stream: str) -> int:
+        version: int = await self._submit(lambda conn: _version(conn, stream))
+        return version
+
+    def subscribe(self) -> Subscription:
+        sub = Subscription()
+        if self._closed:
+            sub._finish()
+            return sub
+        return self._fanout.add(sub)
+
+    async def streams(self, prefix: str = "") -> list[str]:
+        def run(conn: sqlite3.Connection) -> list[str]:
+            return [row[0] for row in conn.execute(_STREAMS_SQL, {"prefix": prefix})]
+
+        names: list[str] = await self._submit(run)
+        return names
+
+    async def delete_stream(self, stream: str) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM events WHERE stream = ?", (stream,))
+            conn.execute("DELETE FROM commands WHERE stream = ?", (stream,))
+
+        await self._submit(run, write=True)
+
+    async def get_key(self, key: str) -> str | None:
+        def run(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT value FROM keys WHERE key = ?", (key,)).fetchone()
+            return None if row is None else str(row[0])
+
+        value: str | None = await self._submit(run)
+        return value
+
+    async def set_key(self, key: str, value: str, *, only_if_absent: bool = False) -> bool:
+        verb = "INSERT OR IGNORE" if only_if_absent else "INSERT OR REPLACE"
+
+        def run(conn: sqlite3.Connection) -> bool:
+            return conn.execute(f"{verb} INTO keys (key, value) VALUES (?, ?)", (key, value)).rowcount == 1
+
+        done: bool = await self._submit(run, write=True)
+        return done
+
+    async def delete_key(self, key: str) -> None:
+        await self._submit(lambda conn: conn.execute("DELETE FROM keys WHERE key = ?", (key,)), write=True)
+
+    async def close(self) -> None:
+        if self._closed:
+            while not self._closed_event.is_set():  # a concurrent close() is still draining
+                await asyncio.sleep(0.01)
+            return
+        self._closed = True
+        self._fanout.close_all()
+        loop = asyncio.get_running_loop()
+        stop = _Job(lambda conn: None, False, loop, loop.create_future(), stop=True)
+        self._jobs.put(stop)  # queued after every pending job: those still complete
+        await stop.future
+
+    # ---------------------------------------------------------------- loop side
+
+    async def _submit(
+        self,
+        fn: Callable[[sqlite3.Connection], Any],
+        *,
+        write: bool = False,
+        on_success: Callable[[Any], None] | None = None,
+    ) -> Any:
+        if self._closed:
+            raise StoreError("the store is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._jobs.put(_Job(fn, write, loop, future, on_success))
+        return await future
+
+    @staticmethod
+    def _deliver(jobs: list[_Job]) -> None:
+        for job in jobs:
+            value, error = job.outcome or (None, StoreError("the store worker stopped"))
+            if error is None and job.on_success is not None:
+                job.on_success(value)  # the write happened even if its caller has gone: still signal
+            if job.future.done():  # the caller was cancelled
+                continue
+            if error is None:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(error)
+
+    # ---------------------------------------------------------------- worker thread
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        startup_error: Exception | None = None
+        try:
+            conn = _connect(self.path)
+        except Exception as exc:
+            startup_error = exc
+        stop: _Job | None = None
+        while stop is None:
+            batch: list[_Job] = [self._jobs.get()]
+            while len(batch) < self._max_batch and not batch[-1].stop:
+                try:
+                    batch.append(self._jobs.get_nowait())
+                except queue.Empty:
+                    break
+            if batch[-1].stop:
+                stop = batch.pop()
+            if conn is None:
+                err = StoreError(f"cannot open the SQLite store at {self.path!r}: {startup_error}")
+                for job in batch:
+                    job.outcome = (None, err)
+            else:
+                try:
+                    _execute(conn, batch)
+                except Exception as exc:  # the connection itself failed: fail this batch, keep serving
+                    with contextlib.suppress(sqlite3.Error):
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                    err = StoreError(f"SQLite failure: {exc}")
+                    for job in batch:
+                        if job.outcome is None or (job.write and job.outcome[1] is None):
+                            job.outcome = (None, err)
+            self._send(batch)
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._closed_event.set()
+        stop.outcome = (None, None)
+        self._send([stop])
+
+    def _send(self, batch: list[_Job]) -> None:
+        # One wake-up per event loop per batch, not one per job.
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+        for job in batch:
+            by_loop.setdefault(job.loop, []).append(job)
+        for loop, jobs in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(self._deliver, jobs)
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, cached_statements=256)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=5000")  # another process (a CLI, a backup) may hold the lock briefly
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+def _version(conn: sqlite3.Connection, stream: str) -> int:
+    row = conn.execute("SELECT MAX(seq) FROM events WHERE stream = ?", (stream,)).fetchone()
+    return int(row[0] or 0)
+
+
+def _append_tx(
+    conn: sqlite3.Connection,
+    stream: str,
+    expected_version: int,
+    rows: list[tuple[str, str]],
+    command_id: str | None,
+) -> AppendResult:
+    if command_id is not None:
+        row = conn.execute(
+            "SELECT version, first_seq FROM commands WHERE stream = ? AND command_id = ?", (stream, command_id)
+        ).fetchone()
+        if row is not None:
+            return AppendResult(version=int(row[0]), first_seq=int(row[1]), duplicate=True)
+    current = _version(conn, stream)
+    if current != expected_version:
+        raise ConcurrencyError(expected_version, current, stream)
+    at = time.time()
+    conn.executemany(
+        "INSERT INTO events (stream, seq, type, data, at) VALUES (?, ?, ?, ?, ?)",
+        [(stream, current + i, type_, data, at) for i, (type_, data) in enumerate(rows, start=1)],
+    )
+    version = current + len(rows)
+    if command_id is not None:
+        conn.execute(
+            "INSERT INTO commands (stream, command_id, version, first_seq) VALUES (?, ?, ?, ?)",
+            (stream, command_id, version, current + 1),
+        )
+    return AppendResult(version=version, first_seq=current + 1, duplicate=False)
+
+
+def _execute(conn: sqlite3.Connection, batch: list[_Job]) -> None:
+    """Run a drained batch: reads directly, writes together in one transaction with one commit."""
+    writes = [job for job in batch if job.write]
+    in_tx = False
+    if writes:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            in_tx = True
+        except sqlite3.Error as exc:
+            err = StoreError(f"cannot start a write transaction: {exc}")
+            for job in writes:
+                job.outcome = (None, err)
+    for job in batch:
+        if job.write and not in_tx:
+            continue
+        if job.write:
+            conn.execute("SAVEPOINT job")
+            try:
+                job.outcome = (job.fn(conn), None)
+                conn.execute("RELEASE job")
+            except Exception as exc:
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                job.outcome = (None, _wrap(exc))
+        else:
+            try:
+                job.outcome = (job.fn(conn), None)
+            except Exception as exc:
+                job.outcome = (None, _wrap(exc))
+    if in_tx:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            err = StoreError(f"commit failed: {exc}")
+            for job in writes:
+                if job.outcome is None or job.outcome[1] is None:
+                    job.outcome = (None, err)
+
+
+def _wrap(exc: Exception) -> Exception:
+    if isinstance(exc, sqlite3.Error):
+        wrapped = StoreError(f"SQLite error: {exc}")
+        wrapped.__cause__ = exc
+        return wrapped
+    return exc

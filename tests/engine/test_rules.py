@@ -1,0 +1,425 @@
+"""The rules of a table, one behaviour per test. Every RuleViolation code is reached here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.deck import Deck, DisableCardsEffect, EventCard, Text
+from engine.errors import MESSAGES, RuleViolation
+from engine.model import (
+    FACILITATOR,
+    SYSTEM,
+    Actor,
+    Announce,
+    CastVote,
+    CreateGame,
+    EndGame,
+    EndRound,
+    ForceAdopt,
+    Join,
+    Leave,
+    PostMessage,
+    Propose,
+    SetDeadline,
+    SetRule,
+    ShowDebrief,
+    StartRound,
+)
+from engine.rules import fold, initial_state, outcome
+from tests.engine.conftest import Table
+
+REACHED: set[str] = set()
+# A portfolio with every kind that keeps within the capital pool.
+BALANCED = ("ÆL-04", "AD-03", "AD-02", "ÆL-01", "TM-02", "ÆL-U1", "SK-04", "DT-02", "ÆL-05")
+
+
+def refused(code: str, table: Table, command_type: type, actor: Actor = FACILITATOR, **fields: object) -> None:
+    before = (table.state, len(table.log))
+    with pytest.raises(RuleViolation) as caught:
+        table.play(command_type, actor, **fields)
+    assert caught.value.code == code
+    assert (table.state, len(table.log)) == before, "a refused command must change nothing"
+    REACHED.add(code)
+
+
+def create(table: Table, **options: object) -> None:
+    table.play(CreateGame, table_name="Bord 1", seed=42, **options)
+
+
+def seat(table: Table, count: int) -> list[Actor]:
+    for number in range(1, count + 1):
+        table.play(Join, player_id=f"p{number}", name=f"Spiller {number}")
+    return [Actor.player(f"p{number}") for number in range(1, count + 1)]
+
+
+def started(table: Table, players: int = 4, **options: object) -> list[Actor]:
+    create(table, **options)
+    actors = seat(table, players)
+    table.play(StartRound)
+    return actors
+
+
+def voters(table: Table) -> list[Actor]:
+    return [Actor.player(pid) for pid in table.players_with_vote()]
+
+
+# ---- creating a game and the target ------------------------------------------------------------------
+
+
+def test_the_default_target_is_the_baseline_gap(table: Table) -> None:
+    create(table)
+    assert table.state.config is not None
+    assert table.state.config.target == (20, 30, 40, 45)
+    assert table.state.config.rule == "broad"
+    assert table.state.config.rounds == 3
+
+
+def test_a_budget_year_target_scales_the_overslagsaar_in_proportion(table: Table) -> None:
+    create(table, target=30)
+    assert table.state.config is not None
+    assert table.state.config.target == (30, 45, 60, 67.5)
+
+
+def test_commands_before_the_game_exists_are_refused(table: Table) -> None:
+    refused("game.not_created", table, StartRound)
+
+
+def test_a_game_is_created_once(table: Table) -> None:
+    create(table)
+    refused("game.already_created", table, CreateGame, table_name="x", seed=1)
+
+
+# ---- seats and roles ---------------------------------------------------------------------------------
+
+
+def test_players_join_and_names_are_checked(table: Table) -> None:
+    create(table)
+    refused("seat.name_invalid", table, Join, player_id="p1", name="   ")
+    refused("seat.name_invalid", table, Join, player_id="p1", name="x" * 41)
+    table.play(Join, player_id="p1", name="  Karen  ")
+    assert table.state.players["p1"].name == "Karen"
+    refused("seat.already_seated", table, Join, player_id="p1", name="Karen")
+
+
+def test_a_table_has_at_most_eight_seats(table: Table) -> None:
+    create(table)
+    seat(table, 8)
+    refused("seat.table_full", table, Join, player_id="p9", name="Ni")
+
+
+def test_a_game_needs_three_players_to_start(table: Table) -> None:
+    create(table)
+    seat(table, 2)
+    refused("game.too_few_players", table, StartRound)
+
+
+def test_roles_are_dealt_by_a_seeded_draw_and_the_mayor_is_always_dealt(deck: Deck) -> None:
+    first, second = Table(deck, initial_state(deck)), Table(deck, initial_state(deck))
+    for table in (first, second):
+        started(table, players=3)
+    assert first.log == second.log
+    roles = [p.role for p in first.state.seated()]
+    assert "borgmester" in roles and None not in roles and len(set(roles)) == 3
+
+
+def test_a_late_arrival_gets_a_free_role(table: Table) -> None:
+    started(table, players=3)
+    table.play(Join, player_id="late", name="Sen")
+    role = table.state.players["late"].role
+    assert role is not None and role not in {p.role for p in table.state.seated() if p.id != "late"}
+
+
+def test_a_player_who_leaves_frees_the_seat_and_their_votes(table: Table) -> None:
+    started(table, players=4)
+    mayor = Actor.player(table.holder("borgmester"))
+    table.play(Propose, mayor, cards=BALANCED)
+    table.play(CastVote, mayor, proposal_id="F1", choice="for")
+    table.play(Leave, mayor)
+    assert not table.state.players[mayor.player_id or ""].seated
+    assert table.state.proposals["F1"].votes == {}
+    refused("seat.not_seated", table, PostMessage, mayor, text="hej")
+
+
+# ---- chat ---------------------------------------------------------------------------------------------
+
+
+def test_chat_messages_record_known_card_mentions(table: Table) -> None:
+    create(table)
+    (player,) = seat(table, 1)
+    table.play(PostMessage, player, text="Hvad med #ÆL-01 og #ÆL-01 eller #XX-99?")
+    assert table.state.chat is not None
+    assert table.state.chat.last.mentions == ("ÆL-01",)
+    assert table.state.messages_by_player == {"p1": 1}
+
+
+def test_chat_refuses_empty_and_too_long_messages(table: Table) -> None:
+    create(table)
+    (player,) = seat(table, 1)
+    refused("chat.empty", table, PostMessage, player, text="  \n ")
+    refused("chat.too_long", table, PostMessage, player, text="x" * 1001)
+    table.play(PostMessage, player, text="x" * 1000)
+
+
+def test_only_seated_players_chat_and_only_the_facilitator_announces(table: Table) -> None:
+    create(table)
+    (player,) = seat(table, 1)
+    refused("actor.not_player", table, PostMessage, FACILITATOR, text="hej")
+    refused("seat.not_seated", table, PostMessage, Actor.player("stranger"), text="hej")
+    refused("actor.not_facilitator", table, Announce, player, text="Pause!")
+    table.play(Announce, text="Velkommen")
+    assert table.state.chat is not None and table.state.chat.last.player_id is None
+
+
+# ---- proposals -----------------------------------------------------------------------------------------
+
+
+def test_proposals_need_an_open_round(table: Table) -> None:
+    create(table)
+    (player,) = seat(table, 1)
+    refused("round.not_open", table, Propose, player, cards=("ÆL-01",))
+
+
+def test_invalid_portfolios_are_rejected(table: Table) -> None:
+    player, *_ = started(table)
+    refused("portfolio.empty", table, Propose, player, cards=())
+    refused("portfolio.card_unknown", table, Propose, player, cards=("ÆL-01", "XX-01"))
+    refused("portfolio.card_duplicate", table, Propose, player, cards=("ÆL-01", "ÆL-01"))
+    refused("proposal.unknown", table, Propose, player, cards=("ÆL-01",), amends="F9")
+
+
+def test_requires_and_excludes_between_cards_are_enforced(deck: Deck) -> None:
+    cards = tuple(
+        card.model_copy(update={"requires": ("ÆL-02",)})
+        if card.id == "ÆL-01"
+        else card.model_copy(update={"excludes": ("ÆL-05",)})
+        if card.id == "ÆL-04"
+        else card
+        for card in deck.cards
+    )
+    table = Table(deck.model_copy(update={"cards": cards}), initial_state(deck.model_copy(update={"cards": cards})))
+    player, *_ = started(table)
+    refused("portfolio.requires", table, Propose, player, cards=("ÆL-01",))
+    refused("portfolio.excludes", table, Propose, player, cards=("ÆL-04", "ÆL-05"))
+    table.play(Propose, player, cards=("ÆL-01", "ÆL-02"))
+
+
+def test_cards_disabled_by_an_event_cannot_be_proposed(deck: Deck) -> None:
+    blackout = EventCard(
+        id="E99",
+        title=Text(da="Stop", en="Stop"),
+        description=Text(da="Stop", en="Stop"),
+        background=Text(da="Stop", en="Stop"),
+        effects=(DisableCardsEffect(kind="disable_cards", cards=("ÆL-01",)),),
+    )
+    only_blackout = deck.model_copy(update={"events": (blackout,)})
+    table = Table(only_blackout, initial_state(only_blackout))
+    actors = started(table)
+    table.play(EndRound)
+    table.play(StartRound)
+    assert table.state.event_cards == ("E99",)
+    refused("portfolio.card_disabled", table, Propose, actors[0], cards=("ÆL-01",))
+
+
+def test_an_amendment_points_at_an_earlier_proposal(table: Table) -> None:
+    first, second, *_ = started(table)
+    table.play(Propose, first, cards=("ÆL-01",))
+    table.play(Propose, second, cards=("ÆL-01", "ÆL-02"), amends="F1")
+    assert table.state.proposals["F2"].amends == "F1"
+
+
+# ---- votes and adoption ------------------------------------------------------------------------------------
+
+
+def test_a_broad_forlig_needs_two_thirds_of_the_vote_weight(table: Table) -> None:
+    started(table, players=5)
+    mayor = Actor.player(table.holder("borgmester"))
+    others = [a for a in voters(table) if a != mayor]
+    table.play(Propose, mayor, cards=BALANCED)
+    # Weights: mayor 2 + others 1 each. Total depends on whether the økonomidirektør is seated.
+    total = 2 + len(others)
+    table.play(CastVote, mayor, proposal_id="F1", choice="for")
+    cast = 2
+    for actor in others:
+        if 3 * cast >= 2 * total:
+            break
+        assert table.state.forlig is None
+        table.play(CastVote, actor, proposal_id="F1", choice="for")
+        cast += 1
+    assert table.state.forlig is not None and table.state.forlig.cards == BALANCED
+    assert table.state.phase == "round_ended"
+    assert table.state.proposals["F1"].status == "adopted"
+
+
+def test_votes_can_change_until_resolved_and_are_never_counted_twice(table: Table) -> None:
+    started(table, players=4)
+    actors = voters(table)
+    table.play(Propose, actors[0], cards=BALANCED)
+    table.play(CastVote, actors[0], proposal_id="F1", choice="against")
+    assert table.play(CastVote, actors[0], proposal_id="F1", choice="against") == []
+    table.play(CastVote, actors[0], proposal_id="F1", choice="abstain")
+    assert table.state.proposals["F1"].votes == {actors[0].player_id: "abstain"}
+
+
+def test_a_proposal_everyone_voted_on_without_enough_support_is_rejected(table: Table) -> None:
+    started(table, players=4)
+    for actor in voters(table):
+        if table.state.proposals.get("F1") is None:
+            table.play(Propose, actor, cards=BALANCED)
+        table.play(CastVote, actor, proposal_id="F1", choice="against")
+    assert table.state.proposals["F1"].status == "rejected"
+    assert table.state.phase == "round"
+    refused("proposal.not_open", table, CastVote, voters(table)[0], proposal_id="F1", choice="for")
+    refused("proposal.unknown", table, CastVote, voters(table)[0], proposal_id="F7", choice="for")
+
+
+def test_the_economic_director_has_no_vote(table: Table) -> None:
+    started(table, players=8)  # eight players hold all eight roles
+    director = Actor.player(table.holder("oekonomidirektoer"))
+    table.play(Propose, director, cards=BALANCED)
+    refused("vote.no_vote", table, CastVote, director, proposal_id="F1", choice="for")
+
+
+def test_consensus_needs_every_vote_and_none_against(table: Table) -> None:
+    started(table, players=3, rule="consensus")
+    actors = voters(table)
+    table.play(Propose, actors[0], cards=BALANCED)
+    for actor in actors[:-1]:
+        table.play(CastVote, actor, proposal_id="F1", choice="for")
+    assert table.state.forlig is None
+    table.play(CastVote, actors[-1], proposal_id="F1", choice="abstain")
+    assert table.state.forlig is not None
+
+
+def test_majority_needs_more_than_half(table: Table) -> None:
+    started(table, players=4, rule="majority")
+    mayor = Actor.player(table.holder("borgmester"))
+    others = [a for a in voters(table) if a != mayor]
+    table.play(Propose, mayor, cards=BALANCED)
+    table.play(CastVote, mayor, proposal_id="F1", choice="for")
+    total = 2 + len(others)
+    if 2 * 2 > total:
+        assert table.state.forlig is not None
+        return
+    assert outcome("majority", table.state, table.state.proposals["F1"]) is None
+    table.play(CastVote, others[0], proposal_id="F1", choice="for")
+    assert table.state.forlig is not None
+
+
+def test_the_next_round_draws_an_event_card_and_may_amend_the_forlig(table: Table) -> None:
+    started(table, players=4)
+    player = voters(table)[0]
+    table.play(Propose, player, cards=BALANCED)
+    table.play(ForceAdopt, proposal_id="F1")
+    assert table.state.forlig is not None and table.state.forlig.forced
+    table.play(StartRound)
+    assert table.state.current_round is not None and table.state.current_round.event_card is not None
+    table.play(Propose, player, cards=BALANCED[:-1], amends="F1")
+    assert table.state.proposals["F2"].amends == "F1"
+    refused("round.still_open", table, StartRound)
+
+
+def test_a_round_can_end_without_adoption_and_the_last_forlig_stands(table: Table) -> None:
+    player, *_ = started(table)
+    table.play(Propose, player, cards=BALANCED)
+    table.play(ForceAdopt, proposal_id="F1")
+    table.play(StartRound)
+    table.play(Propose, player, cards=("ÆL-01",))
+    table.play(EndRound)
+    assert table.state.proposals["F2"].status == "closed"
+    assert table.state.forlig is not None and table.state.forlig.proposal_id == "F1"
+    refused("round.not_open", table, EndRound)
+
+
+def test_changing_the_rule_can_adopt_an_open_proposal(table: Table) -> None:
+    started(table, players=4, rule="consensus")
+    mayor = Actor.player(table.holder("borgmester"))
+    table.play(Propose, mayor, cards=BALANCED)
+    table.play(CastVote, mayor, proposal_id="F1", choice="for")
+    assert table.state.forlig is None
+    table.play(SetRule, rule="majority")
+    assert table.state.config is not None and table.state.config.rule == "majority"
+
+
+def test_only_the_facilitator_runs_the_table(table: Table) -> None:
+    player, *_ = started(table)
+    for command, fields in (
+        (StartRound, {}),
+        (EndRound, {}),
+        (SetRule, {"rule": "majority"}),
+        (ForceAdopt, {"proposal_id": "F1"}),
+        (SetDeadline, {"seconds": 60}),
+        (EndGame, {}),
+        (Join, {"player_id": "x", "name": "x"}),
+    ):
+        refused("actor.not_facilitator", table, command, player, **fields)
+
+
+# ---- timers ------------------------------------------------------------------------------------------------
+
+
+def test_a_round_with_a_deadline_ends_when_the_clock_passes_it(table: Table) -> None:
+    started(table, round_seconds=600)
+    round_ = table.state.current_round
+    assert round_ is not None and round_.deadline == round_.started_at + timedelta(seconds=600)
+    refused("round.deadline_not_reached", table, EndRound, SYSTEM)
+    table.play(EndRound, SYSTEM, at=round_.deadline)
+    assert table.state.rounds[-1].end_reason == "deadline"
+
+
+def test_the_clock_cannot_end_a_round_without_a_deadline(table: Table) -> None:
+    started(table)
+    refused("round.no_deadline", table, EndRound, SYSTEM)
+
+
+def test_the_facilitator_can_set_a_new_deadline(table: Table) -> None:
+    started(table)
+    table.play(SetDeadline, seconds=120)
+    round_ = table.state.current_round
+    assert round_ is not None and round_.deadline is not None
+
+
+# ---- the end -------------------------------------------------------------------------------------------------
+
+
+def test_a_game_ends_with_a_reality_check_then_the_debrief(table: Table) -> None:
+    player, *_ = started(table, rounds=2)
+    refused("game.not_in_reality_check", table, ShowDebrief)
+    table.play(Propose, player, cards=BALANCED)
+    table.play(ForceAdopt, proposal_id="F1")
+    table.play(StartRound)
+    table.play(EndRound)
+    refused("game.no_rounds_left", table, StartRound)
+    table.play(EndGame)
+    assert table.state.phase == "reality_check"
+    assert table.state.rolls is not None and set(table.state.rolls) == set(BALANCED)
+    assert all(1 <= roll <= 6 for roll in table.state.rolls.values())
+    refused("game.ended", table, StartRound)
+    refused("game.ended", table, Join, player_id="late", name="Sen")
+    table.play(ShowDebrief)
+    assert table.state.phase == "debrief"
+    table.play(PostMessage, player, text="Godt spillet")
+
+
+def test_a_game_cannot_end_before_it_starts(table: Table) -> None:
+    create(table)
+    refused("round.not_open", table, EndGame)
+
+
+# ---- the log ---------------------------------------------------------------------------------------------------
+
+
+def test_the_state_after_any_prefix_is_what_the_table_saw(table: Table) -> None:
+    player, second, *_ = started(table)
+    table.play(PostMessage, player, text="Skal vi starte med #AD-03?")
+    table.play(Propose, player, cards=BALANCED)
+    table.play(CastVote, second, proposal_id="F1", choice="for")
+    for index, seen in enumerate(table.states, start=1):
+        assert fold(table.deck, table.log[:index]) == seen
+        assert seen.seq == index
+
+
+def test_every_rule_violation_code_is_reached_by_a_test() -> None:
+    # Runs last in this module (pytest keeps file order): the tests above record the codes they reached.
+    assert set(MESSAGES) - REACHED == set()
