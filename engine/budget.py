@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from engine.deck import (
     REQUIRED_KINDS,
     ConditionalEffect,
-    DelayCardsEffect,
     Deck,
+    DelayCardsEffect,
     DisableCardsEffect,
     EarmarkedGrantEffect,
     GapEffect,
@@ -163,9 +163,10 @@ def assess(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Y
             grants.append(effect)
         elif isinstance(effect, OverspendSanctionEffect):
             sanctions.append(effect)
-        elif isinstance(effect, HearingEffect):
-            if any(deck.card(card_id).service <= effect.service_at_most for card_id in cards):
-                trust_penalty += effect.trust_penalty
+        elif isinstance(effect, HearingEffect) and any(
+            deck.card(card_id).service <= effect.service_at_most for card_id in cards
+        ):
+            trust_penalty += effect.trust_penalty
     # Grants and sanctions read the cards' amounts after scaling and delays.
     for grant in grants:
         if any(card in chosen for card in grant.void_if_chosen):

@@ -328,12 +328,12 @@ class Deck(Strict):
         return next(role for role in self.roles if role.id == role_id)
 
     def _cards_by_id(self) -> dict[str, Card]:
-        cached: dict[str, Card] | None = self.__dict__.get("_card_index")
-        if cached is None:
-            cached = {card.id: card for card in self.cards}
-            # Frozen models refuse attribute assignment; the index is a cache, not part of the deck.
+        # A cache, not part of the deck: keyed on the cards tuple so a model_copy with new cards rebuilds it.
+        cached: tuple[tuple[Card, ...], dict[str, Card]] | None = self.__dict__.get("_card_index")
+        if cached is None or cached[0] is not self.cards:
+            cached = (self.cards, {card.id: card for card in self.cards})
             object.__setattr__(self, "_card_index", cached)
-        return cached
+        return cached[1]
 
     @property
     def digest(self) -> str:
@@ -386,9 +386,7 @@ def load_deck(path: Path | str) -> Deck:
             continue
         for key, value in data.items():
             if key not in SECTIONS:
-                problems.append(
-                    DeckProblem(file=str(file), item="file", field=key, message="unknown top-level table")
-                )
+                problems.append(DeckProblem(file=str(file), item="file", field=key, message="unknown top-level table"))
             elif key == "scenario":
                 raw[key].append((file, value))
             elif isinstance(value, list):
@@ -469,7 +467,9 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
             item_id = str(getattr(item, "id", ""))
             if item_id in seen:
                 problems.append(
-                    DeckProblem(file=str(file), item=f"{SECTIONS[section]} {item_id}", field="id", message="duplicate id")
+                    DeckProblem(
+                        file=str(file), item=f"{SECTIONS[section]} {item_id}", field="id", message="duplicate id"
+                    )
                 )
             seen.add(item_id)
         if section == "cards":
@@ -483,7 +483,9 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
         assert isinstance(card, Card)
         label = f"card {card.id}"
         if card.area not in area_ids:
-            problems.append(DeckProblem(file=str(file), item=label, field="area", message=f"unknown area {card.area!r}"))
+            problems.append(
+                DeckProblem(file=str(file), item=label, field="area", message=f"unknown area {card.area!r}")
+            )
         for field in ("requires", "excludes"):
             for other in getattr(card, field):
                 missing(file, label, field, other)
@@ -492,19 +494,21 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
     for file, event in parsed["events"]:
         assert isinstance(event, EventCard)
         for index, effect in enumerate(event.effects):
-            for field, card in _effect_card_refs(effect):
-                missing(file, f"event {event.id}", f"effects.{index}.{field}", card)
+            for field, ref in _effect_card_refs(effect):
+                missing(file, f"event {event.id}", f"effects.{index}.{field}", ref)
     for file, role in parsed["roles"]:
         assert isinstance(role, Role)
         for index, sag in enumerate(role.hjertesager):
             condition = sag.condition
             field = f"hjertesager.{index}.condition"
-            for card in getattr(condition, "cards", ()):
-                missing(file, f"role {role.id}", f"{field}.cards", card)
+            for ref in getattr(condition, "cards", ()):
+                missing(file, f"role {role.id}", f"{field}.cards", ref)
             area = getattr(condition, "area", None)
             if area is not None and area not in area_ids:
                 problems.append(
-                    DeckProblem(file=str(file), item=f"role {role.id}", field=f"{field}.area", message=f"unknown area {area!r}")
+                    DeckProblem(
+                        file=str(file), item=f"role {role.id}", field=f"{field}.area", message=f"unknown area {area!r}"
+                    )
                 )
     return problems
 

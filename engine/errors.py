@@ -22,7 +22,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The debrief can only be shown after the reality check.",
     ),
     "actor.not_facilitator": ("Kun facilitatoren kan gøre det.", "Only the facilitator can do that."),
-    "actor.not_player": ("Kun en spiller ved bordet kan gøre det.", "Only a player at the table can do that."),
+    "actor.not_player": (
+        "Kun en spiller ved bordet kan gøre det.",
+        "Only a player at the table can do that.",
+    ),
     "seat.table_full": ("Bordet er fuldt ({max} pladser).", "The table is full ({max} seats)."),
     "seat.already_seated": ("Spilleren sidder allerede ved bordet.", "The player is already seated."),
     "seat.not_seated": ("Du sidder ikke ved bordet.", "You are not seated at this table."),

@@ -19,8 +19,8 @@ from engine.model import (
     MAX_CHAT,
     MAX_NAME,
     Actor,
-    AnnouncementMade,
     Announce,
+    AnnouncementMade,
     CastVote,
     Chat,
     ChatLine,
@@ -183,7 +183,10 @@ def _resolve_open(state: State, command: Command, only: str | None = None) -> li
         result = outcome(state.config.rule, state, proposal)
         if result == "adopted":
             for_weight, _, _, total, _ = tally(state, proposal)
-            return [*events, *_closing_events(state, proposal.id, round(for_weight / total, 4), False, command)]
+            return [
+                *events,
+                *_closing_events(state, proposal.id, round(for_weight / total, 4), False, command),
+            ]
         if result == "rejected":
             events.append(ProposalRejected(at=command.at, proposal_id=proposal.id))
     return events
@@ -360,9 +363,7 @@ def _with_proposal(state: State, proposal: Proposal) -> dict[str, Proposal]:
 def _close_round(state: State, event: RoundEnded) -> State:
     round_ = state.current_round
     assert round_ is not None
-    proposals = {
-        key: (replace(p, status="closed") if p.status == "open" else p) for key, p in state.proposals.items()
-    }
+    proposals = {key: (replace(p, status="closed") if p.status == "open" else p) for key, p in state.proposals.items()}
     adopted = state.forlig.proposal_id if state.forlig and state.forlig.round == round_.number else None
     ended = replace(round_, ended_at=event.at, end_reason=event.reason, adopted=adopted)
     return replace(state, phase="round_ended", rounds=(*state.rounds[:-1], ended), proposals=proposals)
@@ -374,7 +375,10 @@ def evolve(state: State, event: Event) -> State:
     if isinstance(event, MessagePosted):
         line = ChatLine(state.seq, event.player_id, event.text, event.mentions, event.at)
         chat = Chat(line, state.chat, state.chat.length + 1 if state.chat else 1)
-        counts = {**state.messages_by_player, event.player_id: state.messages_by_player.get(event.player_id, 0) + 1}
+        counts = {
+            **state.messages_by_player,
+            event.player_id: state.messages_by_player.get(event.player_id, 0) + 1,
+        }
         return replace(state, chat=chat, messages_by_player=counts)
     if isinstance(event, AnnouncementMade):
         line = ChatLine(state.seq, None, event.text, (), event.at)

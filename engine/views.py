@@ -153,7 +153,9 @@ def meter(state: State, cards: tuple[str, ...]) -> MeterView:
         capital_spent=assessment.capital_spent,
         service=assessment.service,
         fte=assessment.fte,
-        warnings=tuple(WarningView(code=w.code, year=w.year, kind=w.kind, amount=w.amount) for w in assessment.warnings),
+        warnings=tuple(
+            WarningView(code=w.code, year=w.year, kind=w.kind, amount=w.amount) for w in assessment.warnings
+        ),
     )
 
 

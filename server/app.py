@@ -1,0 +1,174 @@
+"""The FastAPI application: HTTP API, the table websocket, and the services they share."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, WebSocket
+from pydantic import BaseModel
+
+from engine import SYSTEM, RuleViolation
+from engine.model import Join
+from server import conferences
+from server.auth import Claims, InvalidToken, TokenSigner
+from server.conferences import ConferenceRequest, JoinRequest, TableRef
+from server.presence import Presence
+from server.settings import Settings, get_settings
+from server.store import EventStore, open_store
+from server.tables import Decks, Tables, now, table_stream
+from server.ws import serve_table
+
+log = logging.getLogger("raaderum")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: EventStore
+    signer: TokenSigner
+    tables: Tables
+    presence: Presence
+
+    async def conference_of(self, table_id: str) -> str | None:
+        return await conferences.conference_of(self.store, table_id)
+
+
+async def _secret(settings: Settings, store: EventStore) -> str:
+    if settings.secret:
+        return settings.secret
+    # Every process of a deployment must sign alike: the first one to start writes the secret.
+    await store.set_key("server-secret", secrets.token_hex(32), only_if_absent=True)
+    secret = await store.get_key("server-secret")
+    assert secret is not None
+    return secret
+
+
+class Health(BaseModel):
+    status: str
+    store: str
+
+
+class ConferenceResponse(BaseModel):
+    conference_id: str
+    facilitator_token: str
+    tables: list[TableRef]
+
+
+class JoinResponse(BaseModel):
+    table_id: str
+    player_id: str
+    token: str
+
+
+class StoredEventOut(BaseModel):
+    seq: int
+    type: str
+    at: float
+    data: dict[str, Any]
+
+
+class EventsResponse(BaseModel):
+    table_id: str
+    events: list[StoredEventOut]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(settings.store_url)
+        tables = Tables(store, Decks(settings.decks_dir))
+        services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, Presence())
+        app.state.services = services
+        follower = asyncio.create_task(tables.follow_store())
+        try:
+            yield
+        finally:
+            follower.cancel()
+            with contextlib.suppress(BaseException):
+                await follower
+            tables.close()
+            await store.close()
+
+    app = FastAPI(
+        title="Råderum",
+        summary="Real-time server for the municipal budget game Råderumsspillet",
+        lifespan=lifespan,
+    )
+
+    def services(request: Request) -> Services:
+        return request.app.state.services  # type: ignore[no-any-return]
+
+    ServicesDep = Annotated[Services, Depends(services)]
+
+    def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise HTTPException(401, detail={"code": "auth.missing_token", "message": "Authorization: Bearer <token>"})
+        return authorization.removeprefix("Bearer ").strip()
+
+    def claims(services: ServicesDep, token: Annotated[str, Depends(bearer)]) -> Claims:
+        try:
+            return services.signer.verify(token)
+        except InvalidToken:
+            raise HTTPException(401, detail={"code": "auth.invalid_token", "message": "invalid token"}) from None
+
+    ClaimsDep = Annotated[Claims, Depends(claims)]
+
+    @app.get("/healthz", response_model=Health)
+    async def healthz() -> Health:
+        return Health(status="ok", store=settings.store_kind)
+
+    @app.post("/api/conferences", status_code=201, response_model=ConferenceResponse)
+    async def create_conference(body: ConferenceRequest, services: ServicesDep) -> ConferenceResponse:
+        try:
+            created = await conferences.create_conference(services.store, services.tables, body)
+        except KeyError:
+            raise HTTPException(
+                422, detail={"code": "conference.unknown_deck", "message": f"no deck {body.deck!r}"}
+            ) from None
+        token = services.signer.sign(Claims(role="facilitator", conference_id=created.conference_id))
+        return ConferenceResponse(conference_id=created.conference_id, facilitator_token=token, tables=created.tables)
+
+    @app.post("/api/join", response_model=JoinResponse)
+    async def join(body: JoinRequest, services: ServicesDep) -> JoinResponse:
+        table_id = await conferences.table_for_code(services.store, body.code)
+        conference_id = await services.conference_of(table_id) if table_id else None
+        if table_id is None or conference_id is None:
+            raise HTTPException(404, detail={"code": "join.unknown_code", "message": "Ukendt kode / unknown code"})
+        table = await services.tables.get(table_id)
+        player_id = conferences.new_id()
+        try:
+            await table.execute(Join(at=now(), player_id=player_id, name=body.name), SYSTEM, f"join:{player_id}")
+        except RuleViolation as violation:
+            raise HTTPException(409, detail={"code": violation.code, "message": violation.message()}) from None
+        token = services.signer.sign(
+            Claims(role="player", conference_id=conference_id, table_id=table_id, player_id=player_id)
+        )
+        return JoinResponse(table_id=table_id, player_id=player_id, token=token)
+
+    @app.get("/api/tables/{table_id}/events", response_model=EventsResponse)
+    async def table_events(
+        table_id: str, services: ServicesDep, who: ClaimsDep, after: Annotated[int, Query(ge=0)] = 0
+    ) -> EventsResponse:
+        if who.role != "facilitator" or await services.conference_of(table_id) != who.conference_id:
+            raise HTTPException(403, detail={"code": "auth.forbidden", "message": "facilitator of this table only"})
+        records = await services.store.read(table_stream(table_id), after=after)
+        return EventsResponse(
+            table_id=table_id,
+            events=[StoredEventOut(seq=r.seq, type=r.type, at=r.at, data=json.loads(r.data)) for r in records],
+        )
+
+    @app.websocket("/ws/tables/{table_id}")
+    async def table_socket(websocket: WebSocket, table_id: str) -> None:
+        await serve_table(websocket, table_id, websocket.app.state.services)
+
+    return app

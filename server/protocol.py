@@ -1,0 +1,111 @@
+"""The websocket protocol's frames. docs/protocol.md's schemas are generated from these models."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.model import Event
+from engine.views import TableView
+
+# Command frames carry an engine command's fields (without `at`: the server stamps the time) plus `id`.
+WIRE_COMMANDS = (
+    "chat",
+    "propose",
+    "vote",
+    "leave",
+    "start_round",
+    "end_round",
+    "force_adopt",
+    "set_rule",
+    "set_deadline",
+    "announce",
+    "end_game",
+    "show_debrief",
+)
+MAX_ID = 64
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Hello(Frame):
+    type: Literal["hello"]
+    token: str = Field(max_length=2000)
+    after: int = Field(ge=0, description="The last seq this client has; 0 when new")
+    lang: Literal["da", "en"] = "da"
+
+
+class Ping(Frame):
+    type: Literal["ping"]
+    id: str = Field(max_length=MAX_ID)
+
+
+class Snapshot(Frame):
+    type: Literal["snapshot"] = "snapshot"
+    seq: int
+    view: TableView
+
+
+class EventFrame(Frame):
+    type: Literal["event"] = "event"
+    seq: int
+    event: Event
+
+
+class Ack(Frame):
+    type: Literal["ack"] = "ack"
+    id: str
+    seq: int = Field(description="The table's version after the command")
+    duplicate: bool = Field(default=False, description="The id was seen before: nothing new was recorded")
+
+
+class Error(Frame):
+    type: Literal["error"] = "error"
+    id: str | None
+    code: str
+    message: str
+    details: Any = None
+
+
+class Presence(Frame):
+    type: Literal["presence"] = "presence"
+    online: list[str] = Field(description="Ids of the players connected right now")
+    facilitator: bool = Field(description="The facilitator is watching")
+
+
+class Heartbeat(Frame):
+    type: Literal["heartbeat"] = "heartbeat"
+    seq: int
+
+
+class Pong(Frame):
+    type: Literal["pong"] = "pong"
+    id: str
+
+
+# Close codes. Ordinary mistakes get an error frame and the connection stays open.
+CLOSE_PROTOCOL = 4000  # no valid hello first
+CLOSE_UNAUTHORIZED = 4001  # bad token, or a token for another table/conference
+CLOSE_UNKNOWN_TABLE = 4004
+CLOSE_SLOW_CONSUMER = 4008  # the client fell too far behind: reconnect with hello.after = last seq
+CLOSE_FLOODING = 4029  # too many frames per second, for too long
+CLOSE_TOO_BIG = 1009  # a frame over the size limit
+CLOSE_GOING_AWAY = 1001  # the server is shutting down: reconnect
+
+ERROR_CODES = {
+    "frame.invalid_json": "The frame is not a JSON object.",
+    "frame.unknown_type": "No such frame type.",
+    "frame.invalid": "Missing or wrong fields; `details` lists them.",
+    "frame.rate_limited": "Too many frames per second; the frame was dropped.",
+    "frame.too_large": "The frame is over the size limit; the connection is closed (1009).",
+    "hello.expected": "The first frame must be a hello.",
+    "hello.repeated": "Hello is only sent once per connection.",
+    "auth.invalid_token": "The token is not valid; the connection is closed (4001).",
+    "auth.wrong_table": "The token is for another table or conference; the connection is closed (4001).",
+    "auth.read_only": "This viewer (the projector) cannot give commands.",
+    "table.unknown": "No such table; the connection is closed (4004).",
+    "server.busy": "The table is too busy; try again.",
+}

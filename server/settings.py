@@ -1,0 +1,50 @@
+"""Server configuration from the environment (RAADERUM_*; REDIS_URL and PORT as platforms set them)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine.deck import DEFAULT_DECK_PATH
+
+DEFAULT_SQLITE_URL = "sqlite:///./data/raaderum.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAADERUM_", extra="ignore")
+
+    store: str | None = Field(default=None, description="Event store URL: sqlite:///path or redis://host:port/db")
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "RAADERUM_REDIS_URL"))
+    secret: str | None = Field(default=None, description="Signs tokens; generated and kept in the store when unset")
+    decks_dir: Path = Field(default=DEFAULT_DECK_PATH.parent, description="Folder holding one folder per deck")
+    admin_password: str | None = None
+    retention_days: int | None = Field(default=None, ge=1)
+    public_url: str | None = Field(default=None, description="Base URL printed in links, e.g. https://raaderum.example")
+
+    # Abuse limits for one websocket connection.
+    max_frame_bytes: int = 16 * 1024
+    frames_per_second: float = 20.0
+    frame_burst: int = 40
+    send_queue_frames: int = 1000
+    heartbeat_seconds: float = 25.0
+    hello_timeout_seconds: float = 10.0
+
+    @property
+    def store_url(self) -> str:
+        if self.store:
+            return self.store
+        if self.redis_url:
+            return self.redis_url
+        return DEFAULT_SQLITE_URL
+
+    @property
+    def store_kind(self) -> str:
+        return "sqlite" if self.store_url.startswith("sqlite") else "redis"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

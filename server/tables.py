@@ -1,0 +1,265 @@
+"""Live tables inside one server process: load from the store, run commands, fan out events.
+
+A `Table` holds the folded state of one table's stream and an asyncio lock that serialises its
+commands in this process; across processes the store's expected-version check decides, and a loser
+catches up and decides again. Every event reaches connections through `_apply`, whether this process
+appended it or another one did, so there is one path for live play, catch-up and resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+from engine import EVENT_ADAPTER, SYSTEM, Actor, Command, Deck, Event, State, decide, evolve, initial_state
+from engine.deck import load_deck
+from engine.model import EndRound, GameCreated
+from engine.views import Viewer, event_for, view
+from server.store import ConcurrencyError, EventStore, NewEvent
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+log = logging.getLogger("raaderum.tables")
+
+MAX_RETRIES = 20
+
+
+def table_stream(table_id: str) -> str:
+    return f"table:{table_id}"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Listener(Protocol):
+    """A websocket connection as the table sees it."""
+
+    viewer: Viewer
+
+    def send(self, frame: str) -> None: ...
+
+
+def event_frame(seq: int, event_json: str) -> str:
+    # The stored JSON is spliced in verbatim: one encoding per event, not one per socket.
+    return f'{{"type":"event","seq":{seq},"event":{event_json}}}'
+
+
+class Decks:
+    """Decks by id, loaded once per process from the decks folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._decks: dict[str, Deck] = {}
+
+    def get(self, deck_id: str) -> Deck:
+        if deck_id not in self._decks:
+            path = self.folder / deck_id
+            if not deck_id.replace("-", "").replace("_", "").isalnum() or not path.exists():
+                raise KeyError(deck_id)
+            self._decks[deck_id] = load_deck(path)
+        return self._decks[deck_id]
+
+
+class Table:
+    def __init__(self, table_id: str, deck: Deck, store: EventStore) -> None:
+        self.id = table_id
+        self.stream = table_stream(table_id)
+        self.store = store
+        self.state: State = initial_state(deck)
+        self.lock = asyncio.Lock()
+        self.listeners: set[Listener] = set()
+        self._deadline_task: asyncio.Task[None] | None = None
+        self._scheduled: datetime | None = None
+        self._wanted = 0  # highest version another process has announced
+        self._catching_up: asyncio.Task[None] | None = None
+
+    # ---- reading the log ----------------------------------------------------------------------
+
+    async def catch_up(self) -> None:
+        """Apply whatever the store has beyond our state (appended by another process, or before load)."""
+        stored = await self.store.read(self.stream, after=self.state.seq)
+        for record in stored:
+            if record.seq != self.state.seq + 1:
+                raise RuntimeError(f"{self.stream}: gap in the log at {record.seq}")
+            self._apply(EVENT_ADAPTER.validate_json(record.data), record.data)
+        self._schedule_deadline()
+
+    def _apply(self, event: Event, event_json: str) -> None:
+        self.state = evolve(self.state, event)
+        if not self.listeners:
+            return
+        seq = self.state.seq
+        shared: str | None = None
+        for listener in list(self.listeners):
+            seen = event_for(self.state, event, listener.viewer)
+            if seen is event:
+                shared = shared or event_frame(seq, event_json)
+                listener.send(shared)
+            else:
+                listener.send(event_frame(seq, seen.model_dump_json()))
+
+    # ---- running commands ---------------------------------------------------------------------
+
+    async def execute(self, command: Command, actor: Actor, command_id: str | None) -> tuple[int, bool]:
+        """Decide and append a command's events; returns (version, duplicate). Raises RuleViolation."""
+        async with self.lock:
+            for _ in range(MAX_RETRIES):
+                events = decide(self.state, command, actor)
+                if not events:
+                    return self.state.seq, False
+                encoded = [event.model_dump_json() for event in events]
+                try:
+                    result = await self.store.append(
+                        self.stream,
+                        self.state.seq,
+                        [NewEvent(type=event.type, data=data) for event, data in zip(events, encoded, strict=True)],
+                        command_id=command_id,
+                    )
+                except ConcurrencyError:
+                    await self.catch_up()
+                    continue
+                if result.duplicate:
+                    await self.catch_up()
+                    return result.version, True
+                for event, data in zip(events, encoded, strict=True):
+                    self._apply(event, data)
+                self._schedule_deadline()
+                return result.version, False
+            raise RuntimeError(f"{self.stream}: too much contention, gave up after {MAX_RETRIES} tries")
+
+    # ---- connections --------------------------------------------------------------------------
+
+    async def attach(self, listener: Listener, after: int, max_replay: int) -> None:
+        """Send a snapshot or the missed events, then stream live events. Atomic with respect to fan-out."""
+        async with self.lock:
+            await self.catch_up()
+            if 0 < after <= self.state.seq and self.state.seq - after <= max_replay:
+                for record in await self.store.read(self.stream, after=after):
+                    event = EVENT_ADAPTER.validate_json(record.data)
+                    seen = event_for(self.state, event, listener.viewer)
+                    listener.send(event_frame(record.seq, record.data if seen is event else seen.model_dump_json()))
+            elif after != self.state.seq or after == 0:
+                snapshot = view(self.state, listener.viewer)
+                listener.send(f'{{"type":"snapshot","seq":{self.state.seq},"view":{snapshot.model_dump_json()}}}')
+            self.listeners.add(listener)
+
+    def announce(self, version: int) -> None:
+        """The store says the stream reached `version`: catch up soon, without blocking the caller."""
+        self._wanted = max(self._wanted, version)
+        if self.state.seq < self._wanted and (self._catching_up is None or self._catching_up.done()):
+            self._catching_up = asyncio.create_task(self._catch_up_to_wanted())
+
+    async def _catch_up_to_wanted(self) -> None:
+        while self.state.seq < self._wanted:
+            before = self.state.seq
+            async with self.lock:
+                try:
+                    await self.catch_up()
+                except Exception:
+                    log.exception("%s: catch-up failed", self.stream)
+                    return
+            if self.state.seq == before:
+                return  # the signal ran ahead of what we can read; the next signal or command catches up
+
+    def detach(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
+
+    # ---- the round's deadline -------------------------------------------------------------------
+
+    def _schedule_deadline(self) -> None:
+        round_ = self.state.current_round
+        deadline = round_.deadline if round_ is not None and self.state.phase == "round" else None
+        if deadline == self._scheduled:
+            return
+        if self._deadline_task is not None:
+            self._deadline_task.cancel()
+            self._deadline_task = None
+        self._scheduled = deadline
+        if deadline is not None and round_ is not None:
+            self._deadline_task = asyncio.create_task(self._fire_at(deadline, round_.number))
+
+    async def _fire_at(self, deadline: datetime, round_number: int) -> None:
+        await asyncio.sleep(max(0.0, (deadline - now()).total_seconds()))
+        # The same command id in every process: the store appends the deadline's end of round once.
+        command_id = f"deadline:{round_number}:{deadline.isoformat()}"
+        try:
+            await self.execute(EndRound(at=max(now(), deadline)), SYSTEM, command_id)
+        except Exception as error:  # a round ended by other means is not a failure
+            log.debug("%s: deadline of round %s not applied: %s", self.stream, round_number, error)
+
+    def close(self) -> None:
+        if self._deadline_task is not None:
+            self._deadline_task.cancel()
+
+
+class Tables:
+    """The tables this process has loaded, loaded when first needed (a cold start reads nothing)."""
+
+    def __init__(self, store: EventStore, decks: Decks) -> None:
+        self.store = store
+        self.decks = decks
+        self._tables: dict[str, Table] = {}
+        self._loading: dict[str, asyncio.Future[Table]] = {}
+
+    def loaded(self, table_id: str) -> Table | None:
+        return self._tables.get(table_id)
+
+    async def get(self, table_id: str) -> Table:
+        """The live table; KeyError when no such table exists."""
+        table = self._tables.get(table_id)
+        if table is not None:
+            return table
+        if table_id in self._loading:
+            return await asyncio.shield(self._loading[table_id])
+        future: asyncio.Future[Table] = asyncio.get_running_loop().create_future()
+        self._loading[table_id] = future
+        try:
+            table = await self._load(table_id)
+            self._tables[table_id] = table
+            future.set_result(table)
+            return table
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # mark retrieved: the caller re-raises it
+            raise
+        finally:
+            del self._loading[table_id]
+
+    async def _load(self, table_id: str) -> Table:
+        first = await self.store.read(table_stream(table_id), limit=1)
+        if not first:
+            raise KeyError(table_id)
+        created = EVENT_ADAPTER.validate_json(first[0].data)
+        if not isinstance(created, GameCreated):
+            raise RuntimeError(f"table {table_id} does not start with game_created")
+        table = Table(table_id, self.decks.get(created.deck_id), self.store)
+        await table.catch_up()
+        return table
+
+    async def create(self, table_id: str, deck_id: str, command: Command) -> Table:
+        table = Table(table_id, self.decks.get(deck_id), self.store)
+        await table.execute(command, Actor("facilitator"), command_id="create")
+        self._tables[table_id] = table
+        return table
+
+    async def follow_store(self, on_signal: Callable[[str, int], None] | None = None) -> None:
+        """Catch up loaded tables when the store says their stream grew (appends by other processes)."""
+        subscription = self.store.subscribe()
+        async with subscription:
+            async for stream, version in subscription:
+                if on_signal is not None:
+                    on_signal(stream, version)
+                if not stream.startswith("table:"):
+                    continue
+                table = self._tables.get(stream.removeprefix("table:"))
+                if table is not None:
+                    table.announce(version)
+
+    def close(self) -> None:
+        for table in self._tables.values():
+            table.close()

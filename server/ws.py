@@ -1,0 +1,269 @@
+"""One websocket connection: hello and resume, command frames, a bounded send queue, heartbeats, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from engine import COMMAND_ADAPTER, FACILITATOR, Actor, RuleViolation
+from engine.views import Viewer
+from server import protocol
+from server.auth import Claims, InvalidToken
+from server.tables import Table, now
+
+if TYPE_CHECKING:
+    from server.app import Services
+
+log = logging.getLogger("raaderum.ws")
+
+# A client further behind than this gets a snapshot instead of the missed events.
+MAX_REPLAY = 500
+
+
+class Closed(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Connection:
+    """The table's view of a socket: frames are queued without blocking and sent by their own task."""
+
+    def __init__(self, websocket: WebSocket, viewer: Viewer, claims: Claims, queue_frames: int) -> None:
+        self.websocket = websocket
+        self.viewer = viewer
+        self.claims = claims
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_frames)
+        self.overflowed = asyncio.Event()
+        self.last_sent = time.monotonic()
+
+    def send(self, frame: str) -> None:
+        if self.overflowed.is_set():
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+    def send_model(self, frame: protocol.Frame) -> None:
+        self.send(frame.model_dump_json())
+
+    async def run_sender(self) -> None:
+        while True:
+            frame = await self.queue.get()
+            await self.websocket.send_text(frame)
+            self.last_sent = time.monotonic()
+
+
+class RateLimit:
+    """Token bucket: `rate` frames a second with bursts of `burst`; strikes count frames dropped in a row."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+        self.strikes = 0
+
+    def allow(self) -> bool:
+        moment = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (moment - self.stamp) * self.rate)
+        self.stamp = moment
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.strikes = 0
+            return True
+        self.strikes += 1
+        return False
+
+
+def viewer_for(claims: Claims) -> Viewer:
+    if claims.role == "player":
+        return Viewer("player", claims.player_id)
+    return Viewer(claims.role)
+
+
+async def _receive_text(websocket: WebSocket, limit: int) -> str:
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if text is None:
+        data = message.get("bytes") or b""
+        if len(data) > limit:
+            raise Closed(protocol.CLOSE_TOO_BIG, "frame too large")
+        text = data.decode("utf-8", errors="replace")
+    if len(text) > limit or len(text.encode()) > limit:
+        raise Closed(protocol.CLOSE_TOO_BIG, "frame too large")
+    return text
+
+
+async def serve_table(websocket: WebSocket, table_id: str, services: Services) -> None:
+    settings = services.settings
+    await websocket.accept()
+    connection: Connection | None = None
+    table: Table | None = None
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        hello, claims = await _handshake(websocket, table_id, services)
+        try:
+            table = await services.tables.get(table_id)
+        except KeyError:
+            await _refuse(websocket, "table.unknown", hello.lang, protocol.CLOSE_UNKNOWN_TABLE)
+            return
+        connection = Connection(websocket, viewer_for(claims), claims, settings.send_queue_frames)
+        tasks.append(asyncio.create_task(connection.run_sender()))
+        await table.attach(connection, hello.after, MAX_REPLAY)
+        services.presence.connected(table, connection)
+        tasks.append(asyncio.create_task(_heartbeat(connection, table, settings.heartbeat_seconds)))
+        receiving = asyncio.create_task(_receive_loop(connection, table, hello.lang, services))
+        overflow = asyncio.create_task(connection.overflowed.wait())
+        done, _ = await asyncio.wait({receiving, overflow, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+        tasks += [receiving, overflow]
+        if overflow in done:
+            raise Closed(protocol.CLOSE_SLOW_CONSUMER, "too slow: resume from your last seq")
+        for task in done:
+            task.result()  # re-raise Closed or a disconnect from the loop
+    except Closed as closed:
+        await _close(websocket, closed.code, closed.reason)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        if table is not None and connection is not None:
+            table.detach(connection)
+            services.presence.disconnected(table, connection)
+
+
+async def _handshake(websocket: WebSocket, table_id: str, services: Services) -> tuple[protocol.Hello, Claims]:
+    settings = services.settings
+    try:
+        text = await asyncio.wait_for(
+            _receive_text(websocket, settings.max_frame_bytes), settings.hello_timeout_seconds
+        )
+        hello = protocol.Hello.model_validate_json(text)
+    except (TimeoutError, ValidationError, ValueError):
+        await _refuse(websocket, "hello.expected", "da", protocol.CLOSE_PROTOCOL)
+        raise WebSocketDisconnect(protocol.CLOSE_PROTOCOL) from None
+    try:
+        claims = services.signer.verify(hello.token)
+    except InvalidToken:
+        await _refuse(websocket, "auth.invalid_token", hello.lang, protocol.CLOSE_UNAUTHORIZED)
+        raise WebSocketDisconnect(protocol.CLOSE_UNAUTHORIZED) from None
+    allowed = (
+        claims.table_id == table_id
+        if claims.role == "player"
+        else await services.conference_of(table_id) == claims.conference_id
+    )
+    if not allowed:
+        await _refuse(websocket, "auth.wrong_table", hello.lang, protocol.CLOSE_UNAUTHORIZED)
+        raise WebSocketDisconnect(protocol.CLOSE_UNAUTHORIZED)
+    return hello, claims
+
+
+async def _refuse(websocket: WebSocket, code: str, lang: str, close_code: int) -> None:
+    error = protocol.Error(id=None, code=code, message=protocol.ERROR_CODES[code])
+    with contextlib.suppress(Exception):
+        await websocket.send_text(error.model_dump_json())
+    await _close(websocket, close_code, code)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    if websocket.application_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=code, reason=reason[:120])
+
+
+async def _heartbeat(connection: Connection, table: Table, interval: float) -> None:
+    # Keeps phones' NAT mappings and proxies' idle timers alive; tells the client its seq is current.
+    while True:
+        await asyncio.sleep(interval / 2)
+        if time.monotonic() - connection.last_sent >= interval:
+            connection.send_model(protocol.Heartbeat(seq=table.state.seq))
+
+
+async def _receive_loop(connection: Connection, table: Table, lang: str, services: Services) -> None:
+    settings = services.settings
+    limit = RateLimit(settings.frames_per_second, settings.frame_burst)
+    while True:
+        text = await _receive_text(connection.websocket, settings.max_frame_bytes)
+        if not limit.allow():
+            if limit.strikes > settings.frame_burst:
+                raise Closed(protocol.CLOSE_FLOODING, "flooding")
+            connection.send_model(
+                protocol.Error(id=None, code="frame.rate_limited", message=_msg("frame.rate_limited"))
+            )
+            continue
+        await _handle_frame(connection, table, text, lang)
+
+
+def _msg(code: str) -> str:
+    return protocol.ERROR_CODES[code]
+
+
+def _error(connection: Connection, frame_id: str | None, code: str, message: str, details: Any = None) -> None:
+    connection.send_model(protocol.Error(id=frame_id, code=code, message=message, details=details))
+
+
+async def _handle_frame(connection: Connection, table: Table, text: str, lang: str) -> None:
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        frame = None
+    if not isinstance(frame, dict):
+        _error(connection, None, "frame.invalid_json", _msg("frame.invalid_json"))
+        return
+    raw_id = frame.get("id")
+    frame_id = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= protocol.MAX_ID else None
+    kind = frame.get("type")
+    if kind == "hello":
+        _error(connection, frame_id, "hello.repeated", _msg("hello.repeated"))
+        return
+    if kind == "ping":
+        if frame_id is None:
+            _error(connection, None, "frame.invalid", _msg("frame.invalid"), [{"loc": ["id"], "msg": "required"}])
+            return
+        connection.send_model(protocol.Pong(id=frame_id))
+        return
+    if kind not in protocol.WIRE_COMMANDS:
+        _error(connection, frame_id, "frame.unknown_type", _msg("frame.unknown_type"))
+        return
+    if frame_id is None:
+        _error(connection, None, "frame.invalid", _msg("frame.invalid"), [{"loc": ["id"], "msg": "a string of 1-64"}])
+        return
+    claims = connection.claims
+    if claims.role == "projector":
+        _error(connection, frame_id, "auth.read_only", _msg("auth.read_only"))
+        return
+    payload = {key: value for key, value in frame.items() if key not in ("id", "at")}
+    try:
+        command = COMMAND_ADAPTER.validate_python({**payload, "at": now()})
+    except ValidationError as error:
+        details = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors(include_url=False)]
+        _error(connection, frame_id, "frame.invalid", _msg("frame.invalid"), details)
+        return
+    actor = Actor.player(claims.player_id) if claims.role == "player" and claims.player_id else FACILITATOR
+    # Command ids are scoped to their sender, so two clients' "1" never collide.
+    command_id = f"{claims.player_id or claims.role}:{frame_id}"
+    try:
+        version, duplicate = await table.execute(command, actor, command_id)
+    except RuleViolation as violation:
+        _error(connection, frame_id, violation.code, violation.message(lang))
+        return
+    except RuntimeError:
+        log.exception("command failed")
+        _error(connection, frame_id, "server.busy", _msg("server.busy"))
+        return
+    connection.send_model(protocol.Ack(id=frame_id, seq=version, duplicate=duplicate))

@@ -1,0 +1,149 @@
+"""Properties that must hold for any sequence of commands from any seat."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.budget import validate_portfolio
+from engine.deck import Deck
+from engine.errors import RuleViolation
+from engine.model import (
+    FACILITATOR,
+    SYSTEM,
+    Actor,
+    CastVote,
+    Command,
+    CreateGame,
+    EndGame,
+    EndRound,
+    Event,
+    ForceAdopt,
+    Join,
+    Leave,
+    PostMessage,
+    ProposalAdopted,
+    Propose,
+    RolesDealt,
+    SetDeadline,
+    SetRule,
+    ShowDebrief,
+    StartRound,
+    State,
+)
+from engine.rules import decide, evolve, fold, initial_state, tally
+from engine.views import Viewer, event_for, view
+
+T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+PLAYER_IDS = [f"p{n}" for n in range(1, 7)]
+
+
+def commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
+    card_ids = [card.id for card in deck.cards if not card.requires] + ["XX-01"]
+    # "seat:k" and "?k" are resolved when played: the k-th seated player, the k-th newest proposal.
+    player = st.sampled_from([Actor.player(f"seat:{k}") for k in range(8)] + [Actor.player("stranger")])
+    anyone = st.one_of(player, st.just(FACILITATOR), st.just(SYSTEM))
+    proposal_id = st.sampled_from(["?0", "?0", "?1", "?2", "F99"])
+    at = st.just(T0)  # replaced by a rising clock below
+    choice = st.sampled_from(["for", "against", "abstain"])
+    cards = st.lists(st.sampled_from(card_ids), min_size=1, max_size=10, unique=True).map(tuple)
+    proposals = st.tuples(player, st.builds(Propose, at=at, cards=cards, amends=st.none() | proposal_id))
+    votes = st.tuples(player, st.builds(CastVote, at=at, proposal_id=proposal_id, choice=choice))
+    join = st.builds(Join, at=at, player_id=st.sampled_from(PLAYER_IDS), name=st.text(max_size=45))
+    # (weight, strategy): rare game-ending commands, so that games get far enough to adopt forlig.
+    weighted = [
+        (3, st.tuples(st.just(FACILITATOR), join)),
+        (1, st.tuples(player, st.builds(Leave, at=at))),
+        (3, st.tuples(anyone, st.builds(StartRound, at=at))),
+        (3, st.tuples(player, st.builds(PostMessage, at=at, text=st.text(max_size=30)))),
+        (8, proposals),
+        (16, votes),
+        (2, st.tuples(anyone, st.builds(EndRound, at=at))),
+        (1, st.tuples(anyone, st.builds(ForceAdopt, at=at, proposal_id=proposal_id))),
+        (1, st.tuples(anyone, st.builds(SetRule, at=at, rule=st.sampled_from(["consensus", "broad", "majority"])))),
+        (1, st.tuples(anyone, st.builds(SetDeadline, at=at, seconds=st.integers(10, 600)))),
+        (1, st.tuples(anyone, st.builds(EndGame, at=at))),
+        (1, st.tuples(anyone, st.builds(ShowDebrief, at=at))),
+    ]
+    return st.sampled_from([s for weight, s in weighted for _ in range(weight)]).flatmap(lambda s: s)
+
+
+def opening(players: int) -> list[tuple[Actor, Command]]:
+    """Seat some players and start: random commands alone rarely get a game going."""
+    joins: list[tuple[Actor, Command]] = [
+        (FACILITATOR, Join(at=T0, player_id=player_id, name=player_id)) for player_id in PLAYER_IDS[:players]
+    ]
+    return [*joins, (FACILITATOR, StartRound(at=T0))] if players else []
+
+
+def resolve_actor(state: State, actor: Actor) -> Actor:
+    if actor.player_id and actor.player_id.startswith("seat:"):
+        seated = [p.id for p in state.seated()]
+        return Actor.player(seated[int(actor.player_id[5:]) % len(seated)] if seated else "nobody")
+    return actor
+
+
+def resolve(state: State, command: Command) -> Command:
+    for field in ("proposal_id", "amends"):
+        value = getattr(command, field, None)
+        if isinstance(value, str) and value.startswith("?"):
+            newest = list(state.proposals)[::-1]
+            k = int(value[1:])
+            command = command.model_copy(update={field: newest[k] if k < len(newest) else "F99"})
+    return command
+
+
+def play(deck: Deck, steps: list[tuple[Actor, Command]], seed: int) -> tuple[list[Event], list[State]]:
+    state = initial_state(deck)
+    log: list[Event] = []
+    states: list[State] = []
+    create = CreateGame(at=T0, table_name="Bord", seed=seed, round_seconds=300)
+    for index, (actor, command) in enumerate([(FACILITATOR, create), *steps]):
+        command = resolve(state, command).model_copy(update={"at": T0 + timedelta(seconds=30 * index)})
+        actor = resolve_actor(state, actor)
+        try:
+            events = decide(state, command, actor)
+        except RuleViolation:
+            continue
+        for event in events:
+            state = evolve(state, event)
+            log.append(event)
+            states.append(state)
+    return log, states
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), seed=st.integers(0, 2**32))
+def test_random_games_keep_the_invariants(deck: Deck, data: st.DataObject, seed: int) -> None:
+    steps = opening(data.draw(st.integers(0, 6))) + data.draw(st.lists(commands(deck), min_size=20, max_size=80))
+    log, states = play(deck, steps, seed)
+
+    # Sequence numbers are contiguous and the fold of any prefix is what the table saw.
+    assert [state.seq for state in states] == list(range(1, len(log) + 1))
+    assert fold(deck, log) == (states[-1] if states else initial_state(deck))
+
+    for index, (event, state) in enumerate(zip(log, states, strict=True)):
+        before = states[index - 1] if index else initial_state(deck)
+        if isinstance(event, ProposalAdopted):
+            # Never adopt an invalid portfolio.
+            validate_portfolio(deck, state.proposals[event.proposal_id].cards, before.event_cards)
+        # Never count a vote twice: weights cast never exceed the seated voters' total.
+        for proposal in state.proposals.values():
+            for_weight, against, abstain, total, _ = tally(state, proposal)
+            assert for_weight + against + abstain <= total
+        # A secret role never reaches another player, by view or by event.
+        for player_id in state.players:
+            viewer = Viewer("player", player_id)
+            others = [p for p in view(state, viewer).players if p.id != player_id]
+            assert all(p.role is None for p in others)
+            if isinstance(event, RolesDealt):
+                assert set(event_for(state, event, viewer).assignments) <= {player_id}
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**32))
+def test_the_same_commands_give_the_same_events(deck: Deck, data: st.DataObject, seed: int) -> None:
+    steps = data.draw(st.lists(commands(deck), max_size=40))
+    assert play(deck, steps, seed)[0] == play(deck, steps, seed)[0]
