@@ -80,6 +80,29 @@ class EventsResponse(BaseModel):
     events: list[StoredEventOut]
 
 
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise HTTPException(401, detail={"code": "auth.missing_token", "message": "Authorization: Bearer <token>"})
+    return authorization.removeprefix("Bearer ").strip()
+
+
+def claims(services: ServicesDep, token: Annotated[str, Depends(bearer)]) -> Claims:
+    try:
+        return services.signer.verify(token)
+    except InvalidToken:
+        raise HTTPException(401, detail={"code": "auth.invalid_token", "message": "invalid token"}) from None
+
+
+ClaimsDep = Annotated[Claims, Depends(claims)]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -90,12 +113,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, Presence())
         app.state.services = services
         follower = asyncio.create_task(tables.follow_store())
+        scheduler = asyncio.create_task(tables.follow_schedule())
         try:
             yield
         finally:
-            follower.cancel()
-            with contextlib.suppress(BaseException):
-                await follower
+            for task in (follower, scheduler):
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
             tables.close()
             await store.close()
 
@@ -104,24 +129,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Real-time server for the municipal budget game Råderumsspillet",
         lifespan=lifespan,
     )
-
-    def services(request: Request) -> Services:
-        return request.app.state.services  # type: ignore[no-any-return]
-
-    ServicesDep = Annotated[Services, Depends(services)]
-
-    def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
-        if not authorization or not authorization.startswith("Bearer "):
-            raise HTTPException(401, detail={"code": "auth.missing_token", "message": "Authorization: Bearer <token>"})
-        return authorization.removeprefix("Bearer ").strip()
-
-    def claims(services: ServicesDep, token: Annotated[str, Depends(bearer)]) -> Claims:
-        try:
-            return services.signer.verify(token)
-        except InvalidToken:
-            raise HTTPException(401, detail={"code": "auth.invalid_token", "message": "invalid token"}) from None
-
-    ClaimsDep = Annotated[Claims, Depends(claims)]
 
     @app.get("/healthz", response_model=Health)
     async def healthz() -> Health:

@@ -9,8 +9,9 @@ appended it or another one did, so there is one path for live play, catch-up and
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("raaderum.tables")
 
 MAX_RETRIES = 20
+SCHEDULE_STREAM = "schedule"
 
 
 def table_stream(table_id: str) -> str:
@@ -66,8 +68,15 @@ class Decks:
 
 
 class Table:
-    def __init__(self, table_id: str, deck: Deck, store: EventStore) -> None:
+    def __init__(
+        self,
+        table_id: str,
+        deck: Deck,
+        store: EventStore,
+        on_deadline: Callable[[str, datetime | None], Awaitable[None]] | None = None,
+    ) -> None:
         self.id = table_id
+        self.on_deadline = on_deadline
         self.stream = table_stream(table_id)
         self.store = store
         self.state: State = initial_state(deck)
@@ -128,7 +137,10 @@ class Table:
                     return result.version, True
                 for event, data in zip(events, encoded, strict=True):
                     self._apply(event, data)
+                before = self._scheduled
                 self._schedule_deadline()
+                if self._scheduled != before and self.on_deadline is not None:
+                    await self.on_deadline(self.id, self._scheduled)
                 return result.version, False
             raise RuntimeError(f"{self.stream}: too much contention, gave up after {MAX_RETRIES} tries")
 
@@ -205,6 +217,7 @@ class Tables:
         self.decks = decks
         self._tables: dict[str, Table] = {}
         self._loading: dict[str, asyncio.Future[Table]] = {}
+        self._schedule_seq = 0
 
     def loaded(self, table_id: str) -> Table | None:
         return self._tables.get(table_id)
@@ -237,15 +250,42 @@ class Tables:
         created = EVENT_ADAPTER.validate_json(first[0].data)
         if not isinstance(created, GameCreated):
             raise RuntimeError(f"table {table_id} does not start with game_created")
-        table = Table(table_id, self.decks.get(created.deck_id), self.store)
+        table = Table(table_id, self.decks.get(created.deck_id), self.store, self._record_deadline)
         await table.catch_up()
         return table
 
     async def create(self, table_id: str, deck_id: str, command: Command) -> Table:
-        table = Table(table_id, self.decks.get(deck_id), self.store)
+        table = Table(table_id, self.decks.get(deck_id), self.store, self._record_deadline)
         await table.execute(command, Actor("facilitator"), command_id="create")
         self._tables[table_id] = table
         return table
+
+    async def _record_deadline(self, table_id: str, deadline: datetime | None) -> None:
+        """Note a table's deadline in the shared schedule, so any process that starts later fires it."""
+        record = json.dumps({"table": table_id, "deadline": deadline.isoformat() if deadline else None})
+        for _ in range(MAX_RETRIES):
+            version = await self.store.version(SCHEDULE_STREAM)
+            try:
+                await self.store.append(SCHEDULE_STREAM, version, [NewEvent(type="deadline", data=record)])
+                self._schedule_seq = max(self._schedule_seq, version + 1)
+                return
+            except ConcurrencyError:
+                continue
+
+    async def follow_schedule(self) -> None:
+        """Load every table with a pending deadline, so it fires even when nobody is connected."""
+        records = await self.store.read(SCHEDULE_STREAM, after=self._schedule_seq)
+        pending: dict[str, str | None] = {}
+        for record in records:
+            entry = json.loads(record.data)
+            pending[entry["table"]] = entry["deadline"]
+            self._schedule_seq = record.seq
+        for table_id, deadline in pending.items():
+            if deadline is not None and table_id not in self._tables:
+                try:
+                    await self.get(table_id)
+                except Exception:
+                    log.exception("could not load table %s for its deadline", table_id)
 
     async def follow_store(self, on_signal: Callable[[str, int], None] | None = None) -> None:
         """Catch up loaded tables when the store says their stream grew (appends by other processes)."""
@@ -254,6 +294,8 @@ class Tables:
             async for stream, version in subscription:
                 if on_signal is not None:
                     on_signal(stream, version)
+                if stream == SCHEDULE_STREAM and version > self._schedule_seq:
+                    await self.follow_schedule()
                 if not stream.startswith("table:"):
                     continue
                 table = self._tables.get(stream.removeprefix("table:"))

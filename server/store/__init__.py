@@ -30,7 +30,7 @@ def open_store(url: str) -> EventStore:
     - ``sqlite:///./data/raaderum.db`` (relative path) or ``sqlite:////abs/path.db``: one server process
     - ``redis://host:port/db``, ``rediss://…`` or ``unix:///path/redis.sock``: several processes may share it
 
-    Cheap and synchronous: SQLite opens its file on the store's own worker thread, Redis connects on first use.
+    Cheap and synchronous: SQLite opens its file on the store's worker thread, Redis connects on first use.
     """
     if url.startswith("sqlite:"):
         from .sqlite import SqliteEventStore, path_from_url

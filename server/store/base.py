@@ -1,8 +1,8 @@
 """The event-store protocol shared by the SQLite and Redis backends.
 
-Every game table is one stream of events with seqs 1, 2, 3 … and no gaps. Writers use optimistic concurrency
-(``expected_version``) plus per-stream command ids for idempotent retries; readers follow ``subscribe()`` hints
-and catch up with ``read(after=last_seq)``.
+Every game table is one stream of events with seqs 1, 2, 3 … and no gaps. Writers use optimistic
+concurrency (``expected_version``) plus per-stream command ids for idempotent retries; readers follow
+``subscribe()`` hints and catch up with ``read(after=last_seq)``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class StoredEvent:
 class AppendResult:
     version: int  # stream version after the append (= seq of the last event)
     first_seq: int  # seq of the first appended event
-    duplicate: bool  # the command id had been appended before: nothing was written, the first result is returned
+    duplicate: bool  # command id seen before: nothing was written, the first result is returned
 
 
 class StoreError(Exception):
@@ -62,7 +62,7 @@ class Subscription:
     the store is closed.
     """
 
-    def __init__(self, ready: Callable[[], Awaitable[None]] | None = None) -> None:
+    def __init__(self, ready: Callable[[], Awaitable[object]] | None = None) -> None:
         self._pending: dict[str, int] = {}
         self._wakeup = asyncio.Event()
         self._closed = False
@@ -127,7 +127,7 @@ class Subscription:
 
 
 class Fanout:
-    """In-process fan-out of hints to subscriptions; weakly held, so an abandoned subscription is collected."""
+    """In-process fan-out of hints; subscriptions are weakly held, so an abandoned one is collected."""
 
     def __init__(self) -> None:
         self._subs: weakref.WeakSet[Subscription] = weakref.WeakSet()
@@ -196,7 +196,7 @@ def check_append(
     if not batch:
         raise ValueError("append needs at least one event")
     for event in batch:
-        if not isinstance(event, NewEvent) or not isinstance(event.type, str) or not isinstance(event.data, str):
+        if not (isinstance(event, NewEvent) and isinstance(event.type, str) and isinstance(event.data, str)):
             raise ValueError(f"not a NewEvent with str type and data: {event!r}")
     return batch
 

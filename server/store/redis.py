@@ -45,7 +45,8 @@ _EVENTS_SUFFIX = "}:events"
 # KEYS[1] events stream, KEYS[2] command-id hash.
 # ARGV[1] expected version, ARGV[2] command id ('' = none), ARGV[3] at, ARGV[4] notify channel,
 # ARGV[5] stream name, then type, data pairs.
-# Returns {status, version, first_seq}: status 1 appended, 2 duplicate command id, 0 conflict (version = actual).
+# Returns {status, version, first_seq}: status 1 appended, 2 duplicate command id,
+# 0 conflict (version = the actual version).
 _APPEND_LUA = """
 local cmd = ARGV[2]
 if cmd ~= '' then
@@ -111,7 +112,8 @@ class RedisEventStore:
         command_id: str | None = None,
     ) -> AppendResult:
         batch = check_append(stream, expected_version, events, command_id)
-        args: list[str | int] = [expected_version, command_id or "", repr(time.time()), NOTIFY_CHANNEL, stream]
+        at = repr(time.time())
+        args: list[str | int] = [expected_version, command_id or "", at, NOTIFY_CHANNEL, stream]
         for event in batch:
             args += (event.type, event.data)
         status, version, first_seq = await self._call(
@@ -127,8 +129,7 @@ class RedisEventStore:
             return []
         entries = await self._call(self._redis.xrange(events_key(stream), f"{after + 1}-1", "+", count=limit))
         return [
-            StoredEvent(stream, int(entry_id.partition("-")[0]), fields["type"], fields["data"], float(fields["at"]))
-            for entry_id, fields in entries
+            StoredEvent(stream, int(eid.partition("-")[0]), f["type"], f["data"], float(f["at"])) for eid, f in entries
         ]
 
     async def version(self, stream: str) -> int:
@@ -212,11 +213,11 @@ class RedisEventStore:
                         with contextlib.suppress(ValueError):
                             self._fanout.publish(stream, int(version))
             except (RedisError, OSError) as exc:
-                # Hints sent while disconnected are lost; consumers still catch up on the next one.
-                self._subscribed.clear()
                 log.warning("Redis notify subscription lost (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            # Hints sent while disconnected are lost; consumers still catch up on the next one.
+            self._subscribed.clear()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

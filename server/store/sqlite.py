@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,7 @@ class SqliteEventStore:
         self._fanout = Fanout()
         self._closed = False
         self._closed_event = threading.Event()
+        self.commits = 0  # write transactions committed: appends / commits is the group-commit factor
         self._thread = threading.Thread(target=self._run, name=f"sqlite-store:{path}", daemon=True)
         self._thread.start()
 
@@ -254,7 +255,8 @@ class SqliteEventStore:
                     job.outcome = (None, err)
             else:
                 try:
-                    _execute(conn, batch)
+                    if _execute(conn, batch):
+                        self.commits += 1
                 except Exception as exc:  # the connection itself failed: fail this batch, keep serving
                     with contextlib.suppress(sqlite3.Error):
                         if conn.in_transaction:
@@ -306,7 +308,8 @@ def _append_tx(
 ) -> AppendResult:
     if command_id is not None:
         row = conn.execute(
-            "SELECT version, first_seq FROM commands WHERE stream = ? AND command_id = ?", (stream, command_id)
+            "SELECT version, first_seq FROM commands WHERE stream = ? AND command_id = ?",
+            (stream, command_id),
         ).fetchone()
         if row is not None:
             return AppendResult(version=int(row[0]), first_seq=int(row[1]), duplicate=True)
@@ -327,8 +330,8 @@ def _append_tx(
     return AppendResult(version=version, first_seq=current + 1, duplicate=False)
 
 
-def _execute(conn: sqlite3.Connection, batch: list[_Job]) -> None:
-    """Run a drained batch: reads directly, writes together in one transaction with one commit."""
+def _execute(conn: sqlite3.Connection, batch: list[_Job]) -> bool:
+    """Run a drained batch: reads directly, writes together in one transaction. True if it committed."""
     writes = [job for job in batch if job.write]
     in_tx = False
     if writes:
@@ -356,16 +359,19 @@ def _execute(conn: sqlite3.Connection, batch: list[_Job]) -> None:
                 job.outcome = (job.fn(conn), None)
             except Exception as exc:
                 job.outcome = (None, _wrap(exc))
-    if in_tx:
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            err = StoreError(f"commit failed: {exc}")
-            for job in writes:
-                if job.outcome is None or job.outcome[1] is None:
-                    job.outcome = (None, err)
+    if not in_tx:
+        return False
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        err = StoreError(f"commit failed: {exc}")
+        for job in writes:
+            if job.outcome is None or job.outcome[1] is None:
+                job.outcome = (None, err)
+        return False
+    return True
 
 
 def _wrap(exc: Exception) -> Exception:

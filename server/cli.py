@@ -1,0 +1,98 @@
+"""The `raaderum` command line: one Typer app; each area of work is a sub-app added with `add_typer`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.deck import DEFAULT_DECK_PATH, KINDS, Deck, DeckError, load_deck
+
+app = typer.Typer(
+    name="raaderum",
+    help="Råderum: a multiplayer web version of the Danish municipal budget game Råderumsspillet.",
+    no_args_is_help=True,
+)
+deck_app = typer.Typer(help="Validate and inspect decks (scenario, cards, events, roles).", no_args_is_help=True)
+app.add_typer(deck_app, name="deck")
+
+
+def _counts(deck: Deck) -> str:
+    return f"{len(deck.cards)} kort, {len(deck.events)} hændelser, {len(deck.roles)} roller"
+
+
+def _echo_problems(error: DeckError) -> None:
+    # One line per problem so editors and CI logs can point at file, item and field.
+    for problem in error.problems:
+        typer.echo(str(problem))
+
+
+def _load_or_exit(path: Path) -> Deck:
+    try:
+        return load_deck(path)
+    except DeckError as error:
+        _echo_problems(error)
+        raise typer.Exit(1) from None
+
+
+@deck_app.command("check")
+def deck_check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Deck folders or TOML files; the default deck when none is given."),
+    ] = None,
+) -> None:
+    """Validate decks: one `ok:` line per valid deck, one line per problem (file: item: field: message)."""
+    failed = False
+    for path in paths or [DEFAULT_DECK_PATH]:
+        try:
+            deck = load_deck(path)
+        except DeckError as error:
+            failed = True
+            _echo_problems(error)
+            continue
+        typer.echo(f"ok: {path} ({_counts(deck)})")
+    if failed:
+        raise typer.Exit(1)
+
+
+@deck_app.command("show")
+def deck_show(
+    path: Annotated[Path, typer.Argument(help="Deck folder or TOML file.")] = DEFAULT_DECK_PATH,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The validated deck as JSON: scenario, cards, events, roles.")
+    ] = False,
+) -> None:
+    """Show a validated deck: a short summary, or the whole deck with --json."""
+    deck = _load_or_exit(path)
+    if as_json:
+        typer.echo(json.dumps(deck.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    scenario = deck.scenario
+    inhabitants = f"{scenario.inhabitants:,}".replace(",", ".")
+    typer.echo(f"{scenario.municipality.da} ({scenario.id}), {inhabitants} indbyggere")
+    typer.echo(f"Deck: {path} ({_counts(deck)}), sha256 {deck.digest[:12]}")
+    typer.echo(f"År: {' / '.join(scenario.years)}")
+    typer.echo(f"Ubalance: {_years(scenario.baseline_gap)} mio. kr.")
+    typer.echo(f"Råderum at finde i budgetåret: {_num(scenario.default_target)} mio. kr.")
+    typer.echo(f"Ønsker at finansiere: {_years(scenario.wish_funding)} mio. kr.")
+    typer.echo(f"Anlægspulje: {_num(scenario.capital_pool)} mio. kr.")
+    kinds = Counter(card.kind for card in deck.cards)
+    typer.echo("Kort: " + ", ".join(f"{kinds[kind]} {kind}" for kind in KINDS))
+    typer.echo("Roller: " + ", ".join(role.id for role in deck.roles))
+
+
+def _num(value: float) -> str:
+    # Danish decimal comma, and no trailing ",0" on whole amounts.
+    return f"{value:g}".replace(".", ",")
+
+
+def _years(values: tuple[float, ...]) -> str:
+    return " / ".join(_num(value) for value in values)
+
+
+if __name__ == "__main__":
+    app()
