@@ -51,6 +51,22 @@ async def _secret(settings: Settings, store: EventStore) -> str:
     return secret
 
 
+async def _create_demo(services: Services) -> None:
+    request = ConferenceRequest(name="Demo: Korsbæk Kommune", tables=2)
+    created = await conferences.create_conference(services.store, services.tables, request)
+    token = services.signer.sign(Claims(role="facilitator", conference_id=created.conference_id))
+    base = services.settings.public_url or "http://127.0.0.1:8000"
+    lines = [
+        "",
+        f"Demokonference oprettet: {request.name}",
+        f"  Facilitator-token (hemmelig): {token}",
+        *(f"  Bord {n}: kode {t.join_code}  (tabel {t.table_id})" for n, t in enumerate(created.tables, 1)),
+        f"  API og dokumentation: {base}/docs",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
 class Health(BaseModel):
     status: str
     store: str
@@ -112,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables = Tables(store, Decks(settings.decks_dir))
         services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, Presence())
         app.state.services = services
+        if settings.demo:
+            await _create_demo(services)
         follower = asyncio.create_task(tables.follow_store())
         scheduler = asyncio.create_task(tables.follow_schedule())
         try:

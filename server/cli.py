@@ -96,3 +96,62 @@ def _years(values: tuple[float, ...]) -> str:
 
 if __name__ == "__main__":
     app()
+
+
+# ---- running the server ------------------------------------------------------------------------------
+
+
+def _run_server(host: str, port: int, store: str | None, workers: int, demo: bool) -> None:
+    import os
+
+    import uvicorn
+
+    from server.settings import get_settings
+
+    # Workers are separate processes that build their own app from the environment, so settings go there.
+    if store:
+        os.environ["RAADERUM_STORE"] = store
+    if demo:
+        os.environ["RAADERUM_DEMO"] = "1"
+        os.environ.setdefault("RAADERUM_PUBLIC_URL", f"http://{host}:{port}")
+    get_settings.cache_clear()
+    settings = get_settings()
+    if workers > 1 and settings.store_kind != "redis":
+        typer.echo("Flere workers kræver Redis: sæt --store redis://… eller REDIS_URL.", err=True)
+        raise typer.Exit(2)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ws_max_size=settings.max_frame_bytes * 4,
+        ws_per_message_deflate=False,  # frames are small; compression costs memory per connection
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
+    store: Annotated[
+        str | None, typer.Option(help="Event store URL (sqlite:///./data/raaderum.db or redis://host:6379/0).")
+    ] = None,
+    workers: Annotated[int, typer.Option(envvar="WEB_CONCURRENCY", min=1, help="Processes; >1 needs Redis.")] = 1,
+    demo: Annotated[bool, typer.Option("--demo", help="Also create a demo conference and print how to join.")] = False,
+) -> None:
+    """Run the Råderum server."""
+    _run_server(host, port, store, workers, demo)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the server on the embedded store with a demo conference of 2 tables on the default deck."""
+    from server.settings import DEFAULT_SQLITE_URL
+
+    _run_server(host, port, DEFAULT_SQLITE_URL, 1, True)

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     decks_dir: Path = Field(default=DEFAULT_DECK_PATH.parent, description="Folder holding one folder per deck")
     admin_password: str | None = None
     retention_days: int | None = Field(default=None, ge=1)
+    demo: bool = Field(default=False, description="Create a demo conference at startup and print how to join")
     public_url: str | None = Field(default=None, description="Base URL printed in links, e.g. https://raaderum.example")
 
     # Abuse limits for one websocket connection.

@@ -286,11 +286,27 @@ class SqliteEventStore:
 def _connect(path: str) -> sqlite3.Connection:
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, cached_statements=256)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA busy_timeout=5000")  # another process (a CLI, a backup) may hold the lock briefly
-    conn.executescript(_SCHEMA)
+    # timeout = busy timeout: another process (a CLI, a backup) may hold the lock briefly.
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, cached_statements=256)
+    try:
+        for attempt in range(100):
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError:
+                # Switching to WAL ignores the busy timeout while another connection opens the same new file.
+                if attempt == 99:
+                    raise
+                time.sleep(0.05)
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
