@@ -572,6 +572,7 @@ def negotiation(state: State) -> Negotiation:
     )
     proposed: dict[str, int] = {}
     voted: dict[str, int] = {}
+    messages = state.messages_by_player()
     for proposal in state.proposals.values():
         proposed[proposal.player_id] = proposed.get(proposal.player_id, 0) + 1
         for player_id in proposal.votes:
@@ -583,7 +584,7 @@ def negotiation(state: State) -> Negotiation:
             number=player.number,
             seated=player.seated,
             role=player.role,
-            messages=state.messages_by_player.get(player.id, 0),
+            messages=messages.get(player.id, 0),
             proposals=proposed.get(player.id, 0),
             votes=voted.get(player.id, 0),
         )

@@ -394,7 +394,6 @@ class State:
     forlig: Forlig | None = None
     forlig_history: tuple[Forlig, ...] = ()
     chat: Chat | None = None
-    messages_by_player: Mapping[str, int] = field(default_factory=dict)
     rolls: Mapping[str, int] | None = None
 
     @property
@@ -404,6 +403,14 @@ class State:
     @property
     def event_cards(self) -> tuple[str, ...]:
         return tuple(r.event_card for r in self.rounds if r.event_card is not None)
+
+    def messages_by_player(self) -> dict[str, int]:
+        """Chat messages per player, counted from the chat (the fold keeps no counter: it is rarely read)."""
+        counts: dict[str, int] = {}
+        for line in self.chat.recent() if self.chat else ():
+            if line.player_id is not None:
+                counts[line.player_id] = counts.get(line.player_id, 0) + 1
+        return counts
 
     def seated(self) -> Iterator[Player]:
         return (player for player in self.players.values() if player.seated)

@@ -151,7 +151,7 @@ def test_chat_messages_record_known_card_mentions(table: Table) -> None:
     table.play(PostMessage, player, text="Hvad med #ÆL-01 og #ÆL-01 eller #XX-99?")
     assert table.state.chat is not None
     assert table.state.chat.last.mentions == ("ÆL-01",)
-    assert table.state.messages_by_player == {"p1": 1}
+    assert table.state.messages_by_player() == {"p1": 1}
 
 
 def test_chat_refuses_empty_and_too_long_messages(table: Table) -> None:
