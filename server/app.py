@@ -24,6 +24,7 @@ from server.presence import Presence
 from server.settings import Settings, get_settings
 from server.store import EventStore, open_store
 from server.tables import Decks, Tables, now, table_stream
+from server.web import router as web_router
 from server.ws import serve_table
 
 log = logging.getLogger("raaderum")
@@ -126,16 +127,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         tables = Tables(store, Decks(settings.decks_dir))
-        services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, Presence())
+        redis_url = settings.store_url if settings.store_kind == "redis" else None
+        presence = Presence(redis_url, tables.loaded)
+        services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, presence)
         app.state.services = services
         if settings.demo:
             await _create_demo(services)
         follower = asyncio.create_task(tables.follow_store())
         scheduler = asyncio.create_task(tables.follow_schedule())
+        sharing = asyncio.create_task(presence.run())
         try:
             yield
         finally:
-            for task in (follower, scheduler):
+            for task in (follower, scheduler, sharing):
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
@@ -196,4 +200,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def table_socket(websocket: WebSocket, table_id: str) -> None:
         await serve_table(websocket, table_id, websocket.app.state.services)
 
+    app.include_router(web_router)  # the players' web client: pages, static files, deck, meter, debrief
     return app

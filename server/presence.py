@@ -1,49 +1,168 @@
-"""Who is connected to a table right now. Kept out of the event log: it changes by the second."""
+"""Who is connected to a table right now. Kept out of the event log: it changes by the second.
+
+Each process counts its own connections. With several processes (Redis), each publishes its part for a
+table whenever it changes and again every few seconds; the others merge the parts and forget a process
+that has gone quiet, so a crashed process's players drop out of the list by themselves.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from server import protocol
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from server.tables import Table
     from server.ws import Connection
 
+log = logging.getLogger("raaderum.presence")
+
+CHANNEL = "raaderum:presence"
+REPUBLISH_SECONDS = 10.0
+FORGET_SECONDS = 3 * REPUBLISH_SECONDS
+
 
 class Presence:
-    """Counts connections per table and viewer in this process and tells the table when the set changes."""
+    def __init__(self, redis_url: str | None, loaded: Callable[[str], Table | None]) -> None:
+        self.process = uuid.uuid4().hex
+        self._redis_url = redis_url
+        self._loaded = loaded
+        self._local: dict[str, Counter[str]] = {}
+        # table id -> process id -> (monotonic time heard, that process's viewer keys)
+        self._remote: dict[str, dict[str, tuple[float, frozenset[str]]]] = {}
+        self._redis: Redis | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+        self._told: dict[str, protocol.Presence] = {}
 
-    def __init__(self) -> None:
-        self._counts: dict[str, Counter[str]] = {}
+    # ---- the merged view ------------------------------------------------------------------------
+
+    def _keys(self, table_id: str) -> set[str]:
+        keys = {key for key, count in self._local.get(table_id, Counter()).items() if count > 0}
+        deadline = time.monotonic() - FORGET_SECONDS
+        for heard, remote_keys in self._remote.get(table_id, {}).values():
+            if heard >= deadline:
+                keys |= remote_keys
+        return keys
 
     def online(self, table_id: str) -> protocol.Presence:
-        counts = self._counts.get(table_id, Counter())
-        players = sorted(
-            key.removeprefix("player:") for key, n in counts.items() if n > 0 and key.startswith("player:")
-        )
-        return protocol.Presence(online=players, facilitator=counts.get("facilitator", 0) > 0)
+        keys = self._keys(table_id)
+        players = sorted(key.removeprefix("player:") for key in keys if key.startswith("player:"))
+        return protocol.Presence(online=players, facilitator="facilitator" in keys)
 
-    def _key(self, connection: Connection) -> str:
+    def _tell(self, table_id: str, frame: protocol.Presence) -> None:
+        self._told[table_id] = frame
+        table = self._loaded(table_id)
+        if table is None:
+            return
+        text = frame.model_dump_json()
+        for listener in list(table.listeners):
+            listener.send(text)
+
+    # ---- local connections ----------------------------------------------------------------------
+
+    @staticmethod
+    def _key(connection: Connection) -> str:
         viewer = connection.viewer
         return f"player:{viewer.player_id}" if viewer.kind == "player" else viewer.kind
 
     def connected(self, table: Table, connection: Connection) -> None:
-        self._change(table, connection, +1)
+        self._change(table.id, self._key(connection), +1, always_tell=True)
 
     def disconnected(self, table: Table, connection: Connection) -> None:
-        self._change(table, connection, -1)
+        self._change(table.id, self._key(connection), -1, always_tell=False)
 
-    def _change(self, table: Table, connection: Connection, delta: int) -> None:
-        counts = self._counts.setdefault(table.id, Counter())
-        key = self._key(connection)
-        before = self.online(table.id)
+    def _change(self, table_id: str, key: str, delta: int, *, always_tell: bool) -> None:
+        before = self.online(table_id)
+        counts = self._local.setdefault(table_id, Counter())
         counts[key] += delta
         if counts[key] <= 0:
             del counts[key]
-        after = self.online(table.id)
-        if after != before or delta > 0:
-            frame = after.model_dump_json()
-            for listener in list(table.listeners):
-                listener.send(frame)
+        if not counts:
+            del self._local[table_id]
+        after = self.online(table_id)
+        if always_tell or after != before:
+            self._tell(table_id, after)  # a newcomer needs the list even when it did not change
+        self._publish_soon(table_id)
+
+    # ---- other processes (Redis) ------------------------------------------------------------------
+
+    def _message(self, table_id: str) -> str:
+        keys = sorted(self._local.get(table_id, Counter()))
+        return json.dumps({"process": self.process, "table": table_id, "keys": keys})
+
+    def _publish_soon(self, table_id: str) -> None:
+        if self._redis is None:
+            return
+        task = asyncio.create_task(self._publish(self._message(table_id)))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _publish(self, message: str) -> None:
+        with contextlib.suppress(Exception):  # presence is best effort; the next republish repairs it
+            if self._redis is not None:
+                await self._redis.publish(CHANNEL, message)
+
+    def _heard(self, message: str) -> None:
+        entry = json.loads(message)
+        if entry.get("process") == self.process:
+            return
+        table_id = entry["table"]
+        before = self.online(table_id)
+        self._remote.setdefault(table_id, {})[entry["process"]] = (time.monotonic(), frozenset(entry["keys"]))
+        after = self.online(table_id)
+        if after != before:
+            self._tell(table_id, after)
+
+    async def run(self) -> None:
+        """Share presence with other processes until cancelled; a no-op without Redis."""
+        if self._redis_url is None:
+            return
+        import redis.asyncio as redis
+
+        client = redis.from_url(self._redis_url, decode_responses=True)
+        self._redis = client
+        try:
+            await asyncio.gather(self._listen(client), self._republish())
+        finally:
+            self._redis = None
+            await client.aclose()
+
+    async def _listen(self, client: Redis) -> None:
+        while True:
+            pubsub = client.pubsub()
+            try:
+                await pubsub.subscribe(CHANNEL)
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self._heard(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("presence channel lost; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def _republish(self) -> None:
+        while True:
+            for table_id in list(self._local):
+                await self._publish(self._message(table_id))
+            # Forget processes that went quiet, and tell the tables whose list shrank.
+            deadline = time.monotonic() - FORGET_SECONDS
+            for table_id, parts in list(self._remote.items()):
+                for process in [process for process, (heard, _) in parts.items() if heard < deadline]:
+                    del parts[process]
+                if self._told.get(table_id) != self.online(table_id):
+                    self._tell(table_id, self.online(table_id))
+            await asyncio.sleep(REPUBLISH_SECONDS)
