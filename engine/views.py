@@ -184,10 +184,12 @@ def view(state: State, viewer: Viewer) -> TableView:
         for p in state.players.values()
     )
     chat: tuple[ChatLineView, ...] = ()
-    if state.chat is not None and viewer.kind != "projector":
+    if state.chat is not None:
+        # The projector shows the facilitator's announcements, never the players' chat.
         chat = tuple(
             ChatLineView(seq=line.seq, player_id=line.player_id, text=line.text, mentions=line.mentions, at=line.at)
             for line in state.chat.recent(CHAT_IN_SNAPSHOT)
+            if viewer.kind != "projector" or line.player_id is None
         )
     proposals = []
     for proposal in state.proposals.values():

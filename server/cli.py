@@ -94,10 +94,6 @@ def _years(values: tuple[float, ...]) -> str:
     return " / ".join(_num(value) for value in values)
 
 
-if __name__ == "__main__":
-    app()
-
-
 # ---- running the server ------------------------------------------------------------------------------
 
 
@@ -116,6 +112,9 @@ def _run_server(host: str, port: int, store: str | None, workers: int, demo: boo
         os.environ.setdefault("RAADERUM_PUBLIC_URL", f"http://{host}:{port}")
     get_settings.cache_clear()
     settings = get_settings()
+    if workers > 1 and demo:
+        typer.echo("--demo kører med én proces (ellers fik hver worker sin egen demokonference).", err=True)
+        raise typer.Exit(2)
     if workers > 1 and settings.store_kind != "redis":
         typer.echo("Flere workers kræver Redis: sæt --store redis://… eller REDIS_URL.", err=True)
         raise typer.Exit(2)
@@ -155,3 +154,7 @@ def demo(
     from server.settings import DEFAULT_SQLITE_URL
 
     _run_server(host, port, DEFAULT_SQLITE_URL, 1, True)
+
+
+if __name__ == "__main__":
+    app()

@@ -40,7 +40,7 @@ class Hello(Frame):
 
 class Ping(Frame):
     type: Literal["ping"]
-    id: str = Field(max_length=MAX_ID)
+    id: str = Field(min_length=1, max_length=MAX_ID)
 
 
 class Snapshot(Frame):
@@ -108,4 +108,5 @@ ERROR_CODES = {
     "auth.read_only": "This viewer (the projector) cannot give commands.",
     "table.unknown": "No such table; the connection is closed (4004).",
     "server.busy": "The table is too busy; try again.",
+    "server.unavailable": "The server could not store the command (its store is unreachable); try again.",
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -28,6 +29,7 @@ log = logging.getLogger("raaderum.tables")
 
 MAX_RETRIES = 20
 SCHEDULE_STREAM = "schedule"
+RECENT_COMMANDS = 1000
 
 
 def table_stream(table_id: str) -> str:
@@ -85,6 +87,8 @@ class Table:
         self._deadline_task: asyncio.Task[None] | None = None
         self._scheduled: datetime | None = None
         self._wanted = 0  # highest version another process has announced
+        # Command ids this process appended lately: a retry is answered before the rules see it again.
+        self._recent: OrderedDict[str, int] = OrderedDict()
         self._catching_up: asyncio.Task[None] | None = None
 
     # ---- reading the log ----------------------------------------------------------------------
@@ -117,6 +121,8 @@ class Table:
     async def execute(self, command: Command, actor: Actor, command_id: str | None) -> tuple[int, bool]:
         """Decide and append a command's events; returns (version, duplicate). Raises RuleViolation."""
         async with self.lock:
+            if command_id is not None and command_id in self._recent:
+                return self._recent[command_id], True  # a retry: answer as the first time, even if now invalid
             for _ in range(MAX_RETRIES):
                 events = decide(self.state, command, actor)
                 if not events:
@@ -134,15 +140,24 @@ class Table:
                     continue
                 if result.duplicate:
                     await self.catch_up()
+                    self._remember(command_id, result.version)
                     return result.version, True
                 for event, data in zip(events, encoded, strict=True):
                     self._apply(event, data)
+                self._remember(command_id, result.version)
                 before = self._scheduled
                 self._schedule_deadline()
                 if self._scheduled != before and self.on_deadline is not None:
                     await self.on_deadline(self.id, self._scheduled)
                 return result.version, False
             raise RuntimeError(f"{self.stream}: too much contention, gave up after {MAX_RETRIES} tries")
+
+    def _remember(self, command_id: str | None, version: int) -> None:
+        if command_id is None:
+            return
+        self._recent[command_id] = version
+        if len(self._recent) > RECENT_COMMANDS:
+            self._recent.popitem(last=False)
 
     # ---- connections --------------------------------------------------------------------------
 
@@ -250,7 +265,10 @@ class Tables:
         created = EVENT_ADAPTER.validate_json(first[0].data)
         if not isinstance(created, GameCreated):
             raise RuntimeError(f"table {table_id} does not start with game_created")
-        table = Table(table_id, self.decks.get(created.deck_id), self.store, self._record_deadline)
+        deck = self.decks.get(created.deck_id)
+        if deck.digest != created.deck_digest:
+            log.warning("table %s was created with another version of deck %s", table_id, created.deck_id)
+        table = Table(table_id, deck, self.store, self._record_deadline)
         await table.catch_up()
         return table
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import time
@@ -133,6 +134,11 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
         for task in done:
             task.result()  # re-raise Closed or a disconnect from the loop
     except Closed as closed:
+        if closed.code == protocol.CLOSE_TOO_BIG:
+            with contextlib.suppress(Exception):
+                await websocket.send_text(
+                    protocol.Error(id=None, code="frame.too_large", message=_msg("frame.too_large")).model_dump_json()
+                )
         await _close(websocket, closed.code, closed.reason)
     except WebSocketDisconnect:
         pass
@@ -162,11 +168,11 @@ async def _handshake(websocket: WebSocket, table_id: str, services: Services) ->
     except InvalidToken:
         await _refuse(websocket, "auth.invalid_token", hello.lang, protocol.CLOSE_UNAUTHORIZED)
         raise WebSocketDisconnect(protocol.CLOSE_UNAUTHORIZED) from None
-    allowed = (
-        claims.table_id == table_id
-        if claims.role == "player"
-        else await services.conference_of(table_id) == claims.conference_id
-    )
+    conference_id = await services.conference_of(table_id)
+    if conference_id is None:
+        await _refuse(websocket, "table.unknown", hello.lang, protocol.CLOSE_UNKNOWN_TABLE)
+        raise WebSocketDisconnect(protocol.CLOSE_UNKNOWN_TABLE)
+    allowed = claims.table_id == table_id if claims.role == "player" else conference_id == claims.conference_id
     if not allowed:
         await _refuse(websocket, "auth.wrong_table", hello.lang, protocol.CLOSE_UNAUTHORIZED)
         raise WebSocketDisconnect(protocol.CLOSE_UNAUTHORIZED)
@@ -255,8 +261,10 @@ async def _handle_frame(connection: Connection, table: Table, text: str, lang: s
         _error(connection, frame_id, "frame.invalid", _msg("frame.invalid"), details)
         return
     actor = Actor.player(claims.player_id) if claims.role == "player" and claims.player_id else FACILITATOR
-    # Command ids are scoped to their sender, so two clients' "1" never collide.
-    command_id = f"{claims.player_id or claims.role}:{frame_id}"
+    # Command ids are scoped to their sender, so two clients' "1" never collide, and carry a digest of the
+    # frame, so an id reused for a different command is a new command rather than a silent duplicate.
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+    command_id = f"{claims.player_id or claims.role}:{frame_id}:{digest}"
     try:
         version, duplicate = await table.execute(command, actor, command_id)
     except RuleViolation as violation:
@@ -265,5 +273,9 @@ async def _handle_frame(connection: Connection, table: Table, text: str, lang: s
     except RuntimeError:
         log.exception("command failed")
         _error(connection, frame_id, "server.busy", _msg("server.busy"))
+        return
+    except Exception:  # the store is down or failing: the client may retry the same id safely
+        log.exception("command could not be stored")
+        _error(connection, frame_id, "server.unavailable", _msg("server.unavailable"))
         return
     connection.send_model(protocol.Ack(id=frame_id, seq=version, duplicate=duplicate))
