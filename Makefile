@@ -23,5 +23,6 @@ check: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-redis.sh
+	bash scripts/ensure-chromium.sh
 	$(MAKE) check
 	$(VENV)/bin/pytest -q

@@ -1,0 +1,40 @@
+// The HTTP calls the pages make: all to this origin, with the seat's token in a header.
+import { lang } from "./i18n.js";
+
+async function call(method, url, token, body) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    return { ok: false, status: 0, code: "network", message: "" };
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.ok) return { ok: true, status: response.status, data };
+  const detail = (data && data.detail) || {};
+  return {
+    ok: false,
+    status: response.status,
+    code: detail.code || `http.${response.status}`,
+    message: detail.message || "",
+  };
+}
+
+export function join(code, name) {
+  return call("POST", "/api/join", null, { code, name });
+}
+
+export function meter(tableId, token, cards) {
+  return call("POST", `/api/tables/${encodeURIComponent(tableId)}/meter?lang=${lang}`, token, { cards });
+}
+
+export function debrief(tableId, token) {
+  return call("GET", `/api/tables/${encodeURIComponent(tableId)}/debrief`, token);
+}

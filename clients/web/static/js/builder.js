@@ -1,0 +1,241 @@
+// The portfolio builder: pick cards from the deck, watch the engine's live meter, propose or amend.
+import { $, h, setText } from "./dom.js";
+import { _, ngettext } from "./i18n.js";
+import { mio, short } from "./format.js";
+import { KINDS, area, card, cardMatches, deck, disabledCards, kindName, text, years } from "./deck.js";
+import { loadDraft, saveDraft } from "./seats.js";
+import { cardChip, meterFigures, yearStrip } from "./views.js";
+
+const METER_DELAY = 150;
+
+export class Builder {
+  constructor(root, app) {
+    this.root = root;
+    this.app = app;
+    const draft = loadDraft(app.tableId, "builder", { cards: [], amends: null });
+    this.cards = (draft.cards || []).filter((id) => card(id));
+    this.amends = draft.amends || null;
+    this.meterEl = $("#meter", root);
+    this.selectedEl = $("#selected", root);
+    this.amendingEl = $("#amending", root);
+    this.proposeButton = $("#propose", root);
+    this.clearButton = $("#clear-builder", root);
+    this.hint = $("#propose-hint", root);
+    this.error = $("#builder-error", root);
+    this.list = $("#deck-list", root);
+    this.filterText = $("#filter-text", root);
+    this.filterArea = $("#filter-area", root);
+    this.filterKind = $("#filter-kind", root);
+    this.count = document.getElementById("builder-count");
+    this.timer = null;
+    this.meterKey = null;
+    this.meterOk = false;
+    this.checkboxes = new Map();
+    this.bar = $("#builder-bar", root);
+    this.barSummary = $("#bar-summary", root);
+    $("#bar-top", root).addEventListener("click", () => {
+      root.scrollTop = 0;
+      this.proposeButton.disabled ? this.selectedEl.querySelector("button")?.focus() : this.proposeButton.focus();
+    });
+
+    for (const a of deck.scenario.areas) this.filterArea.append(h("option", { value: a.id }, text(a.name)));
+    for (const k of KINDS) this.filterKind.append(h("option", { value: k }, kindName(k)));
+    for (const input of [this.filterText, this.filterArea, this.filterKind]) {
+      input.addEventListener("input", () => this.renderDeck());
+    }
+    this.proposeButton.addEventListener("click", () => this.propose());
+    this.clearButton.addEventListener("click", () => this.load([], null));
+    this.renderDeck();
+    this.refresh();
+  }
+
+  has(id) {
+    return this.cards.includes(id);
+  }
+
+  toggle(id, on = !this.has(id)) {
+    if (on && !this.has(id)) this.cards = [...this.cards, id];
+    if (!on) this.cards = this.cards.filter((c) => c !== id);
+    this.refresh();
+  }
+
+  load(cards, amends) {
+    this.cards = cards.filter((id) => card(id));
+    this.amends = amends;
+    this.refresh();
+  }
+
+  save() {
+    saveDraft(this.app.tableId, "builder", { cards: this.cards, amends: this.amends });
+  }
+
+  renderDeck() {
+    const query = this.filterText.value.trim();
+    const areaId = this.filterArea.value;
+    const kind = this.filterKind.value;
+    const out = deck.cards.filter(
+      (c) => (!areaId || c.area === areaId) && (!kind || c.kind === kind) && cardMatches(c, query),
+    );
+    const disabled = disabledCards(this.app.state.eventCards);
+    this.checkboxes.clear();
+    this.list.replaceChildren(
+      ...out.map((c) => {
+        const box = h("input", { type: "checkbox", id: `pick-${c.id}`, class: "pick" });
+        box.checked = this.has(c.id);
+        box.addEventListener("change", () => this.toggle(c.id, box.checked));
+        this.checkboxes.set(c.id, box);
+        const out_of_play = disabled.has(c.id);
+        return h(
+          "li",
+          { class: `deck-card kind-${c.kind}${out_of_play ? " disabled" : ""}` },
+          box,
+          h(
+            "label",
+            { for: `pick-${c.id}` },
+            h("span", { class: "title" }, h("span", { class: "chip-id" }, c.id), " ", text(c.title)),
+            h(
+              "span",
+              { class: "meta" },
+              `${kindName(c.kind)} · ${text(area(c.area)?.name)}`,
+              out_of_play ? " · " + _("out of play") : "",
+            ),
+            h(
+              "span",
+              { class: "amounts", "aria-label": _("Per year: %(list)s", { list: c.amounts.map((v) => short(v, { sign: true })).join(", ") }) },
+              c.amounts.map((v) => h("span", { class: v >= 0 ? "pos" : "neg" }, short(v, { sign: true }))),
+            ),
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "link details",
+              "aria-label": _("Details of %(id)s", { id: c.id }),
+              onclick: () => this.app.openCard(c.id),
+            },
+            _("Details"),
+          ),
+        );
+      }),
+    );
+    if (!out.length) this.list.append(h("li", { class: "empty" }, _("No cards match the filter.")));
+    setText($("#deck-count", this.root), ngettext("%(n)s card", "%(n)s cards", out.length));
+  }
+
+  refresh() {
+    this.save();
+    for (const [id, box] of this.checkboxes) box.checked = this.has(id);
+    setText(this.count, this.cards.length ? String(this.cards.length) : "");
+    this.count.hidden = !this.cards.length;
+    this.amendingEl.replaceChildren();
+    if (this.amends) {
+      this.amendingEl.append(
+        h("p", null, _("You are amending proposal %(id)s.", { id: this.amends }), " "),
+        h("button", { type: "button", class: "link", onclick: () => { this.amends = null; this.refresh(); } }, _("Make it a new proposal instead")),
+      );
+    }
+    this.amendingEl.hidden = !this.amends;
+    this.selectedEl.replaceChildren(
+      ...this.cards.map((id) =>
+        h(
+          "li",
+          null,
+          cardChip(id, this.app),
+          h("span", { class: "amount" }, short(card(id).amounts[0], { sign: true })),
+          h(
+            "button",
+            { type: "button", class: "remove", "aria-label": _("Remove %(id)s", { id }), onclick: () => this.toggle(id, false) },
+            "×",
+          ),
+        ),
+      ),
+    );
+    if (!this.cards.length) {
+      const t = this.app.state.target;
+      this.selectedEl.append(
+        h(
+          "li",
+          { class: "empty" },
+          t
+            ? _("Pick cards below. The target is %(target)s in %(year)s, the budget year.", { target: mio(t[0]), year: years()[0] })
+            : _("Pick cards below."),
+        ),
+      );
+    }
+    this.updateMeter();
+    this.updateButton();
+  }
+
+  updateButton() {
+    const { state } = this.app;
+    let reason = "";
+    if (state.phase !== "round") reason = _("Proposals can be made while a round is open.");
+    else if (!this.cards.length) reason = _("Pick at least one card.");
+    else if (!this.meterOk) reason = _("Fix the portfolio first.");
+    this.proposeButton.disabled = Boolean(reason);
+    setText(this.proposeButton, this.amends ? _("Propose amendment to %(id)s", { id: this.amends }) : _("Propose to the table"));
+    setText(this.hint, reason);
+    this.hint.hidden = !reason;
+  }
+
+  updateMeter() {
+    const key = this.app.meterKey(this.cards);
+    if (key === this.meterKey) return;
+    this.meterKey = key;
+    clearTimeout(this.timer);
+    this.barSummary.replaceChildren(ngettext("%(n)s card", "%(n)s cards", this.cards.length));
+    this.bar.hidden = !this.cards.length;
+    if (!this.cards.length) {
+      this.meterOk = false;
+      this.error.hidden = true;
+      this.meterEl.replaceChildren();
+      this.meterEl.setAttribute("aria-busy", "false");
+      return;
+    }
+    this.meterEl.setAttribute("aria-busy", "true");
+    this.timer = setTimeout(async () => {
+      const cards = [...this.cards];
+      const result = await this.app.meterFor(cards);
+      if (this.meterKey !== key) return; // a newer selection is on its way
+      this.meterEl.setAttribute("aria-busy", "false");
+      this.meterOk = result.ok;
+      if (result.ok) {
+        this.error.hidden = true;
+        this.meterEl.replaceChildren(meterFigures(result.data, { title: _("Your portfolio") }));
+        this.barSummary.replaceChildren(yearStrip(result.data));
+      } else {
+        this.error.textContent = result.message || _("The figures could not be calculated.");
+        this.error.hidden = false;
+        this.meterEl.replaceChildren();
+      }
+      this.updateButton();
+    }, METER_DELAY);
+  }
+
+  /** The state changed (a new round, an event card): the button, the deck's out-of-play marks, the meter. */
+  stateChanged(eventsChanged) {
+    if (eventsChanged) {
+      this.renderDeck();
+      this.meterKey = null;
+      this.updateMeter();
+    }
+    this.updateButton();
+  }
+
+  async propose() {
+    const command = { type: "propose", cards: [...this.cards] };
+    if (this.amends) command.amends = this.amends;
+    this.proposeButton.disabled = true;
+    try {
+      await this.app.conn.send(command);
+      this.load([], null);
+      this.root.scrollTop = 0;
+      this.app.toast(_("Your proposal is on the table."));
+      this.app.showTab("chat");
+    } catch (error) {
+      this.error.textContent = error.message || _("The proposal could not be made.");
+      this.error.hidden = false;
+      this.updateButton();
+    }
+  }
+}

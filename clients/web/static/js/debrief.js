@@ -1,0 +1,314 @@
+// The debrief page: verdict and reasons, the four years against the target, composition, service and
+// årsværk, the hjertesager, the reality check and the negotiation's timeline. All figures from the engine.
+import { h } from "./dom.js";
+import { _, lang, loadCatalog, ngettext } from "./i18n.js";
+import { mio, number, percent, short, signedInt, timeOfDay } from "./format.js";
+import { card, event as eventCard, kindName, loadDeck, text } from "./deck.js";
+import { getSeat } from "./seats.js";
+import * as api from "./api.js";
+import { shareBar, yearChart } from "./chart.js";
+
+const root = document.getElementById("app");
+const tableId = root.dataset.table;
+const out = document.getElementById("debrief");
+
+function section(id, title, ...children) {
+  return h("section", { class: "debrief-section", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+}
+
+function verdictSection(d) {
+  const v = d.verdict;
+  return h(
+    "section",
+    { class: `verdict ${v.reached ? "ok" : "short"}`, "aria-labelledby": "verdict-title" },
+    h("h2", { id: "verdict-title" }, v.reached ? _("The target is reached") : _("The target is not reached")),
+    d.forlig
+      ? h(
+          "p",
+          null,
+          d.forlig.forced
+            ? _("Forlig %(id)s was adopted by the facilitator in round %(round)s.", { id: d.forlig.proposal_id, round: d.forlig.round })
+            : _("Forlig %(id)s was adopted in round %(round)s with %(share)s of the votes.", {
+                id: d.forlig.proposal_id,
+                round: d.forlig.round,
+                share: percent(d.forlig.share_for),
+              }),
+        )
+      : h("p", null, _("The table adopted no forlig.")),
+    h(
+      "ul",
+      { class: "reasons" },
+      v.reasons.map((r) =>
+        h(
+          "li",
+          { class: r.ok ? "ok" : r.required ? "short" : "note" },
+          h("span", { class: "mark", "aria-hidden": "true" }, r.ok ? "✓" : r.required ? "✗" : "!"),
+          h("span", { class: "visually-hidden" }, r.ok ? _("Fulfilled:") : _("Not fulfilled:")),
+          " ",
+          lang === "en" ? r.en : r.da,
+        ),
+      ),
+    ),
+  );
+}
+
+function yearsSection(d) {
+  const labels = d.years.map((y) => y.label);
+  const target = d.years.map((y) => y.target);
+  const found = d.years.map((y) => y.forlig_effect + y.event_effect);
+  return section(
+    "years-title",
+    _("The four years against the target"),
+    yearChart({ labels, target, found, title: _("Råderum found per year against the target") }),
+    h("p", { class: "legend" }, h("span", { class: "key bar-key" }), _("råderum found (cards and events); green: the target is reached"), " ", h("span", { class: "key target-key" }), _("target")),
+    h(
+      "table",
+      { class: "figures" },
+      h("caption", { class: "visually-hidden" }, _("The four years in mio. kr.")),
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, _("mio. kr.")), labels.map((l) => h("th", { scope: "col" }, l)))),
+      h(
+        "tbody",
+        null,
+        [
+          [_("Target"), (y) => short(y.target)],
+          [_("Cards"), (y) => short(y.forlig_effect, { sign: true })],
+          [_("Events"), (y) => short(y.event_effect, { sign: true })],
+          [_("Result"), (y) => short(y.result, { sign: true })],
+        ].map(([name, cell], row) =>
+          h("tr", { class: row === 3 ? "result-row" : null }, h("th", { scope: "row" }, name), d.years.map((y) => h("td", { class: row === 3 ? (y.reached ? "ok" : "short") : null }, cell(y)))),
+        ),
+      ),
+    ),
+  );
+}
+
+function compositionSection(d) {
+  const c = d.composition;
+  const kinds = h(
+    "ul",
+    { class: "bars" },
+    c.by_kind.map((k) =>
+      h(
+        "li",
+        null,
+        h("span", { class: "bar-label" }, text(k.name) || kindName(k.id)),
+        shareBar(k.share),
+        h("span", { class: "bar-value" }, `${percent(k.share)} · ${mio(k.year4)}`),
+      ),
+    ),
+  );
+  const areas = h(
+    "ul",
+    { class: "bars" },
+    c.by_area
+      .filter((a) => a.gains > 0 || a.year1 !== 0 || a.year4 !== 0)
+      .map((a) =>
+        h(
+          "li",
+          null,
+          h("span", { class: "bar-label" }, text(a.name)),
+          shareBar(a.share, a.service_budget_share),
+          h(
+            "span",
+            { class: "bar-value" },
+            _("%(share)s of the gains · %(budget)s of the service budget", { share: percent(a.share), budget: percent(a.service_budget_share) }),
+          ),
+        ),
+      ),
+  );
+  return section(
+    "composition-title",
+    _("What the forlig is made of"),
+    h("h3", null, _("By kind (year 4 gains)")),
+    kinds,
+    h("h3", null, _("By area, against the area's share of the service budget")),
+    h("p", { class: "legend" }, h("span", { class: "key fill-key" }), _("share of the forlig's gains"), " ", h("span", { class: "key compare-key" }), _("share of the service budget")),
+    areas,
+    h(
+      "p",
+      null,
+      _("Welfare areas: %(welfare)s of the gains; administration, culture and technical areas: %(admin)s.", {
+        welfare: percent(c.welfare_share),
+        admin: percent(c.administration_share),
+      }),
+    ),
+  );
+}
+
+function serviceSection(d) {
+  return section(
+    "service-title",
+    _("Service and staff"),
+    h(
+      "div",
+      { class: "big-numbers" },
+      h("p", null, h("span", { class: "big" }, signedInt(d.service_index)), h("span", null, _("service index: the sum of the cards' effect on service citizens notice"))),
+      h("p", null, h("span", { class: "big" }, number(d.net_fte, 1, { sign: true })), h("span", null, _("årsværk (FTE) at full effect"))),
+    ),
+  );
+}
+
+function hjertesagerSection(d) {
+  return section(
+    "hjertesager-title",
+    _("The roles' hjertesager"),
+    h(
+      "ul",
+      { class: "roles" },
+      d.hjertesager.map((r) =>
+        h(
+          "li",
+          null,
+          h("h3", null, `${r.name} – ${text(r.title)}`),
+          h(
+            "ul",
+            { class: "reasons" },
+            r.hjertesager.map((sag) =>
+              h(
+                "li",
+                { class: sag.met ? "ok" : "short" },
+                h("span", { class: "mark", "aria-hidden": "true" }, sag.met ? "✓" : "✗"),
+                h("span", { class: "visually-hidden" }, sag.met ? _("Met:") : _("Not met:")),
+                " ",
+                text(sag.text),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function realitySection(d) {
+  const rc = d.reality_check;
+  const labels = d.years.map((y) => y.label);
+  const parts = [
+    h("p", null, _("Card gains are uncertain. In %(draws)s simulated outcomes, this is how often the forlig reaches the target:", { draws: number(rc.draws, 0) })),
+    h(
+      "ul",
+      { class: "bars" },
+      labels.map((label, i) =>
+        h("li", null, h("span", { class: "bar-label" }, label), shareBar(rc.probability[i]), h("span", { class: "bar-value" }, percent(rc.probability[i]))),
+      ),
+      h("li", { class: "all-years" }, h("span", { class: "bar-label" }, _("All four years")), shareBar(rc.probability_all_years), h("span", { class: "bar-value" }, percent(rc.probability_all_years))),
+    ),
+  ];
+  if (rc.rolled && rc.years.length) {
+    parts.push(
+      h("h3", null, _("The dice at this table")),
+      h(
+        "table",
+        { class: "figures" },
+        h("thead", null, h("tr", null, h("th", { scope: "col" }, _("mio. kr.")), labels.map((l) => h("th", { scope: "col" }, l)))),
+        h(
+          "tbody",
+          null,
+          h("tr", null, h("th", { scope: "row" }, _("Planned")), rc.years.map((y) => h("td", null, short(y.planned_effect, { sign: true })))),
+          h("tr", null, h("th", { scope: "row" }, _("Realised")), rc.years.map((y) => h("td", null, short(y.realised_effect, { sign: true })))),
+          h("tr", { class: "result-row" }, h("th", { scope: "row" }, _("Result")), rc.years.map((y) => h("td", { class: y.reached ? "ok" : "short" }, short(y.result, { sign: true })))),
+        ),
+      ),
+      h(
+        "details",
+        { class: "rolls-box" },
+        h("summary", null, ngettext("The dice for %(n)s card", "The dice for each of the %(n)s cards", rc.cards.length)),
+        h(
+        "ul",
+        { class: "rolls" },
+        rc.cards.map((c) =>
+          h(
+            "li",
+            null,
+            h("span", { class: "chip-id" }, c.card),
+            ` ${text(card(c.card)?.title)}: `,
+            _("rolled %(roll)s, %(share)s of the gains", { roll: c.roll, share: percent(c.factor) }),
+            c.delayed ? " · " + _("a year late") : "",
+          ),
+        ),
+      ),
+      ),
+    );
+  }
+  return section("reality-title", _("Reality check"), ...parts);
+}
+
+function timelineSection(d) {
+  const names = new Map(d.negotiation.players.map((p) => [p.id, p.name]));
+  const who = (ids) => (ids.length ? ids.map((id) => names.get(id) || "?").join(", ") : "–");
+  const statusName = { open: _("Open"), adopted: _("Adopted"), rejected: _("Voted down"), closed: _("Closed") };
+  const items = d.negotiation.rounds.map((r) => {
+    const e = r.event_card ? eventCard(r.event_card) : null;
+    const proposals = d.negotiation.proposals.filter((p) => p.round === r.number);
+    return h(
+      "li",
+      null,
+      h("h3", null, _("Round %(n)s", { n: r.number }), r.started_at ? h("span", { class: "time" }, ` ${timeOfDay(r.started_at)}`) : null),
+      e ? h("p", { class: "event-line" }, _("Event card: %(title)s", { title: text(e.title) })) : null,
+      proposals.length
+        ? h(
+            "ul",
+            null,
+            proposals.map((p) =>
+              h(
+                "li",
+                { class: `status-${p.status}` },
+                h("strong", null, _("Proposal %(id)s", { id: p.id })),
+                ` (${statusName[p.status] || p.status}) – `,
+                _("by %(name)s", { name: names.get(p.by) || "?" }),
+                p.amends ? ", " + _("amends %(id)s", { id: p.amends }) : "",
+                ", " + ngettext("%(n)s card", "%(n)s cards", p.cards.length) + ". ",
+                _("For: %(names)s", { names: who(p.votes_for) }),
+                " · ",
+                _("Against: %(names)s", { names: who(p.votes_against) }),
+                p.votes_abstain.length ? " · " + _("Abstain: %(names)s", { names: who(p.votes_abstain) }) : "",
+              ),
+            ),
+          )
+        : h("p", null, _("No proposals.")),
+      r.seconds_to_forlig !== null
+        ? h("p", null, _("Forlig after %(minutes)s minutes.", { minutes: number(r.seconds_to_forlig / 60, 1) }))
+        : null,
+    );
+  });
+  const people = h(
+    "ul",
+    { class: "people-stats" },
+    d.negotiation.players.map((p) =>
+      h("li", null, _("%(name)s: %(messages)s messages, %(proposals)s proposals, %(votes)s votes", p)),
+    ),
+  );
+  return section("timeline-title", _("The negotiation"), h("ol", { class: "timeline" }, items), h("h3", null, _("Who did what")), people);
+}
+
+async function main() {
+  const seat = getSeat(tableId);
+  const ready = Promise.all([loadCatalog(root.dataset.catalogUrl), loadDeck(root.dataset.deckUrl)]);
+  const result = seat ? await api.debrief(tableId, seat.token) : { ok: false, code: "no_seat" };
+  await ready;
+  if (!result.ok) {
+    const message =
+      result.code === "debrief.not_shown"
+        ? _("The debrief has not been shown yet. It appears when the facilitator shows it.")
+        : result.code === "no_seat"
+          ? _("You have no seat at this table on this device.")
+          : result.message || _("The debrief could not be loaded.");
+    out.replaceChildren(h("p", { class: "banner" }, message));
+    document.body.dataset.ready = "true";
+    return;
+  }
+  const d = result.data;
+  out.replaceChildren(
+    verdictSection(d),
+    yearsSection(d),
+    compositionSection(d),
+    serviceSection(d),
+    hjertesagerSection(d),
+    realitySection(d),
+    timelineSection(d),
+  );
+  document.body.dataset.ready = "true";
+  performance.mark("raaderum:usable");
+}
+
+main();

@@ -1,0 +1,80 @@
+// The player's role card with its hjertesager, and who is at the table and online.
+import { h } from "./dom.js";
+import { _ } from "./i18n.js";
+import { deck, role, text } from "./deck.js";
+
+function roleCard(r, { secret, own }) {
+  return h(
+    "section",
+    { class: "role-card", "aria-labelledby": "role-title" },
+    h("p", { class: "eyebrow" }, own ? _("Your role") : _("Role")),
+    h("h2", { id: "role-title" }, text(r.title)),
+    h("p", null, text(r.description)),
+    r.ability ? h("p", { class: "ability" }, h("strong", null, _("Ability:")), " ", text(r.ability)) : null,
+    h(
+      "p",
+      { class: "weight" },
+      r.votes && r.weight > 0
+        ? r.weight === 1
+          ? _("You have 1 vote.")
+          : _("You have %(n)s votes.", { n: r.weight })
+        : _("Your role has no vote."),
+    ),
+    r.hjertesager.length
+      ? h(
+          "div",
+          { class: "hjertesager" },
+          h("h3", null, _("Your hjertesager")),
+          secret ? h("p", { class: "note" }, _("Secret: only you can see them.")) : null,
+          h("ul", null, r.hjertesager.map((sag) => h("li", null, text(sag.text)))),
+        )
+      : null,
+  );
+}
+
+export function renderPeople(root, app) {
+  const { state } = app;
+  const secret = deck.scenario.secret_roles;
+  const mine = state.yourRole ? role(state.yourRole) : null;
+  const roleBox = mine
+    ? roleCard(mine, { secret, own: true })
+    : h(
+        "section",
+        { class: "role-card pending" },
+        h("h2", null, _("Your role")),
+        h("p", null, _("The roles are dealt when the facilitator starts the first round.")),
+      );
+  const players = [...state.players.values()].sort((a, b) => a.number - b.number);
+  const list = h(
+    "ul",
+    { class: "players" },
+    players.map((p) => {
+      const online = state.online.has(p.id);
+      const r = p.role ? role(p.role) : null;
+      return h(
+        "li",
+        { class: `${online ? "online" : "away"}${p.seated ? "" : " gone"}`, dataset: { player: p.id } },
+        h("span", { class: "dot", "aria-hidden": "true" }),
+        h("span", { class: "name" }, p.name),
+        p.id === state.you ? h("span", { class: "you" }, " (" + _("you") + ")") : null,
+        h(
+          "span",
+          { class: "state" },
+          !p.seated ? _("has left") : online ? _("online") : _("not online"),
+        ),
+        r && p.id !== state.you ? h("span", { class: "their-role" }, text(r.title)) : null,
+      );
+    }),
+  );
+  root.replaceChildren(
+    roleBox,
+    h(
+      "section",
+      { class: "people", "aria-labelledby": "people-title" },
+      h("h2", { id: "people-title" }, _("At the table")),
+      list,
+      h("p", { class: "facilitator" }, state.facilitatorOnline ? _("The facilitator is watching.") : _("The facilitator is not online.")),
+      secret ? h("p", { class: "note" }, _("The roles are secret in this deck: you see only your own.")) : null,
+    ),
+  );
+}

@@ -1,0 +1,307 @@
+// The client's state: a projection of the server's snapshot (engine/views.py TableView) plus the events
+// applied since (engine/model.py), one at a time and each only once. `timeline` is what the chat stream shows.
+
+export function emptyState() {
+  return {
+    seq: 0,
+    ready: false,
+    you: null,
+    yourRole: null,
+    tableName: null,
+    deckId: null,
+    phase: "lobby",
+    rule: null,
+    roundsTotal: null,
+    target: null,
+    round: null,
+    eventCards: [],
+    players: new Map(),
+    proposals: new Map(),
+    forlig: null,
+    rolls: null,
+    timeline: [],
+    epoch: 0, // bumped when the timeline is rebuilt from a snapshot
+    online: new Set(),
+    facilitatorOnline: false,
+  };
+}
+
+function toMs(iso) {
+  const value = Date.parse(iso);
+  return Number.isNaN(value) ? 0 : value;
+}
+
+function proposalFrom(p) {
+  return {
+    id: p.id,
+    round: p.round,
+    player_id: p.player_id,
+    cards: [...p.cards],
+    amends: p.amends,
+    status: p.status,
+    votes: { ...p.votes },
+    at: p.at,
+    rev: 0,
+  };
+}
+
+/** Replace everything with a snapshot's view; the timeline is rebuilt from what the snapshot holds. */
+export function applySnapshot(state, seq, view) {
+  Object.assign(state, {
+    seq,
+    ready: true,
+    you: view.you,
+    yourRole: view.your_role,
+    tableName: view.table_name,
+    deckId: view.deck_id,
+    phase: view.phase,
+    rule: view.rule,
+    roundsTotal: view.rounds_total,
+    target: view.target,
+    round: view.round ? { ...view.round } : null,
+    eventCards: [...view.event_cards],
+    players: new Map(view.players.map((p) => [p.id, { ...p }])),
+    proposals: new Map(view.proposals.map((p) => [p.id, proposalFrom(p)])),
+    forlig: view.forlig ? { ...view.forlig, cards: [...view.forlig.cards] } : null,
+    rolls: view.rolls,
+    epoch: state.epoch + 1,
+  });
+  state.timeline = timelineFromSnapshot(state, view);
+}
+
+function timelineFromSnapshot(state, view) {
+  const items = [];
+  const proposals = [...state.proposals.values()];
+  const firstOfRound = (n) => {
+    const times = proposals.filter((p) => p.round >= n).map((p) => toMs(p.at));
+    return times.length ? Math.min(...times) - 1 : null;
+  };
+  const current = state.round;
+  const roundCount = current ? current.number : 0;
+  const end = current ? toMs(current.started_at) : Date.now();
+  items.push({ key: "snap-players", kind: "present", sort: 0 });
+  for (let n = 1; n <= roundCount; n += 1) {
+    const isCurrent = current && n === current.number;
+    const eventCard = isCurrent ? current.event_card : n >= 2 ? view.event_cards[n - 2] || null : null;
+    const sort = isCurrent ? toMs(current.started_at) : (firstOfRound(n) ?? end - (roundCount - n));
+    items.push({ key: `r${n}`, kind: "round", round: n, event_card: eventCard, sort });
+  }
+  for (const p of proposals) {
+    items.push({ key: `p${p.id}`, kind: "proposal", proposal_id: p.id, sort: toMs(p.at) });
+    if (p.status === "adopted") {
+      const forlig = state.forlig && state.forlig.proposal_id === p.id ? state.forlig : null;
+      items.push({
+        key: `a${p.id}`,
+        kind: "adopted",
+        proposal_id: p.id,
+        share_for: forlig ? forlig.share_for : null,
+        forced: forlig ? forlig.forced : false,
+        sort: toMs(p.at) + 0.5,
+      });
+    } else if (p.status === "rejected") {
+      items.push({ key: `x${p.id}`, kind: "rejected", proposal_id: p.id, sort: toMs(p.at) + 0.5 });
+    }
+  }
+  for (const line of view.chat) {
+    items.push({
+      key: `c${line.seq}`,
+      kind: line.player_id ? "chat" : "announce",
+      seq: line.seq,
+      player_id: line.player_id,
+      text: line.text,
+      mentions: line.mentions,
+      at: line.at,
+      sort: toMs(line.at),
+    });
+  }
+  if (current && current.ended_at) {
+    items.push({ key: `re${current.number}`, kind: "round_ended", round: current.number, sort: toMs(current.ended_at) });
+  }
+  const last = Number.MAX_SAFE_INTEGER;
+  if (state.phase === "reality_check" || state.phase === "debrief") items.push({ key: "ph-reality", kind: "reality", sort: last - 1 });
+  if (state.phase === "debrief") items.push({ key: "ph-debrief", kind: "debrief", sort: last });
+  items.sort((a, b) => a.sort - b.sort || (a.seq || 0) - (b.seq || 0));
+  return items;
+}
+
+/**
+ * Apply one event. Returns null when it was applied before (seq <= state.seq), "gap" when events are
+ * missing before it (the connection then resumes from state.seq), else the timeline items it added.
+ */
+export function applyEvent(state, seq, event) {
+  if (seq <= state.seq) return null;
+  if (seq !== state.seq + 1) return "gap";
+  state.seq = seq;
+  const added = [];
+  const add = (item) => {
+    const full = { at: event.at, seq, ...item };
+    state.timeline.push(full);
+    added.push(full);
+  };
+  const players = state.players;
+  switch (event.type) {
+    case "game_created":
+      Object.assign(state, {
+        tableName: event.table_name,
+        target: event.target,
+        rule: event.rule,
+        roundsTotal: event.rounds,
+        deckId: event.deck_id,
+      });
+      break;
+    case "player_joined": {
+      const before = players.get(event.player_id);
+      players.set(event.player_id, {
+        id: event.player_id,
+        name: event.name,
+        number: before ? before.number : players.size + 1,
+        seated: true,
+        role: null,
+      });
+      add({ key: `s${seq}`, kind: "joined", player_id: event.player_id });
+      break;
+    }
+    case "player_left": {
+      const player = players.get(event.player_id);
+      if (player) Object.assign(player, { seated: false, role: null });
+      if (event.player_id === state.you) state.yourRole = null;
+      for (const p of state.proposals.values()) {
+        if (p.status === "open" && event.player_id in p.votes) {
+          delete p.votes[event.player_id];
+          p.rev += 1;
+        }
+      }
+      add({ key: `s${seq}`, kind: "left", player_id: event.player_id });
+      break;
+    }
+    case "roles_dealt":
+      for (const [playerId, roleId] of Object.entries(event.assignments)) {
+        const player = players.get(playerId);
+        if (player) player.role = roleId;
+        if (playerId === state.you) state.yourRole = roleId;
+      }
+      if (state.you && state.you in event.assignments) add({ key: `s${seq}`, kind: "role", role: event.assignments[state.you] });
+      break;
+    case "round_started":
+      state.round = {
+        number: event.round,
+        event_card: event.event_card,
+        started_at: event.at,
+        deadline: event.deadline,
+        ended_at: null,
+        adopted: null,
+      };
+      state.phase = "round";
+      if (event.event_card) state.eventCards = [...state.eventCards, event.event_card];
+      add({ key: `r${event.round}`, kind: "round", round: event.round, event_card: event.event_card });
+      break;
+    case "message_posted":
+      add({ key: `c${seq}`, kind: "chat", player_id: event.player_id, text: event.text, mentions: event.mentions });
+      break;
+    case "announcement_made":
+      add({ key: `c${seq}`, kind: "announce", player_id: null, text: event.text, mentions: [] });
+      break;
+    case "proposal_made":
+      state.proposals.set(
+        event.proposal_id,
+        proposalFrom({
+          id: event.proposal_id,
+          round: event.round,
+          player_id: event.player_id,
+          cards: event.cards,
+          amends: event.amends,
+          status: "open",
+          votes: {},
+          at: event.at,
+        }),
+      );
+      add({ key: `p${event.proposal_id}`, kind: "proposal", proposal_id: event.proposal_id });
+      break;
+    case "vote_cast": {
+      const p = state.proposals.get(event.proposal_id);
+      if (p) {
+        p.votes[event.player_id] = event.choice;
+        p.rev += 1;
+      }
+      break;
+    }
+    case "proposal_adopted": {
+      const p = state.proposals.get(event.proposal_id);
+      if (p) {
+        p.status = "adopted";
+        p.rev += 1;
+        state.forlig = {
+          proposal_id: p.id,
+          round: p.round,
+          cards: [...p.cards],
+          share_for: event.share_for,
+          forced: event.forced,
+        };
+      }
+      if (state.round) state.round.adopted = event.proposal_id;
+      add({ key: `a${event.proposal_id}`, kind: "adopted", proposal_id: event.proposal_id, share_for: event.share_for, forced: event.forced });
+      break;
+    }
+    case "proposal_rejected": {
+      const p = state.proposals.get(event.proposal_id);
+      if (p) {
+        p.status = "rejected";
+        p.rev += 1;
+      }
+      add({ key: `x${event.proposal_id}`, kind: "rejected", proposal_id: event.proposal_id });
+      break;
+    }
+    case "round_ended":
+      for (const p of state.proposals.values()) {
+        if (p.status === "open") {
+          p.status = "closed";
+          p.rev += 1;
+        }
+      }
+      state.phase = "round_ended";
+      if (state.round) state.round.ended_at = event.at;
+      add({ key: `re${event.round}`, kind: "round_ended", round: event.round, reason: event.reason });
+      break;
+    case "rule_changed":
+      state.rule = event.rule;
+      add({ key: `s${seq}`, kind: "rule", rule: event.rule });
+      break;
+    case "deadline_set":
+      if (state.round) state.round.deadline = event.deadline;
+      add({ key: `s${seq}`, kind: "deadline", deadline: event.deadline });
+      break;
+    case "reality_checked":
+      state.phase = "reality_check";
+      state.rolls = event.rolls;
+      add({ key: "ph-reality", kind: "reality" });
+      break;
+    case "debrief_shown":
+      state.phase = "debrief";
+      add({ key: "ph-debrief", kind: "debrief" });
+      break;
+    default:
+      break; // an event type this client does not know: the seq still counts
+  }
+  return added;
+}
+
+export function applyPresence(state, frame) {
+  state.online = new Set(frame.online);
+  state.facilitatorOnline = frame.facilitator;
+}
+
+/** Who voted how, by head; the vote weights are the server's business (roles may be secret). */
+export function votesOf(state, proposal) {
+  const out = { for: [], against: [], abstain: [], missing: [] };
+  for (const player of state.players.values()) {
+    if (!player.seated) continue;
+    const choice = proposal.votes[player.id];
+    out[choice || "missing"].push(player);
+  }
+  return out;
+}
+
+export function playerName(state, playerId) {
+  const player = state.players.get(playerId);
+  return player ? player.name : "?";
+}

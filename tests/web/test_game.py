@@ -1,0 +1,274 @@
+"""Three players in separate browser contexts play a whole game at one table, and what each of them sees."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page, expect
+
+from engine.deck import load_deck
+from tests.web.conftest import (
+    LAPTOP,
+    PHONE,
+    SCREENSHOTS,
+    Conference,
+    Facilitator,
+    WebServer,
+    join_by_link,
+    screenshot,
+    wait_ready,
+)
+
+DECK = load_deck("decks/korsbaek")
+SHORT = ["ÆL-01", "SK-02", "AD-03"]
+# With SHORT, this reaches the target in all four years before any event card (checked in test_http).
+ENOUGH = [
+    "ÆL-05", "SK-04", "SP-05", "DT-02", "AD-02", "TM-04", "SP-04", "BE-01", "SK-05", "DT-03", "SP-U1", "KF-U1",
+    "ÆL-U1", "TM-01", "ÆL-04", "SK-01", "DT-01", "AD-05", "KF-02", "ÆL-06", "AD-06", "SK-03", "TM-03", "SU-03",
+]  # fmt: skip
+
+
+def stream(page: Page) -> Any:
+    return page.locator("#stream")
+
+
+def proposal(page: Page, proposal_id: str) -> Any:
+    return page.locator(f"article.proposal[data-proposal='{proposal_id}']")
+
+
+def open_tab(page: Page, name: str) -> None:
+    tab = page.locator(f"#tab-{name}")
+    if tab.is_visible():
+        tab.click()
+
+
+def pick(page: Page, cards: list[str]) -> None:
+    open_tab(page, "builder")
+    for card in cards:
+        box = page.locator(f"[id='pick-{card}']")
+        if not box.is_checked():
+            box.check()
+
+
+def can_vote(page: Page, proposal_id: str) -> bool:
+    card = proposal(page, proposal_id)
+    expect(card.locator(".vote-row:visible, .actions > .note:visible")).to_have_count(1)
+    return bool(card.locator(".vote-row").is_visible())
+
+
+def vote(page: Page, proposal_id: str, choice: str) -> None:
+    open_tab(page, "chat")
+    button = proposal(page, proposal_id).locator(f".vote-{choice}")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+
+
+def test_three_players_play_a_whole_game(
+    web_server: WebServer, conference: Conference, facilitator: Facilitator, new_context: Any
+) -> None:
+    origin = web_server.url
+    ws_origin = web_server.ws_url
+    anna_ctx, bo_ctx, cem_ctx = new_context(PHONE), new_context(LAPTOP), new_context(PHONE)
+    anna, bo, cem = anna_ctx.page(), bo_ctx.page(), cem_ctx.page()
+    players = {"Anna": anna, "Bo": bo, "Cem": cem}
+
+    # ---- join: Anna by the QR link, Bo by typing the code on the join page, by keyboard only; Cem by link
+    anna.goto(f"{origin}/join/{conference.code}")
+    wait_ready(anna)
+    expect(anna.locator("#code")).to_have_value(conference.code)
+    expect(anna.locator("#name")).to_be_focused()
+    screenshot(anna, "join-phone")
+    anna.keyboard.type("Anna")
+    anna.keyboard.press("Enter")
+    anna.wait_for_url(f"**/table/{conference.table_id}")
+    wait_ready(anna)
+
+    bo.goto(f"{origin}/")
+    wait_ready(bo)
+    expect(bo.locator("#code")).to_be_focused()
+    bo.keyboard.type(conference.code.lower())
+    bo.keyboard.press("Tab")
+    bo.keyboard.type("Bo")
+    screenshot(bo, "join-laptop")
+    bo.keyboard.press("Enter")
+    bo.wait_for_url(f"**/table/{conference.table_id}")
+    wait_ready(bo)
+
+    join_by_link(cem, web_server, conference.code, "Cem")
+
+    for name, page in players.items():
+        expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+        expect(page.locator("#phase-banner")).to_contain_text("Facilitatoren starter spillet")
+        open_tab(page, "people")
+        for other in players:
+            expect(page.locator("#people .players")).to_contain_text(other)
+        expect(page.locator("#people .players li.online")).to_have_count(3)
+        expect(page.locator(f"#people .players li:has-text('{name}') .you")).to_be_visible()
+        open_tab(page, "chat")
+
+    # ---- round 1: roles dealt; each sees their own role and hjertesager only (the deck keeps them secret)
+    facilitator.command("start_round")
+    roles: dict[str, str] = {}
+    for name, page in players.items():
+        expect(stream(page)).to_contain_text("Runde 1 af 3 begynder")
+        expect(page.locator("#round-status")).to_contain_text(re.compile(r"Runde 1 af 3 · \d+:\d\d"))
+        spoken = re.compile(r"Runde 1 af 3, \d+:\d\d tilbage")
+        expect(page.locator("#round-status")).to_have_attribute("aria-label", spoken)
+        open_tab(page, "people")
+        title = page.locator("#people .role-card h2").inner_text()
+        roles[name] = title
+        expect(page.locator("#people .hjertesager")).to_contain_text("Hemmelige: kun du kan se dem.")
+        expect(page.locator("#people .their-role")).to_have_count(0)
+        open_tab(page, "chat")
+    assert set(roles.values()) <= {role.title.da for role in DECK.roles}
+    assert len(set(roles.values())) == 3
+
+    # ---- chat with a mention picked from the autocomplete, by keyboard
+    anna.locator("#message").click()
+    anna.keyboard.type("Skal vi tage #ael")
+    expect(anna.locator("#mentions [role=option]").first).to_contain_text("ÆL-01")
+    anna.keyboard.press("Enter")  # chooses the first suggestion
+    anna.keyboard.type("med fra start?")
+    expect(anna.locator("#message")).to_have_value("Skal vi tage #ÆL-01 med fra start?")
+    anna.keyboard.press("Enter")
+    for page in players.values():
+        message = stream(page).locator(".message", has_text="Skal vi tage")
+        expect(message).to_have_count(1)
+        expect(message.locator("button.chip[data-card='ÆL-01']")).to_contain_text("Hjemmepleje via skærm")
+    expect(anna.locator("#message")).to_have_value("")
+    # The chip opens the card's detail: four years, capital, årsværk, service, uncertainty, phase-in, sources.
+    bo.locator("#stream button.chip[data-card='ÆL-01']").click()
+    dialog = bo.locator("#card-dialog")
+    expect(dialog).to_be_visible()
+    for text in ("Hjemmepleje via skærm", "Drift", "Anlæg", "Årsværk", "−2,5", "Usikkerhed", "middel", "Indfasning",
+                 "Konsekvenser", "Kilder: S4, S5", "+0,2", "+1,2"):  # fmt: skip
+        expect(dialog).to_contain_text(text)
+    bo.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    # ---- Anna builds a proposal that falls short; the live meter says so before she proposes it
+    pick(anna, SHORT)
+    meter = anna.locator("#meter")
+    expect(meter.locator("svg.year-chart")).to_be_visible()
+    expect(meter).to_contain_text("2027: mangler 15,8 mio. kr. for at nå målet")
+    expect(meter).to_contain_text("Ingen investering i forslaget")
+    expect(anna.locator("#tab-builder .count")).to_have_text("3")
+    screenshot(anna, "builder-phone")
+    anna.locator("#propose").click()
+    expect(anna.locator("#tab-chat")).to_have_attribute("aria-selected", "true")
+    for page in players.values():
+        card = proposal(page, "F1")
+        expect(card).to_contain_text("Stillet af Anna · runde 1")
+        expect(card.locator(".proposal-cards li")).to_have_count(3)
+        expect(card.locator(".year-strip")).to_contain_text("−15,8")
+        expect(card.locator(".status")).to_have_text("Åbent")
+
+    # ---- Bo amends it into a proposal that reaches the target (laptop: chat and builder side by side)
+    proposal(bo, "F1").locator("button.amend").click()
+    expect(bo.locator("#amending")).to_contain_text("Du laver et ændringsforslag til F1")
+    pick(bo, ENOUGH)
+    expect(bo.locator("#meter")).to_contain_text("Ingen advarsler")
+    expect(bo.locator("#panel-chat")).to_be_visible()
+    screenshot(bo, "builder-laptop")
+    bo.locator("#propose").click()
+    for page in players.values():
+        card = proposal(page, "F2")
+        expect(card).to_contain_text("Stillet af Bo · runde 1 · ændrer F1")
+        expect(card.locator(".proposal-cards li")).to_have_count(len(SHORT) + len(ENOUGH))
+        expect(card.locator(".year-strip li.ok")).to_have_count(4)
+
+    # ---- vote F1 down, then adopt F2; the tally is live for everybody
+    voters = [page for page in players.values() if can_vote(page, "F1")]
+    assert voters, "at least the mayor votes"
+    for page in players.values():
+        if page not in voters:
+            expect(proposal(page, "F1").locator(".actions > .note")).to_have_text("Din rolle har ikke stemmeret.")
+    for page in voters:
+        vote(page, "F1", "against")
+    for page in players.values():
+        expect(stream(page)).to_contain_text("Forslag F1 blev stemt ned.")
+        expect(proposal(page, "F1").locator(".status")).to_have_text("Stemt ned")
+        expect(proposal(page, "F1").locator(".tally")).to_contain_text("Imod: ")
+    # Votes are weighted (the mayor has 2): F2 may be adopted before everybody has voted.
+    for page in voters:
+        if proposal(page, "F2").locator(".status").inner_text() != "Åbent":
+            break
+        vote(page, "F2", "for")
+        name = next(name for name, other in players.items() if other is page)
+        for other in players.values():
+            expect(proposal(other, "F2").locator(".tally")).to_contain_text(re.compile(f"For: [^·]*{name}"))
+    for page in players.values():
+        expect(stream(page)).to_contain_text(re.compile(r"Forlig! Forslag F2 er vedtaget med \d+\s% af stemmerne\."))
+        expect(stream(page)).to_contain_text("Runde 1 er slut: et forlig blev vedtaget.")
+        expect(page.locator("#standing")).to_contain_text("Forlig F2")
+        expect(page.locator("#standing li.ok")).to_have_count(4)
+        expect(page.locator("#round-status")).to_have_text("Runde 1 er slut")
+    screenshot(cem, "table-phone")
+    screenshot(bo, "table-laptop")
+
+    # ---- round 2 draws an event card; everybody sees it revealed in the stream
+    facilitator.command("start_round")
+    drawn = [e for e in facilitator.events if e["type"] == "round_started" and e["round"] == 2]
+    assert drawn and drawn[0]["event_card"], facilitator.events
+    event = DECK.event(drawn[0]["event_card"])
+    for page in players.values():
+        round_item = stream(page).locator(".round-start", has_text="Runde 2 af 3 begynder")
+        expect(round_item.locator(".event-card")).to_contain_text(event.title.da)
+        expect(round_item.locator(".event-card")).to_contain_text(event.description.da[:40])
+        expect(page.locator("#round-status")).to_contain_text("Runde 2 af 3")
+    cem.locator("#message").fill("Hændelsen rammer os – skal vi justere?")
+    cem.locator("#message").press("Enter")
+    for page in players.values():
+        expect(stream(page).locator(".message", has_text="Hændelsen rammer os")).to_have_count(1)
+    facilitator.command("announce", text="Fem minutter tilbage af runden.")
+    for page in players.values():
+        expect(stream(page).locator(".message.announcement")).to_contain_text("Fem minutter tilbage")
+
+    # ---- the end: reality check, then the debrief for everybody
+    facilitator.command("end_game")
+    for page in players.values():
+        expect(page.locator("#phase-banner")).to_contain_text("Spillet er slut")
+    facilitator.command("show_debrief")
+    for name, page in players.items():
+        link = page.locator("#phase-banner a", has_text="Se debriefingen")
+        expect(link).to_be_visible()
+        link.click()
+        page.wait_for_url(f"**/table/{conference.table_id}/debrief")
+        wait_ready(page)
+        debrief = page.locator("#debrief")
+        expect(debrief.locator(".verdict h2")).to_have_text(re.compile(r"^Målet er (ikke )?nået$"))
+        expect(debrief.locator(".verdict")).to_contain_text(
+            re.compile(r"Forlig F2 blev vedtaget i runde 1 med \d+\s% af stemmerne")
+        )
+        expect(debrief.locator("svg.year-chart")).to_be_visible()
+        expect(debrief.locator("svg.year-chart")).to_have_attribute("aria-label", re.compile("2027: fundet"))
+        expect(debrief).to_contain_text("Efter type")
+        expect(debrief).to_contain_text("Ældre")
+        expect(debrief).to_contain_text("serviceindeks")
+        expect(debrief).to_contain_text("årsværk ved fuld effekt")
+        for other, role_title in roles.items():
+            expect(debrief.locator(".roles")).to_contain_text(f"{other} – {role_title}")
+        expect(debrief).to_contain_text("Alle fire år")
+        expect(debrief.locator(".rolls li")).to_have_count(len(SHORT) + len(ENOUGH))
+        dice = f"Terningerne for hvert af de {len(SHORT) + len(ENOUGH)} kort"
+        expect(debrief.locator(".rolls-box summary")).to_have_text(dice)
+        timeline = debrief.locator(".timeline")
+        expect(timeline).to_contain_text("Forslag F1 (Stemt ned)")
+        expect(timeline).to_contain_text("Forslag F2 (Vedtaget)")
+        expect(timeline).to_contain_text(f"Hændelseskort: {event.title.da}")
+        expect(debrief).to_contain_text(f"{name}: ")
+    anna.set_viewport_size(PHONE["viewport"])
+    screenshot(anna, "debrief-phone")
+    bo.set_viewport_size(LAPTOP["viewport"])
+    screenshot(bo, "debrief-laptop")
+    anna.screenshot(path=str(SCREENSHOTS / "debrief-phone-full.png"), full_page=True)
+
+    # ---- nothing left the origin, and nothing went wrong in any page
+    for watched in (anna_ctx, bo_ctx, cem_ctx):
+        assert watched.requests, "the recorder saw the requests"
+        for url in watched.requests:
+            parts = urlsplit(url)
+            assert f"{parts.scheme}://{parts.netloc}" in (origin, ws_origin), f"request outside the origin: {url}"
+        assert not watched.errors, watched.errors

@@ -1,0 +1,195 @@
+"""The web client's HTTP side: pages, static files, catalogs, the deck, the live meter and the debrief."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from engine.budget import assess
+from engine.deck import load_deck
+from tests.web.conftest import ROOT, Conference, Facilitator, WebServer, create_conference
+from tests.web.test_game import ENOUGH, SHORT
+
+WEB = ROOT / "clients" / "web"
+DECK = load_deck(ROOT / "decks" / "korsbaek")
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def join(server: WebServer, conference: Conference, name: str) -> dict[str, Any]:
+    response = httpx.post(f"{server.url}/api/join", json={"code": conference.code, "name": name}, timeout=10)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_pages_render_in_danish_by_default_and_english_on_request(web_server: WebServer) -> None:
+    page = httpx.get(f"{web_server.url}/")
+    assert page.status_code == 200
+    assert '<html lang="da">' in page.text and "Sæt dig ved et bord" in page.text
+    english = httpx.get(f"{web_server.url}/?lang=en")
+    assert '<html lang="en">' in english.text and "Join a table" in english.text
+    assert english.cookies.get("raaderum_lang") == "en"
+    linked = httpx.get(f"{web_server.url}/join/ab3-cd4")
+    assert 'value="AB3CD4"' in linked.text  # the QR link's code, normalised as the server does
+    missing = httpx.get(f"{web_server.url}/table/no-such-table")
+    assert missing.status_code == 404 and "Bordet findes ikke" in missing.text
+
+
+def test_static_files_are_gzipped_and_cached_for_a_year_only_under_their_version(web_server: WebServer) -> None:
+    page = httpx.get(f"{web_server.url}/").text
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]+)"', page)
+    assert css
+    with httpx.Client(base_url=web_server.url, headers={"Accept-Encoding": "gzip"}) as http:
+        versioned = http.get(css.group(1))
+        assert versioned.status_code == 200
+        assert versioned.headers["content-encoding"] == "gzip"
+        assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert versioned.headers["content-type"].startswith("text/css")
+        plain = http.get("/static/js/table.js")
+        assert plain.headers["cache-control"] == "no-cache"
+        assert plain.headers["content-type"].startswith("text/javascript")
+        again = http.get("/static/js/table.js", headers={"If-None-Match": plain.headers["etag"]})
+        assert again.status_code == 304
+        for sneaky in ("/static/../server/web.py", "/static/%2e%2e/server/web.py", "/static/js/nope.js"):
+            assert http.get(sneaky).status_code == 404, sneaky
+    # Every module the page preloads is in its import map under the same versioned URL.
+    importmap = re.search(r'<script type="importmap">(.*?)</script>', page)
+    assert importmap
+    for url in re.findall(r'<link rel="modulepreload" href="([^"]+)">', page):
+        assert f'"{url}"' in importmap.group(1)
+
+
+def test_the_interface_catalog_is_served_as_json(web_server: WebServer) -> None:
+    danish = httpx.get(f"{web_server.url}/i18n/da.json")
+    assert danish.status_code == 200
+    messages = danish.json()["messages"]
+    assert messages["Reconnecting …"] == "Forbindelsen genoprettes …"
+    assert messages["%(n)s card"] == ["%(n)s kort", "%(n)s kort"]
+    assert httpx.get(f"{web_server.url}/i18n/en.json").json()["lang"] == "en"
+    assert httpx.get(f"{web_server.url}/i18n/xx.json").status_code == 404
+
+
+def test_every_interface_string_is_in_the_catalogs_and_translated_to_danish() -> None:
+    with (WEB / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    extracted = {
+        message[2] if isinstance(message[2], str) else message[2][0]
+        for message in extract_from_dir(str(WEB), method_map=method_map, options_map=options_map)
+    }
+    assert len(extracted) > 150
+    for lang in ("da", "en"):
+        with Path(WEB / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as file:
+            catalog = read_po(file, locale=lang)
+        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+        assert extracted - ids == set(), f"{lang}: not in the catalog; run pybabel extract/update (see babel.cfg)"
+        if lang != "da":
+            continue
+        for message in catalog:
+            if not message.id:
+                continue
+            singular = message.id if isinstance(message.id, str) else message.id[0]
+            strings = [message.string] if isinstance(message.string, str) else list(message.string)
+            assert all(strings) and not message.fuzzy, f"da: {singular!r} is not translated"
+            for string in strings:
+                assert set(PLACEHOLDER.findall(string)) <= set(PLACEHOLDER.findall(singular)) | {"n"}, singular
+
+
+def test_the_deck_is_served_with_its_digest_as_etag(web_server: WebServer) -> None:
+    full = httpx.get(f"{web_server.url}/api/decks/korsbaek", headers={"Accept-Encoding": "gzip"})
+    assert full.status_code == 200 and full.headers["content-encoding"] == "gzip"
+    body = full.json()
+    assert body["digest"] == DECK.digest
+    assert len(body["cards"]) == 45 and body["cards"][0]["title"] == {
+        "da": DECK.cards[0].title.da,
+        "en": DECK.cards[0].title.en,
+    }
+    assert full.headers["etag"] == f'"{DECK.digest}-all"'
+    assert (
+        httpx.get(f"{web_server.url}/api/decks/korsbaek", headers={"If-None-Match": full.headers["etag"]}).status_code
+        == 304
+    )
+    danish = httpx.get(f"{web_server.url}/api/decks/korsbaek", params={"lang": "da", "v": DECK.digest[:16]})
+    assert danish.json()["cards"][0]["title"] == DECK.cards[0].title.da
+    assert danish.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert httpx.get(f"{web_server.url}/api/decks/nope").json()["detail"]["code"] == "deck.unknown"
+
+
+def test_the_live_meter_is_the_engines_and_refuses_strangers(
+    web_server: WebServer, conference: Conference, facilitator: Facilitator
+) -> None:
+    url = f"{web_server.url}/api/tables/{conference.table_id}/meter"
+    player = join(web_server, conference, "Mads")
+    assert httpx.post(url, json={"cards": SHORT}).status_code == 401
+    assert (
+        httpx.post(url, json={"cards": SHORT}, headers=bearer("x.y")).json()["detail"]["code"] == "auth.invalid_token"
+    )
+    other = create_conference(web_server)
+    stranger = join(web_server, other, "Nina")
+    refused = httpx.post(url, json={"cards": SHORT}, headers=bearer(stranger["token"]))
+    assert refused.status_code == 403 and refused.json()["detail"]["code"] == "auth.wrong_table"
+
+    response = httpx.post(url, json={"cards": SHORT + ENOUGH}, headers=bearer(player["token"]))
+    assert response.status_code == 200, response.text
+    meter = response.json()
+    expected = assess(DECK, (*SHORT, *ENOUGH), (), tuple(meter["target"]))  # type: ignore[arg-type]
+    assert tuple(meter["result"]) == expected.result
+    assert meter["warnings"] == [] and all(value >= 0 for value in meter["result"])  # test_game's forlig reaches it
+    short = httpx.post(url, json={"cards": SHORT}, headers=bearer(player["token"])).json()
+    assert {w["code"] for w in short["warnings"]} >= {"budget.year_below_target", "budget.kind_missing"}
+
+    bad = httpx.post(url, json={"cards": ["ÆL-01", "XX-99"]}, headers=bearer(player["token"]))
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == {
+        "code": "portfolio.card_unknown",
+        "message": "Ukendt kort: XX-99.",
+        "params": {"card": "XX-99"},
+    }
+    english = httpx.post(f"{url}?lang=en", json={"cards": ["ÆL-01", "ÆL-01"]}, headers=bearer(player["token"]))
+    assert english.json()["detail"]["message"] == "Card ÆL-01 appears twice."
+    assert (
+        httpx.post(url, json={"cards": []}, headers=bearer(player["token"])).json()["detail"]["code"]
+        == "portfolio.empty"
+    )
+    by_facilitator = httpx.post(url, json={"cards": SHORT}, headers=bearer(conference.facilitator_token))
+    assert by_facilitator.status_code == 200
+
+
+def test_the_debrief_is_for_players_once_shown_and_for_the_facilitator_always(
+    web_server: WebServer, conference: Conference, facilitator: Facilitator
+) -> None:
+    url = f"{web_server.url}/api/tables/{conference.table_id}/debrief"
+    players = [join(web_server, conference, name) for name in ("Ole", "Pia", "Rasmus")]
+    assert httpx.get(url).status_code == 401
+    early = httpx.get(url, headers=bearer(players[0]["token"]))
+    assert early.status_code == 409 and early.json()["detail"]["code"] == "debrief.not_shown"
+    assert httpx.get(url, headers=bearer(conference.facilitator_token)).status_code == 200
+    facilitator.command("start_round")
+    facilitator.command("end_game")
+    facilitator.command("show_debrief")
+    response = httpx.get(url, headers={**bearer(players[1]["token"]), "Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    debrief = response.json()
+    assert debrief["phase"] == "debrief" and debrief["forlig"] is None
+    assert debrief["verdict"]["reached"] is False
+    assert [row["label"] for row in debrief["years"]] == list(DECK.scenario.years)
+    assert {r["name"] for r in debrief["hjertesager"]} == {"Ole", "Pia", "Rasmus"}
+    other = create_conference(web_server)
+    assert httpx.get(url, headers=bearer(other.facilitator_token)).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/decks/korsbaek", "/i18n/da.json"])
+def test_json_answers_are_small_when_gzipped(web_server: WebServer, path: str) -> None:
+    response = httpx.get(f"{web_server.url}{path}", params={"lang": "da"}, headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) < 30_000
