@@ -1,0 +1,59 @@
+"""Presence: who is connected right now reaches every client of the table and never the event log."""
+
+from __future__ import annotations
+
+from tests.server.helpers import Api, Frame, ServerProcess, connect_as
+
+
+def online(frame: Frame) -> set[str]:
+    return set(frame["online"])
+
+
+async def test_presence_follows_connections_and_stays_out_of_the_log(server: ServerProcess, api: Api) -> None:
+    conference = await api.create_conference()
+    anna = await api.join(conference.join_code, "Anna")
+    bo = await api.join(conference.join_code, "Bo")
+    carl = await api.join(conference.join_code, "Carl")
+    before = await api.events_response(conference.table_id, conference.facilitator_token)
+
+    a = await connect_as(server, anna.table_id, anna.token, label="anna")
+    (own,) = a.of_type("presence")
+    assert own == {"type": "presence", "online": [anna.player_id], "facilitator": False}
+
+    since = len(a.frames)
+    b = await connect_as(server, bo.table_id, bo.token, label="bo")
+    seen = await a.wait_for(lambda f: f["type"] == "presence" and bo.player_id in f["online"], since=since, what="bo")
+    assert online(seen) == {anna.player_id, bo.player_id}
+    assert online(b.of_type("presence")[-1]) == {anna.player_id, bo.player_id}
+
+    since = len(a.frames)
+    facilitator = await connect_as(server, anna.table_id, conference.facilitator_token, label="facilitator")
+    seen = await a.wait_for(lambda f: f["type"] == "presence" and f["facilitator"], since=since, what="facilitator")
+    assert online(seen) == {anna.player_id, bo.player_id}, "the facilitator is not a player"
+
+    # Bo in a second tab: closing one of his two connections leaves him online.
+    b2 = await connect_as(server, bo.table_id, bo.token, label="bo-tab-2")
+    since = len(a.frames)
+    await b2.close()
+    c = await connect_as(server, carl.table_id, carl.token, label="carl")
+    await a.wait_for(lambda f: f["type"] == "presence" and carl.player_id in f["online"], since=since, what="carl")
+    assert all(bo.player_id in f["online"] for f in a.frames[since:] if f["type"] == "presence"), a.frames[since:]
+
+    since = len(a.frames)
+    await b.close()
+    gone = await a.wait_for(
+        lambda f: f["type"] == "presence" and bo.player_id not in f["online"], since=since, what="bo gone"
+    )
+    assert online(gone) == {anna.player_id, carl.player_id}
+    assert gone["facilitator"] is True
+
+    since = len(a.frames)
+    await facilitator.close()
+    gone = await a.wait_for(lambda f: f["type"] == "presence" and not f["facilitator"], since=since, what="no facil.")
+    assert online(gone) == {anna.player_id, carl.player_id}
+
+    await c.close()
+    await a.close()
+    after = await api.events_response(conference.table_id, conference.facilitator_token)
+    assert after.content == before.content, "connecting and disconnecting wrote to the log"
+    assert "presence" not in after.text
