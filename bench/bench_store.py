@@ -3,8 +3,11 @@
     .venv/bin/python bench/bench_store.py [--store sqlite|redis|all] [--seq 2000] [--tables 100] [--events 200]
 
 Scenarios: (a) one table, sequential single-event appends; (b) N tables with one concurrent appender each
-(a busy conference). SQLite runs on a temp file with and without group commit; Redis on a throwaway
-``redis-server`` on a unix socket, in memory and with ``appendfsync always`` (the durability SQLite gives).
+(a busy conference); (c) as (b) while the event loop is kept busy in Python, as a loaded server's is
+(a store working in a thread must win the GIL back after every SQLite call). SQLite runs on a temp file
+with and without group commit; Redis on a throwaway ``redis-server`` on a unix socket, in memory and with
+``appendfsync always`` (the durability SQLite gives). CPU is this process's (every thread) per append,
+a figure that other load on the machine disturbs far less than the rates; (c) burns CPU on purpose.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Row:
     appends: int
     seconds: float
     latencies: list[float]
+    cpu: float | None = None  # process CPU seconds (all threads) during the scenario
 
     @property
     def rate(self) -> float:
@@ -71,6 +75,26 @@ async def conference(store: EventStore, tables: int, events: int) -> tuple[float
     start = time.perf_counter()
     await asyncio.gather(*(table(t) for t in range(tables)))
     return time.perf_counter() - start, latencies
+
+
+async def busy_loop(stop: asyncio.Event, slice_seconds: float = 0.001) -> None:
+    """Keep the event loop busy in pure Python, as a loaded server's is, yielding between slices."""
+    while not stop.is_set():
+        end = time.perf_counter() + slice_seconds
+        while time.perf_counter() < end:
+            pass
+        await asyncio.sleep(0)
+
+
+async def conference_busy(store: EventStore, tables: int, events: int) -> tuple[float, list[float]]:
+    """Scenario (b) while the event loop is busy: a store thread must win the GIL back for every call."""
+    stop = asyncio.Event()
+    burner = asyncio.create_task(busy_loop(stop))
+    try:
+        return await conference(store, tables, events)
+    finally:
+        stop.set()
+        await burner
 
 
 @asynccontextmanager
@@ -108,22 +132,34 @@ async def run(args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
     for name, factory in backends:
         async with factory() as store:
+            cpu = time.process_time()
             seconds, lat = await sequential(store, args.seq)
-            rows.append(Row(name, "(a) 1 table, sequential", args.seq, seconds, lat))
+            rows.append(Row(name, "(a) 1 table, sequential", args.seq, seconds, lat, time.process_time() - cpu))
         async with factory() as store:
+            cpu = time.process_time()
             seconds, lat = await conference(store, args.tables, args.events)
             scenario = f"(b) {args.tables} tables x {args.events}, concurrent"
-            rows.append(Row(name, scenario, args.tables * args.events, seconds, lat))
+            rows.append(Row(name, scenario, args.tables * args.events, seconds, lat, time.process_time() - cpu))
+        async with factory() as store:
+            seconds, lat = await conference_busy(store, args.tables, args.events // 4)
+            scenario = f"(c) as (b) x {args.events // 4}, busy event loop"
+            rows.append(Row(name, scenario, args.tables * (args.events // 4), seconds, lat))
         print(f"  done: {name}", file=sys.stderr)
     return rows
 
 
 def print_table(rows: list[Row]) -> None:
-    header = f"{'store':<28} {'scenario':<36} {'appends':>8} {'appends/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+    header = (
+        f"{'store':<28} {'scenario':<36} {'appends':>8} {'appends/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'cpu µs':>7}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r.store:<28} {r.scenario:<36} {r.appends:>8} {r.rate:>10,.0f} {r.pct(0.50):>8.2f} {r.pct(0.99):>8.2f}")
+        cpu = f"{r.cpu / r.appends * 1e6:>7.0f}" if r.cpu is not None else f"{'-':>7}"
+        print(
+            f"{r.store:<28} {r.scenario:<36} {r.appends:>8} {r.rate:>10,.0f} {r.pct(0.50):>8.2f} {r.pct(0.99):>8.2f}"
+            f" {cpu}"
+        )
     print(f"\n(one event of {len(PAYLOAD.encode())} bytes per append; latency = one append() call)")
 
 

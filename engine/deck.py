@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -316,30 +316,41 @@ class Deck(Strict):
     roles: tuple[Role, ...] = Field(min_length=1)
 
     def card(self, card_id: str) -> Card:
-        return self._cards_by_id()[card_id]
+        return self._index("cards")[card_id]  # type: ignore[return-value]
 
     def has_card(self, card_id: str) -> bool:
-        return card_id in self._cards_by_id()
+        return card_id in self._index("cards")
 
     def event(self, event_id: str) -> EventCard:
-        return next(event for event in self.events if event.id == event_id)
+        return self._index("events")[event_id]  # type: ignore[return-value]
 
     def role(self, role_id: str) -> Role:
-        return next(role for role in self.roles if role.id == role_id)
+        return self._index("roles")[role_id]  # type: ignore[return-value]
 
-    def _cards_by_id(self) -> dict[str, Card]:
-        # A cache, not part of the deck: keyed on the cards tuple so a model_copy with new cards rebuilds it.
-        cached: tuple[tuple[Card, ...], dict[str, Card]] | None = self.__dict__.get("_card_index")
-        if cached is None or cached[0] is not self.cards:
-            cached = (self.cards, {card.id: card for card in self.cards})
-            object.__setattr__(self, "_card_index", cached)
+    def _cached(self, name: str, key: tuple[object, ...], build: Callable[[], object]) -> object:
+        # Caches, not part of the deck. Keyed on the parts they are built from (by identity), so a model_copy
+        # with other parts rebuilds them instead of serving stale ones; frozen models refuse plain assignment.
+        cached: tuple[tuple[object, ...], object] | None = self.__dict__.get(name)
+        if cached is None or any(a is not b for a, b in zip(cached[0], key, strict=True)):
+            cached = (key, build())
+            object.__setattr__(self, name, cached)
         return cached[1]
+
+    def _index(self, section: str) -> dict[str, Card | EventCard | Role]:
+        items: tuple[Card, ...] | tuple[EventCard, ...] | tuple[Role, ...] = getattr(self, section)
+        index = self._cached(f"_{section}_index", (items,), lambda: {item.id: item for item in items})
+        return index  # type: ignore[return-value]
 
     @property
     def digest(self) -> str:
         """SHA-256 of the deck's canonical JSON: logs name the exact deck they were played with."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+
+        def build() -> str:
+            canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+            return hashlib.sha256(canonical.encode()).hexdigest()
+
+        parts = (self.scenario, self.cards, self.events, self.roles)
+        return str(self._cached("_digest", parts, build))
 
 
 # ---- Loading and cross-checks --------------------------------------------------------------------

@@ -34,6 +34,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The name must be 1-40 characters.",
     ),
     "chat.empty": ("Beskeden er tom.", "The message is empty."),
+    "chat.unknown_message": (
+        "Der er ingen chatbesked med nummer {seq}.",
+        "There is no chat message with seq {seq}.",
+    ),
+    "player.not_seated": (
+        "Spilleren {player} sidder ikke ved bordet.",
+        "Player {player} is not seated at this table.",
+    ),
     "chat.too_long": (
         "Beskeden er for lang (højst {max} tegn).",
         "The message is too long (at most {max} characters).",
@@ -45,6 +53,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The round's deadline has not been reached yet.",
     ),
     "round.no_deadline": ("Runden har ingen tidsfrist.", "The round has no deadline."),
+    "round.paused": (
+        "Runden er sat på pause; forslag og afstemninger venter, men chatten virker.",
+        "The round is paused; proposals and votes wait, but the chat works.",
+    ),
+    "round.not_paused": ("Runden er ikke sat på pause.", "The round is not paused."),
     "portfolio.empty": ("Et forslag skal indeholde mindst ét kort.", "A proposal needs at least one card."),
     "portfolio.card_unknown": ("Ukendt kort: {card}.", "Unknown card: {card}."),
     "portfolio.card_duplicate": ("Kortet {card} er med to gange.", "Card {card} appears twice."),

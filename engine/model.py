@@ -117,6 +117,37 @@ class ShowDebrief(Message):
     at: datetime
 
 
+class HideMessage(Message):
+    type: Literal["hide_message"] = "hide_message"
+    at: datetime
+    seq: int = Field(ge=1, description="The seq of the chat line (message_posted or announcement_made) to hide")
+
+
+class RemovePlayer(Message):
+    type: Literal["remove_player"] = "remove_player"
+    at: datetime
+    player_id: str
+    moved_to: str | None = Field(
+        default=None, max_length=40, description="The table the player was moved to (set by the server's move)"
+    )
+
+
+class Pause(Message):
+    type: Literal["pause"] = "pause"
+    at: datetime
+
+
+class Resume(Message):
+    type: Literal["resume"] = "resume"
+    at: datetime
+
+
+class ExtendDeadline(Message):
+    type: Literal["extend_deadline"] = "extend_deadline"
+    at: datetime
+    seconds: int = Field(ge=10, le=24 * 3600, description="Added to the deadline (from now when there is none)")
+
+
 Command = Annotated[
     CreateGame
     | Join
@@ -131,12 +162,17 @@ Command = Annotated[
     | SetDeadline
     | Announce
     | EndGame
-    | ShowDebrief,
+    | ShowDebrief
+    | HideMessage
+    | RemovePlayer
+    | Pause
+    | Resume
+    | ExtendDeadline,
     Field(discriminator="type"),
 ]
 FACILITATOR_COMMANDS = frozenset(
     {"create_game", "join", "start_round", "end_round", "force_adopt", "set_rule", "set_deadline", "announce",
-     "end_game", "show_debrief"}
+     "end_game", "show_debrief", "hide_message", "remove_player", "pause", "resume", "extend_deadline"}
 )  # fmt: skip
 PLAYER_COMMANDS = frozenset({"leave", "chat", "propose", "vote"})
 
@@ -276,6 +312,33 @@ class DebriefShown(Message):
     at: datetime
 
 
+class MessageHidden(Message):
+    type: Literal["message_hidden"] = "message_hidden"
+    at: datetime
+    seq: int = Field(description="The seq of the hidden chat line; clients drop it, snapshots leave it out")
+
+
+class PlayerRemoved(Message):
+    type: Literal["player_removed"] = "player_removed"
+    at: datetime
+    player_id: str
+    moved_to: str | None = Field(description="The table the facilitator moved the player to, or null")
+
+
+class RoundPaused(Message):
+    type: Literal["round_paused"] = "round_paused"
+    at: datetime
+    round: int
+    remaining: float | None = Field(description="Seconds left until the deadline when paused; null without one")
+
+
+class RoundResumed(Message):
+    type: Literal["round_resumed"] = "round_resumed"
+    at: datetime
+    round: int
+    deadline: datetime | None = Field(description="The new deadline: now plus the time that was left")
+
+
 Event = Annotated[
     GameCreated
     | PlayerJoined
@@ -292,7 +355,11 @@ Event = Annotated[
     | RuleChanged
     | DeadlineSet
     | RealityChecked
-    | DebriefShown,
+    | DebriefShown
+    | MessageHidden
+    | PlayerRemoved
+    | RoundPaused
+    | RoundResumed,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -359,6 +426,8 @@ class Round:
     ended_at: datetime | None = None
     end_reason: str | None = None
     adopted: str | None = None  # proposal id adopted in this round
+    paused: bool = False  # while paused `deadline` is None and `remaining` holds the seconds that were left
+    remaining: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +464,7 @@ class State:
     forlig_history: tuple[Forlig, ...] = ()
     chat: Chat | None = None
     rolls: Mapping[str, int] | None = None
+    hidden_chat: frozenset[int] = frozenset()  # seqs of chat lines the facilitator hid
 
     @property
     def current_round(self) -> Round | None:

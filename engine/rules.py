@@ -33,15 +33,20 @@ from engine.model import (
     EndGame,
     EndRound,
     Event,
+    ExtendDeadline,
     ForceAdopt,
     Forlig,
     GameCreated,
+    HideMessage,
     Join,
     Leave,
+    MessageHidden,
     MessagePosted,
+    Pause,
     Player,
     PlayerJoined,
     PlayerLeft,
+    PlayerRemoved,
     PostMessage,
     Proposal,
     ProposalAdopted,
@@ -49,9 +54,13 @@ from engine.model import (
     ProposalRejected,
     Propose,
     RealityChecked,
+    RemovePlayer,
+    Resume,
     RolesDealt,
     Round,
     RoundEnded,
+    RoundPaused,
+    RoundResumed,
     RoundStarted,
     RuleChanged,
     SetDeadline,
@@ -144,6 +153,23 @@ def _require_open_round(state: State) -> Round:
     return round_
 
 
+def _require_running_round(state: State) -> Round:
+    """An open round that is not paused: proposals and votes wait while the facilitator pauses it."""
+    round_ = _require_open_round(state)
+    if round_.paused:
+        raise RuleViolation("round.paused")
+    return round_
+
+
+def _chat_line(state: State, seq: int) -> ChatLine | None:
+    node = state.chat
+    while node is not None and node.last.seq >= seq:
+        if node.last.seq == seq:
+            return node.last
+        node = node.before
+    return None
+
+
 def _clean_text(text: str, violation_empty: str) -> str:
     text = text.strip()
     if not text:
@@ -225,6 +251,21 @@ def decide(state: State, command: Command, actor: Actor) -> list[Event]:
     if isinstance(command, Announce):
         _require_facilitator(actor)
         return [AnnouncementMade(at=command.at, text=_clean_text(command.text, "chat.empty"))]
+    if isinstance(command, HideMessage):
+        _require_facilitator(actor)
+        if command.seq in state.hidden_chat:
+            return []  # hidden already: nothing new to record
+        if _chat_line(state, command.seq) is None:
+            raise RuleViolation("chat.unknown_message", seq=command.seq)
+        return [MessageHidden(at=command.at, seq=command.seq)]
+    if isinstance(command, RemovePlayer):
+        _require_facilitator(actor)
+        if not state.is_seated(command.player_id):
+            raise RuleViolation("player.not_seated", player=command.player_id)
+        removed: list[Event] = [PlayerRemoved(at=command.at, player_id=command.player_id, moved_to=command.moved_to)]
+        if state.phase == "round":
+            removed += _resolve_open(evolve(state, removed[0]), command)
+        return removed
     if isinstance(command, Join):
         _require_facilitator(actor)
         if ended:
@@ -275,7 +316,7 @@ def decide(state: State, command: Command, actor: Actor) -> list[Event]:
         return [RoundStarted(at=command.at, round=len(state.rounds) + 1, event_card=card, deadline=deadline)]
     if isinstance(command, Propose):
         player_id = _require_seated(state, actor)
-        round_ = _require_open_round(state)
+        round_ = _require_running_round(state)
         validate_portfolio(state.deck, command.cards, state.event_cards)
         if command.amends is not None and command.amends not in state.proposals:
             raise RuleViolation("proposal.unknown", proposal=command.amends)
@@ -291,7 +332,7 @@ def decide(state: State, command: Command, actor: Actor) -> list[Event]:
         ]
     if isinstance(command, CastVote):
         player_id = _require_seated(state, actor)
-        _require_open_round(state)
+        _require_running_round(state)
         proposal = _open_proposal(state, command.proposal_id)
         if vote_weight(state, player_id) == 0:
             raise RuleViolation("vote.no_vote")
@@ -325,6 +366,30 @@ def decide(state: State, command: Command, actor: Actor) -> list[Event]:
         _require_facilitator(actor)
         _require_open_round(state)
         return [DeadlineSet(at=command.at, deadline=command.at + timedelta(seconds=command.seconds))]
+    if isinstance(command, ExtendDeadline):
+        _require_facilitator(actor)
+        round_ = _require_open_round(state)
+        if round_.paused:
+            base = command.at + timedelta(seconds=round_.remaining or 0.0)
+        elif round_.deadline is not None:
+            base = max(round_.deadline, command.at)
+        else:
+            base = command.at
+        return [DeadlineSet(at=command.at, deadline=base + timedelta(seconds=command.seconds))]
+    if isinstance(command, Pause):
+        _require_facilitator(actor)
+        round_ = _require_open_round(state)
+        if round_.paused:
+            raise RuleViolation("round.paused")
+        time_left = max(0.0, (round_.deadline - command.at).total_seconds()) if round_.deadline else None
+        return [RoundPaused(at=command.at, round=round_.number, remaining=time_left)]
+    if isinstance(command, Resume):
+        _require_facilitator(actor)
+        round_ = _require_open_round(state)
+        if not round_.paused:
+            raise RuleViolation("round.not_paused")
+        deadline = command.at + timedelta(seconds=round_.remaining) if round_.remaining is not None else None
+        return [RoundResumed(at=command.at, round=round_.number, deadline=deadline)]
     if isinstance(command, EndGame):
         _require_facilitator(actor)
         if state.phase == "lobby":
@@ -378,8 +443,22 @@ def _close_round(state: State, event: RoundEnded) -> State:
     assert round_ is not None
     proposals = {key: (replace(p, status="closed") if p.status == "open" else p) for key, p in state.proposals.items()}
     adopted = state.forlig.proposal_id if state.forlig and state.forlig.round == round_.number else None
-    ended = replace(round_, ended_at=event.at, end_reason=event.reason, adopted=adopted)
+    ended = replace(round_, ended_at=event.at, end_reason=event.reason, adopted=adopted, paused=False, remaining=None)
     return _next(state, phase="round_ended", rounds=(*state.rounds[:-1], ended), proposals=proposals)
+
+
+def _unseat(state: State, player_id: str) -> State:
+    """A player left or was removed: the seat and the role are free, their votes on open proposals withdrawn."""
+    gone = replace(state.players[player_id], seated=False, role=None)
+    proposals = {
+        key: (
+            replace(p, votes={k: v for k, v in p.votes.items() if k != player_id})
+            if p.status == "open" and player_id in p.votes
+            else p
+        )
+        for key, p in state.proposals.items()
+    }
+    return _next(state, players={**state.players, gone.id: gone}, proposals=proposals)
 
 
 def evolve(state: State, event: Event) -> State:
@@ -407,17 +486,8 @@ def evolve(state: State, event: Event) -> State:
         if previous is not None:
             player = replace(player, number=previous.number)
         return _next(state, players={**state.players, player.id: player})
-    if isinstance(event, PlayerLeft):
-        gone = replace(state.players[event.player_id], seated=False, role=None)
-        proposals = {
-            key: (
-                replace(p, votes={k: v for k, v in p.votes.items() if k != event.player_id})
-                if p.status == "open" and event.player_id in p.votes
-                else p
-            )
-            for key, p in state.proposals.items()
-        }
-        return _next(state, players={**state.players, gone.id: gone}, proposals=proposals)
+    if isinstance(event, PlayerLeft | PlayerRemoved):
+        return _unseat(state, event.player_id)
     if isinstance(event, RolesDealt):
         players = dict(state.players)
         for player_id, role_id in event.assignments.items():
@@ -455,9 +525,23 @@ def evolve(state: State, event: Event) -> State:
     if isinstance(event, DeadlineSet):
         current = state.current_round
         assert current is not None
-        return _next(state, rounds=(*state.rounds[:-1], replace(current, deadline=event.deadline)))
+        if current.paused:  # the clock stands still: the new deadline is kept as the time left at resume
+            current = replace(current, remaining=max(0.0, (event.deadline - event.at).total_seconds()))
+        else:
+            current = replace(current, deadline=event.deadline)
+        return _next(state, rounds=(*state.rounds[:-1], current))
     if isinstance(event, RealityChecked):
         return _next(state, phase="reality_check", rolls=dict(event.rolls))
     if isinstance(event, DebriefShown):
         return _next(state, phase="debrief")
+    if isinstance(event, MessageHidden):
+        return _next(state, hidden_chat=state.hidden_chat | {event.seq})
+    if isinstance(event, RoundPaused | RoundResumed):
+        current = state.current_round
+        assert current is not None
+        if isinstance(event, RoundPaused):
+            current = replace(current, paused=True, remaining=event.remaining, deadline=None)
+        else:
+            current = replace(current, paused=False, remaining=None, deadline=event.deadline)
+        return _next(state, rounds=(*state.rounds[:-1], current))
     raise AssertionError(f"unhandled event {event!r}")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from engine.budget import Assessment, assess
 from engine.model import (
+    AnnouncementMade,
     Choice,
     Event,
     GameCreated,
@@ -108,6 +109,8 @@ class RoundView(ViewModel):
     deadline: datetime | None
     ended_at: datetime | None
     adopted: str | None
+    paused: bool = False
+    remaining: float | None = None  # seconds left when paused (the deadline is null while paused)
 
 
 class ForligView(ViewModel):
@@ -185,11 +188,13 @@ def view(state: State, viewer: Viewer) -> TableView:
     )
     chat: tuple[ChatLineView, ...] = ()
     if state.chat is not None:
-        # The projector shows the facilitator's announcements, never the players' chat.
+        # The projector shows the facilitator's announcements, never the players' chat. Hidden lines are left
+        # out for everyone: the facilitator hid them (the events API still has them).
+        hidden = state.hidden_chat
         chat = tuple(
             ChatLineView(seq=line.seq, player_id=line.player_id, text=line.text, mentions=line.mentions, at=line.at)
             for line in state.chat.recent(CHAT_IN_SNAPSHOT)
-            if viewer.kind != "projector" or line.player_id is None
+            if (viewer.kind != "projector" or line.player_id is None) and line.seq not in hidden
         )
     proposals = []
     for proposal in state.proposals.values():
@@ -228,6 +233,8 @@ def view(state: State, viewer: Viewer) -> TableView:
             deadline=round_.deadline,
             ended_at=round_.ended_at,
             adopted=round_.adopted,
+            paused=round_.paused,
+            remaining=round_.remaining,
         )
         if round_
         else None,
@@ -249,10 +256,15 @@ def view(state: State, viewer: Viewer) -> TableView:
     )
 
 
-def event_for(state: State, event: Event, viewer: Viewer) -> Event:
-    """The event as this viewer may see it. `state` is the state after the event."""
+def event_for(state: State, event: Event, viewer: Viewer, seq: int | None = None) -> Event:
+    """The event as this viewer may see it. `state` is the state after the event, or later when `seq` (the
+    event's own seq) is given: a chat line hidden since then is sent without its text."""
     if viewer.kind == "facilitator":
         return event
+    hidden = state.hidden_chat
+    if hidden and isinstance(event, MessagePosted | AnnouncementMade) and (seq or state.seq) in hidden:
+        blank: dict[str, object] = {"text": "", "mentions": ()} if isinstance(event, MessagePosted) else {"text": ""}
+        return event.model_copy(update=blank)
     if isinstance(event, GameCreated):
         return event.model_copy(update={"seed": 0})
     if isinstance(event, RolesDealt):

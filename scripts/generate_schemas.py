@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from engine.deck import Deck
 from engine.model import Command
-from server import protocol
+from server import control, protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,11 +114,20 @@ def protocol_schema_path(frame_type: str) -> str:
     return f"docs/protocol/{frame_type}.schema.json"
 
 
+# The control room's channel, /ws/conferences/{id} (server/control.py; docs/conferences.md).
+CONFERENCE_FRAMES: dict[str, SchemaSource] = {
+    "hello": control.ConferenceHello.model_json_schema,
+    "overview": lambda: _all_required(control.OverviewFrame.model_json_schema(mode="serialization")),
+    "tables": lambda: _all_required(control.TablesFrame.model_json_schema(mode="serialization")),
+    "heartbeat": lambda: _all_required(control.ConferenceHeartbeat.model_json_schema(mode="serialization")),
+}
+
 # One entry per published schema, path relative to the repository root.
 SCHEMAS: dict[str, SchemaSource] = {
     "docs/deck.schema.json": Deck.model_json_schema,
     **{protocol_schema_path(name): source for name, source in CLIENT_FRAMES.items()},
     **{protocol_schema_path(name): server_frame(model) for name, model in SERVER_FRAMES.items()},
+    **{f"docs/protocol/conference/{name}.schema.json": source for name, source in CONFERENCE_FRAMES.items()},
 }
 
 

@@ -12,20 +12,24 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, WebSocket
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, WebSocket
 from pydantic import BaseModel
 
 from engine import SYSTEM, RuleViolation
 from engine.model import Join
-from server import conferences
+from engine.versions import parse_stored_type
+from server import conferences, control, metrics
 from server.auth import Claims, InvalidToken, TokenSigner
+from server.conference_web import router as conference_web_router
 from server.conferences import ConferenceRequest, JoinRequest, TableRef
 from server.presence import Presence
+from server.replay import router as replay_router
 from server.settings import Settings, get_settings
-from server.store import EventStore, open_store
+from server.store import EventStore, StoredEvent, open_store
 from server.tables import Decks, Tables, now, table_stream
 from server.web import router as web_router
 from server.ws import serve_table
+from server.wsdirect import ExposeProtocol
 
 log = logging.getLogger("raaderum")
 
@@ -85,11 +89,21 @@ class JoinResponse(BaseModel):
     token: str
 
 
+class ProjectorTokenResponse(BaseModel):
+    token: str
+
+
 class StoredEventOut(BaseModel):
     seq: int
     type: str
+    version: int  # of the event's type, see engine/versions.py; `data` is the event at this version
     at: float
     data: dict[str, Any]
+
+
+def _stored_event_out(record: StoredEvent) -> StoredEventOut:
+    event_type, version = parse_stored_type(record.type)
+    return StoredEventOut(seq=record.seq, type=event_type, version=version, at=record.at, data=json.loads(record.data))
 
 
 class EventsResponse(BaseModel):
@@ -131,15 +145,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         presence = Presence(redis_url, tables.loaded)
         services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, presence)
         app.state.services = services
+        metrics.track_tables(tables.count)
         if settings.demo:
             await _create_demo(services)
         follower = asyncio.create_task(tables.follow_store())
         scheduler = asyncio.create_task(tables.follow_schedule())
         sharing = asyncio.create_task(presence.run())
+        retention = asyncio.create_task(control.keep_retention(app))  # RAADERUM_RETENTION_DAYS, if set
         try:
             yield
         finally:
-            for task in (follower, scheduler, sharing):
+            for task in (follower, scheduler, sharing, retention):
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
@@ -152,12 +168,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    # Lets the websocket code write frames straight to uvicorn's transport (see server.wsdirect).
+    app.add_middleware(ExposeProtocol, enabled=settings.direct_writes)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """This process's metrics in the Prometheus text format (see server/metrics.py)."""
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE_LATEST)
+
     @app.get("/healthz", response_model=Health)
     async def healthz() -> Health:
         return Health(status="ok", store=settings.store_kind)
 
     @app.post("/api/conferences", status_code=201, response_model=ConferenceResponse)
-    async def create_conference(body: ConferenceRequest, services: ServicesDep) -> ConferenceResponse:
+    async def create_conference(
+        body: ConferenceRequest,
+        services: ServicesDep,
+        x_admin_password: Annotated[str | None, Header()] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> ConferenceResponse:
+        """Needs RAADERUM_ADMIN_PASSWORD, when it is set, in `X-Admin-Password` (or HTTP basic auth)."""
+        if not control.admin_password_ok(services.settings, x_admin_password, authorization):
+            raise HTTPException(
+                401, detail={"code": "auth.admin_password", "message": "X-Admin-Password: the operator's password"}
+            )
         try:
             created = await conferences.create_conference(services.store, services.tables, body)
         except KeyError:
@@ -184,6 +218,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         return JoinResponse(table_id=table_id, player_id=player_id, token=token)
 
+    @app.post("/api/conferences/{conference_id}/projector-token", response_model=ProjectorTokenResponse)
+    async def projector_token(conference_id: str, services: ServicesDep, who: ClaimsDep) -> ProjectorTokenResponse:
+        """A read-only token for the hall's screen: any table of the conference, names and chat hidden."""
+        if who.role != "facilitator" or who.conference_id != conference_id:
+            raise HTTPException(
+                403, detail={"code": "auth.forbidden", "message": "facilitator of this conference only"}
+            )
+        token = services.signer.sign(Claims(role="projector", conference_id=conference_id))
+        return ProjectorTokenResponse(token=token)
+
     @app.get("/api/tables/{table_id}/events", response_model=EventsResponse)
     async def table_events(
         table_id: str, services: ServicesDep, who: ClaimsDep, after: Annotated[int, Query(ge=0)] = 0
@@ -193,7 +237,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         records = await services.store.read(table_stream(table_id), after=after)
         return EventsResponse(
             table_id=table_id,
-            events=[StoredEventOut(seq=r.seq, type=r.type, at=r.at, data=json.loads(r.data)) for r in records],
+            events=[_stored_event_out(r) for r in records],
         )
 
     @app.websocket("/ws/tables/{table_id}")
@@ -201,4 +245,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await serve_table(websocket, table_id, websocket.app.state.services)
 
     app.include_router(web_router)  # the players' web client: pages, static files, deck, meter, debrief
+    app.include_router(replay_router)  # export, import and the replay viewer (docs/replay.md)
+    app.include_router(control.router)  # the facilitator's conference API and live overview (docs/conferences.md)
+    app.include_router(conference_web_router)  # conference setup, control room, projector, sheets, debrief
     return app

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from engine.deck import DEFAULT_DECK_PATH, KINDS, Deck, DeckError, load_deck
+from server.archive_cli import export_command, replay_command
 
 app = typer.Typer(
     name="raaderum",
@@ -154,6 +155,47 @@ def demo(
     from server.settings import DEFAULT_SQLITE_URL
 
     _run_server(host, port, DEFAULT_SQLITE_URL, 1, True)
+
+
+@app.command()
+def loadtest(
+    tables: Annotated[int, typer.Option(min=1, help="Game tables.")] = 2,
+    players: Annotated[int, typer.Option(min=1, max=8, help="Player bots per table.")] = 8,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds of play to measure.")] = 30.0,
+    rate: Annotated[float, typer.Option(min=0, max=15, help="Actions per player per second (0.2 = every 5 s).")] = 0.2,
+    url: Annotated[
+        str | None, typer.Option(help="A running server (comma-separate several; tables are spread over them).")
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Store of the server it starts: a URL, 'sqlite' (temp file) or 'redis'.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes to start; >1 needs Redis.")] = 1,
+    watchers: Annotated[bool, typer.Option(help="A control room and a projector on every table.")] = True,
+    reconnect_every: Annotated[float, typer.Option(min=0, help="Mean seconds between a player's reconnects.")] = 120,
+    seed: Annotated[int | None, typer.Option(help="Seed for the bots' choices.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Play a conference with bots over real websockets and report latency, errors, memory and correctness."""
+    from server.loadtest import LoadtestError, Options, main, render
+
+    options = Options(
+        tables=tables, players=players, duration=duration, rate=rate, url=url, store=store, workers=workers,
+        watchers=watchers, reconnect_every=reconnect_every, seed=seed, progress=lambda line: typer.echo(line, err=True),
+    )  # fmt: skip
+    try:
+        report = main(options)
+    except LoadtestError as error:
+        typer.echo(f"loadtest: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(report, indent=2) if as_json else render(report))
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+# ---- logs: export and replay (docs/replay.md) -------------------------------------------------------------------
+
+app.command("export")(export_command)
+app.command("replay")(replay_command)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
@@ -10,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.deck import AdoptionRule
 from engine.model import MAX_NAME, CreateGame
-from server.store import EventStore, NewEvent
-from server.tables import Tables, now
+from server.store import ConcurrencyError, EventStore, NewEvent
+from server.tables import Table, Tables, now, table_stream
 
 # No 0/O, 1/l/I: a code read aloud or off a projector is typed right the first time.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -103,3 +104,84 @@ async def conference_of(store: EventStore, table_id: str) -> str | None:
 
 async def table_for_code(store: EventStore, code: str) -> str | None:
     return await store.get_key(f"code:{normalise_code(code)}")
+
+
+# ---- reading, moving players, deleting -------------------------------------------------------------
+
+
+class PlayerMoved(BaseModel):
+    """In the conference's stream: the facilitator moved a player from one table to another (same name,
+    new seat). The player's client trades its old token for one of the new seat (`follow_move`)."""
+
+    type: Literal["player_moved"] = "player_moved"
+    at: datetime
+    from_table: str
+    from_player: str
+    to_table: str
+    to_player: str
+
+
+async def load_conference(store: EventStore, conference_id: str) -> ConferenceCreated | None:
+    records = await store.read(conference_stream(conference_id), limit=1)
+    return ConferenceCreated.model_validate_json(records[0].data) if records else None
+
+
+async def conference_ids(store: EventStore) -> list[str]:
+    prefix = conference_stream("")
+    return [stream.removeprefix(prefix) for stream in await store.streams(prefix)]
+
+
+async def record_move(store: EventStore, conference_id: str, move: PlayerMoved, command_id: str) -> None:
+    stream = conference_stream(conference_id)
+    for _ in range(20):
+        version = await store.version(stream)
+        try:
+            await store.append(
+                stream, version, [NewEvent(type=move.type, data=move.model_dump_json())], command_id=command_id
+            )
+            return
+        except ConcurrencyError:
+            continue
+    raise RuntimeError(f"{stream}: could not record the move")
+
+
+async def find_move(store: EventStore, conference_id: str, table_id: str, player_id: str) -> PlayerMoved | None:
+    """The latest move of this player away from this table, if the facilitator moved them."""
+    found: PlayerMoved | None = None
+    for record in await store.read(conference_stream(conference_id), after=1):
+        if record.type == "player_moved":
+            move = PlayerMoved.model_validate_json(record.data)
+            if move.from_table == table_id and move.from_player == player_id:
+                found = move
+    return found
+
+
+async def delete_conference(
+    store: EventStore, tables: Tables, conference_id: str, gone: Callable[[Table], None] = lambda table: None
+) -> ConferenceCreated | None:
+    """Delete the conference with every table's log, its join codes and keys. None if there is no such one.
+
+    `gone` is told about each table this process had loaded (to close its connections)."""
+    created = await load_conference(store, conference_id)
+    if created is None:
+        return None
+    for ref in created.tables:
+        table = await tables.forget(ref.table_id)
+        if table is not None:
+            gone(table)
+        await store.delete_stream(table_stream(ref.table_id))
+        await store.delete_key(f"code:{ref.join_code}")
+        await store.delete_key(f"table-conference:{ref.table_id}")
+    # Last, so a deletion that was interrupted can be run again: the conference is still listed until then.
+    await store.delete_stream(conference_stream(conference_id))
+    return created
+
+
+async def expired_conferences(store: EventStore, older_than: datetime) -> list[str]:
+    """The conferences created before `older_than` (the retention period's cut-off)."""
+    expired = []
+    for conference_id in await conference_ids(store):
+        created = await load_conference(store, conference_id)
+        if created is not None and created.at < older_than:
+            expired.append(conference_id)
+    return expired

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from server import protocol
+from server.wsdirect import Outgoing
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -64,9 +65,9 @@ class Presence:
         table = self._loaded(table_id)
         if table is None:
             return
-        text = frame.model_dump_json()
+        shared = Outgoing(frame.model_dump_json())  # encoded once for every socket at the table
         for listener in list(table.listeners):
-            listener.send(text)
+            listener.send(shared)
 
     # ---- local connections ----------------------------------------------------------------------
 

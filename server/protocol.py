@@ -23,6 +23,11 @@ WIRE_COMMANDS = (
     "announce",
     "end_game",
     "show_debrief",
+    "hide_message",
+    "remove_player",
+    "pause",
+    "resume",
+    "extend_deadline",
 )
 MAX_ID = 64
 
@@ -107,6 +112,8 @@ ERROR_CODES = {
     "auth.wrong_table": "The token is for another table or conference; the connection is closed (4001).",
     "auth.read_only": "This viewer (the projector) cannot give commands.",
     "table.unknown": "No such table; the connection is closed (4004).",
+    "auth.not_conference": "The token is not the facilitator's or projector's of this conference; closed (4001).",
+    "conference.unknown": "No such conference; the connection is closed (4004).",
     "server.busy": "The table is too busy; try again.",
     "server.unavailable": "The server could not store the command (its store is unreachable); try again.",
 }

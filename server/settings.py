@@ -20,8 +20,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "RAADERUM_REDIS_URL"))
     secret: str | None = Field(default=None, description="Signs tokens; generated and kept in the store when unset")
     decks_dir: Path = Field(default=DEFAULT_DECK_PATH.parent, description="Folder holding one folder per deck")
-    admin_password: str | None = None
-    retention_days: int | None = Field(default=None, ge=1)
+    admin_password: str | None = Field(default=None, description="Needed to create conferences, when set")
+    retention_days: float | None = Field(default=None, gt=0, description="Delete conferences older than this")
     demo: bool = Field(default=False, description="Create a demo conference at startup and print how to join")
     public_url: str | None = Field(default=None, description="Base URL printed in links, e.g. https://raaderum.example")
 
@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     send_queue_frames: int = 1000
     heartbeat_seconds: float = 25.0
     hello_timeout_seconds: float = 10.0
+    # Write frames straight to uvicorn's transport, once-encoded per event (server/wsdirect.py); off = ASGI sends.
+    direct_writes: bool = True
 
     @property
     def store_url(self) -> str:

@@ -11,16 +11,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from engine import EVENT_ADAPTER, SYSTEM, Actor, Command, Deck, Event, State, decide, evolve, initial_state
+from engine import SYSTEM, Actor, Command, Deck, Event, State, decide, evolve, initial_state
 from engine.deck import load_deck
 from engine.model import EndRound, GameCreated
+from engine.upcast import decode_stored
+from engine.versions import stored_type
 from engine.views import Viewer, event_for, view
-from server.store import ConcurrencyError, EventStore, NewEvent
+from server import metrics
+from server.store import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from server.wsdirect import Outgoing
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -45,7 +50,13 @@ class Listener(Protocol):
 
     viewer: Viewer
 
-    def send(self, frame: str) -> None: ...
+    def send(self, frame: str | Outgoing) -> None: ...
+
+
+def decoded(record: StoredEvent) -> tuple[Event, str]:
+    """A stored event at today's version, and its JSON: verbatim when stored at today's version."""
+    event = decode_stored(record.type, record.data)
+    return event, record.data if record.type == stored_type(event.type) else event.model_dump_json()
 
 
 def event_frame(seq: int, event_json: str) -> str:
@@ -95,26 +106,35 @@ class Table:
 
     async def catch_up(self) -> None:
         """Apply whatever the store has beyond our state (appended by another process, or before load)."""
+        started = time.perf_counter()
         stored = await self.store.read(self.stream, after=self.state.seq)
+        metrics.STORE_READ.observe(time.perf_counter() - started)
         for record in stored:
             if record.seq != self.state.seq + 1:
                 raise RuntimeError(f"{self.stream}: gap in the log at {record.seq}")
-            self._apply(EVENT_ADAPTER.validate_json(record.data), record.data)
+            self._apply(*decoded(record))
         self._schedule_deadline()
 
     def _apply(self, event: Event, event_json: str) -> None:
+        started = time.perf_counter()
         self.state = evolve(self.state, event)
         if not self.listeners:
             return
         seq = self.state.seq
-        shared: str | None = None
+        # One frame per viewer class, built once and written to every socket that sees it the same way.
+        shared: Outgoing | None = None
+        filtered: dict[Viewer, Outgoing] = {}
         for listener in list(self.listeners):
             seen = event_for(self.state, event, listener.viewer)
             if seen is event:
-                shared = shared or event_frame(seq, event_json)
+                shared = shared or Outgoing(event_frame(seq, event_json))
                 listener.send(shared)
             else:
-                listener.send(event_frame(seq, seen.model_dump_json()))
+                frame = filtered.get(listener.viewer)
+                if frame is None:
+                    frame = filtered[listener.viewer] = Outgoing(event_frame(seq, seen.model_dump_json()))
+                listener.send(frame)
+        metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
 
     # ---- running commands ---------------------------------------------------------------------
 
@@ -128,22 +148,26 @@ class Table:
                 if not events:
                     return self.state.seq, False
                 encoded = [event.model_dump_json() for event in events]
+                started = time.perf_counter()
                 try:
                     result = await self.store.append(
                         self.stream,
                         self.state.seq,
-                        [NewEvent(type=event.type, data=data) for event, data in zip(events, encoded, strict=True)],
+                        [NewEvent(stored_type(event.type), data) for event, data in zip(events, encoded, strict=True)],
                         command_id=command_id,
                     )
                 except ConcurrencyError:
                     await self.catch_up()
                     continue
+                finally:
+                    metrics.STORE_APPEND.observe(time.perf_counter() - started)
                 if result.duplicate:
                     await self.catch_up()
                     self._remember(command_id, result.version)
                     return result.version, True
                 for event, data in zip(events, encoded, strict=True):
                     self._apply(event, data)
+                    metrics.event_appended(event.type)
                 self._remember(command_id, result.version)
                 before = self._scheduled
                 self._schedule_deadline()
@@ -167,9 +191,9 @@ class Table:
             await self.catch_up()
             if 0 < after <= self.state.seq and self.state.seq - after <= max_replay:
                 for record in await self.store.read(self.stream, after=after):
-                    event = EVENT_ADAPTER.validate_json(record.data)
-                    seen = event_for(self.state, event, listener.viewer)
-                    listener.send(event_frame(record.seq, record.data if seen is event else seen.model_dump_json()))
+                    event, event_json = decoded(record)
+                    seen = event_for(self.state, event, listener.viewer, record.seq)
+                    listener.send(event_frame(record.seq, event_json if seen is event else seen.model_dump_json()))
             elif after != self.state.seq or after == 0:
                 snapshot = view(self.state, listener.viewer)
                 listener.send(f'{{"type":"snapshot","seq":{self.state.seq},"view":{snapshot.model_dump_json()}}}')
@@ -185,6 +209,8 @@ class Table:
         while self.state.seq < self._wanted:
             before = self.state.seq
             async with self.lock:
+                if self.state.seq >= self._wanted:
+                    return  # this process appended it: the command applied it while we waited for the lock
                 try:
                     await self.catch_up()
                 except Exception:
@@ -234,6 +260,9 @@ class Tables:
         self._loading: dict[str, asyncio.Future[Table]] = {}
         self._schedule_seq = 0
 
+    def count(self) -> int:
+        return len(self._tables)
+
     def loaded(self, table_id: str) -> Table | None:
         return self._tables.get(table_id)
 
@@ -262,7 +291,7 @@ class Tables:
         first = await self.store.read(table_stream(table_id), limit=1)
         if not first:
             raise KeyError(table_id)
-        created = EVENT_ADAPTER.validate_json(first[0].data)
+        created = decode_stored(first[0].type, first[0].data)
         if not isinstance(created, GameCreated):
             raise RuntimeError(f"table {table_id} does not start with game_created")
         deck = self.decks.get(created.deck_id)
@@ -319,6 +348,14 @@ class Tables:
                 table = self._tables.get(stream.removeprefix("table:"))
                 if table is not None:
                     table.announce(version)
+
+    async def forget(self, table_id: str) -> Table | None:
+        """A deleted table leaves this process: its deadline timer stops and the shared schedule forgets it."""
+        table = self._tables.pop(table_id, None)
+        if table is not None:
+            table.close()
+        await self._record_deadline(table_id, None)
+        return table
 
     def close(self) -> None:
         for table in self._tables.values():

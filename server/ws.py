@@ -15,9 +15,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from engine import COMMAND_ADAPTER, FACILITATOR, Actor, RuleViolation
 from engine.views import Viewer
-from server import protocol
+from server import metrics, protocol
 from server.auth import Claims, InvalidToken
 from server.tables import Table, now
+from server.wsdirect import Outgoing, direct_socket, text_frame
 
 if TYPE_CHECKING:
     from server.app import Services
@@ -36,28 +37,68 @@ class Closed(Exception):
 
 
 class Connection:
-    """The table's view of a socket: frames are queued without blocking and sent by their own task."""
+    """The table's view of a socket. `send` never blocks: frames go straight to the transport (see
+    `server.wsdirect`) or, on other ASGI servers, into a bounded queue drained by a sender task. A client
+    that does not read fast enough is closed with 4008 (slow consumer)."""
 
     def __init__(self, websocket: WebSocket, viewer: Viewer, claims: Claims, queue_frames: int) -> None:
         self.websocket = websocket
         self.viewer = viewer
         self.claims = claims
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_frames)
-        self.overflowed = asyncio.Event()
+        self.direct = direct_socket(websocket.scope)
+        self.queue: asyncio.Queue[str] | None = None if self.direct else asyncio.Queue(maxsize=queue_frames)
+        # Direct writes are bounded in bytes: what the transport may buffer for a client that stops reading.
+        self.limit_bytes = 64 * 1024 + queue_frames * 1024
+        self.overflowed = False
         self.last_sent = time.monotonic()
+        self._beat: asyncio.TimerHandle | None = None
+        self._closing: asyncio.Task[None] | None = None
 
-    def send(self, frame: str) -> None:
-        if self.overflowed.is_set():
+    def send(self, frame: str | Outgoing) -> None:
+        if self.overflowed:
             return
+        if self.direct is not None:
+            buffered = self.direct.write(frame.wire if isinstance(frame, Outgoing) else text_frame(frame.encode()))
+            self.last_sent = time.monotonic()
+            if buffered > self.limit_bytes:
+                self._overflow()
+            return
+        assert self.queue is not None
         try:
-            self.queue.put_nowait(frame)
+            self.queue.put_nowait(frame.text if isinstance(frame, Outgoing) else frame)
         except asyncio.QueueFull:
-            self.overflowed.set()
+            self._overflow()
 
     def send_model(self, frame: protocol.Frame) -> None:
         self.send(frame.model_dump_json())
 
+    def _overflow(self) -> None:
+        self.overflowed = True
+        metrics.SLOW_CONSUMERS.inc()
+        # The receive loop ends when the close is through (uvicorn then reports the disconnect).
+        self._closing = asyncio.ensure_future(
+            _close(self.websocket, protocol.CLOSE_SLOW_CONSUMER, "too slow: resume from your last seq")
+        )
+
+    def start(self, table: Table, heartbeat_seconds: float) -> list[asyncio.Task[None]]:
+        """Start heartbeats (a timer, not a task); returns the sender task on the ASGI path."""
+        loop = asyncio.get_running_loop()
+
+        def beat() -> None:
+            # Keeps phones' NAT mappings and proxies' idle timers alive; tells the client its seq is current.
+            if time.monotonic() - self.last_sent >= heartbeat_seconds:
+                self.send_model(protocol.Heartbeat(seq=table.state.seq))
+            self._beat = loop.call_later(heartbeat_seconds / 2, beat)
+
+        self._beat = loop.call_later(heartbeat_seconds / 2, beat)
+        return [] if self.queue is None else [asyncio.create_task(self.run_sender())]
+
+    def stop(self) -> None:
+        if self._beat is not None:
+            self._beat.cancel()
+
     async def run_sender(self) -> None:
+        assert self.queue is not None
         while True:
             frame = await self.queue.get()
             await self.websocket.send_text(frame)
@@ -121,18 +162,17 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
             await _refuse(websocket, "table.unknown", hello.lang, protocol.CLOSE_UNKNOWN_TABLE)
             return
         connection = Connection(websocket, viewer_for(claims), claims, settings.send_queue_frames)
-        tasks.append(asyncio.create_task(connection.run_sender()))
-        await table.attach(connection, hello.after, MAX_REPLAY)
+        tasks += connection.start(table, settings.heartbeat_seconds)
+        # Replay no more than the send queue can take at once (with room for live events), or the resume
+        # itself overflows it and closes with 4008; a client further behind gets a snapshot.
+        await table.attach(connection, hello.after, min(MAX_REPLAY, settings.send_queue_frames // 2))
         services.presence.connected(table, connection)
-        tasks.append(asyncio.create_task(_heartbeat(connection, table, settings.heartbeat_seconds)))
-        receiving = asyncio.create_task(_receive_loop(connection, table, hello.lang, services))
-        overflow = asyncio.create_task(connection.overflowed.wait())
-        done, _ = await asyncio.wait({receiving, overflow, *tasks}, return_when=asyncio.FIRST_COMPLETED)
-        tasks += [receiving, overflow]
-        if overflow in done:
-            raise Closed(protocol.CLOSE_SLOW_CONSUMER, "too slow: resume from your last seq")
-        for task in done:
-            task.result()  # re-raise Closed or a disconnect from the loop
+        metrics.CONNECTIONS.inc()
+        try:
+            # In this task: one task per connection (two on the ASGI path, with the sender's).
+            await _receive_loop(connection, table, hello.lang, services)
+        finally:
+            metrics.CONNECTIONS.dec()
     except Closed as closed:
         if closed.code == protocol.CLOSE_TOO_BIG:
             with contextlib.suppress(Exception):
@@ -149,6 +189,7 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
             with contextlib.suppress(BaseException):
                 await task
         if table is not None and connection is not None:
+            connection.stop()
             table.detach(connection)
             services.presence.disconnected(table, connection)
 
@@ -190,14 +231,6 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     if websocket.application_state == WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
             await websocket.close(code=code, reason=reason[:120])
-
-
-async def _heartbeat(connection: Connection, table: Table, interval: float) -> None:
-    # Keeps phones' NAT mappings and proxies' idle timers alive; tells the client its seq is current.
-    while True:
-        await asyncio.sleep(interval / 2)
-        if time.monotonic() - connection.last_sent >= interval:
-            connection.send_model(protocol.Heartbeat(seq=table.state.seq))
 
 
 async def _receive_loop(connection: Connection, table: Table, lang: str, services: Services) -> None:
@@ -244,22 +277,33 @@ async def _handle_frame(connection: Connection, table: Table, text: str, lang: s
         connection.send_model(protocol.Pong(id=frame_id))
         return
     if kind not in protocol.WIRE_COMMANDS:
+        metrics.command("unknown", "invalid")
         _error(connection, frame_id, "frame.unknown_type", _msg("frame.unknown_type"))
         return
+    started = time.perf_counter()
+    result = await _run_command(connection, table, frame, kind, frame_id, lang)
+    metrics.command(kind, result)
+    metrics.COMMAND_SECONDS.observe(time.perf_counter() - started)
+
+
+async def _run_command(
+    connection: Connection, table: Table, frame: dict[str, Any], kind: str, frame_id: str | None, lang: str
+) -> str:
+    """Validate, decide, append and answer one command frame; returns the result for the metrics."""
     if frame_id is None:
         _error(connection, None, "frame.invalid", _msg("frame.invalid"), [{"loc": ["id"], "msg": "a string of 1-64"}])
-        return
+        return "invalid"
     claims = connection.claims
     if claims.role == "projector":
         _error(connection, frame_id, "auth.read_only", _msg("auth.read_only"))
-        return
+        return "rejected"
     payload = {key: value for key, value in frame.items() if key not in ("id", "at")}
     try:
         command = COMMAND_ADAPTER.validate_python({**payload, "at": now()})
     except ValidationError as error:
         details = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors(include_url=False)]
         _error(connection, frame_id, "frame.invalid", _msg("frame.invalid"), details)
-        return
+        return "invalid"
     actor = Actor.player(claims.player_id) if claims.role == "player" and claims.player_id else FACILITATOR
     # Command ids are scoped to their sender, so two clients' "1" never collide, and carry a digest of the
     # frame, so an id reused for a different command is a new command rather than a silent duplicate.
@@ -269,13 +313,14 @@ async def _handle_frame(connection: Connection, table: Table, text: str, lang: s
         version, duplicate = await table.execute(command, actor, command_id)
     except RuleViolation as violation:
         _error(connection, frame_id, violation.code, violation.message(lang))
-        return
+        return "rejected"
     except RuntimeError:
         log.exception("command failed")
         _error(connection, frame_id, "server.busy", _msg("server.busy"))
-        return
+        return "failed"
     except Exception:  # the store is down or failing: the client may retry the same id safely
         log.exception("command could not be stored")
         _error(connection, frame_id, "server.unavailable", _msg("server.unavailable"))
-        return
+        return "failed"
     connection.send_model(protocol.Ack(id=frame_id, seq=version, duplicate=duplicate))
+    return "duplicate" if duplicate else "ok"

@@ -15,19 +15,31 @@ from engine.model import (
     Announce,
     CastVote,
     CreateGame,
+    DeadlineSet,
     EndGame,
     EndRound,
+    ExtendDeadline,
     ForceAdopt,
+    HideMessage,
     Join,
     Leave,
+    MessageHidden,
+    MessagePosted,
+    Pause,
+    PlayerRemoved,
     PostMessage,
     Propose,
+    RemovePlayer,
+    Resume,
+    RoundPaused,
+    RoundResumed,
     SetDeadline,
     SetRule,
     ShowDebrief,
     StartRound,
 )
 from engine.rules import fold, initial_state, outcome
+from engine.views import FACILITATOR_VIEWER, PROJECTOR_VIEWER, Viewer, event_for, view
 from tests.engine.conftest import Table
 
 REACHED: set[str] = set()
@@ -378,6 +390,134 @@ def test_the_facilitator_can_set_a_new_deadline(table: Table) -> None:
     table.play(SetDeadline, seconds=120)
     round_ = table.state.current_round
     assert round_ is not None and round_.deadline is not None
+
+
+# ---- the facilitator steps in: hide, remove, pause, extend --------------------------------------------------
+
+
+def test_the_facilitator_hides_a_chat_line_and_snapshots_leave_it_out(table: Table) -> None:
+    create(table)
+    player, other = seat(table, 2)
+    table.play(PostMessage, player, text="Noget grimt om #ÆL-01")
+    hidden_seq = table.state.seq
+    table.play(PostMessage, other, text="Det mente du ikke")
+    table.play(Announce, text="Husk tonen")
+    announcement_seq = table.state.seq
+    refused("actor.not_facilitator", table, HideMessage, player, seq=hidden_seq)
+    refused("chat.unknown_message", table, HideMessage, seq=1)  # game_created is no chat line
+    refused("chat.unknown_message", table, HideMessage, seq=999)
+    [event] = table.play(HideMessage, seq=hidden_seq)
+    assert isinstance(event, MessageHidden) and event.seq == hidden_seq
+    assert table.play(HideMessage, seq=hidden_seq) == []  # hidden already: nothing recorded
+    table.play(HideMessage, seq=announcement_seq)
+    for viewer in (Viewer("player", "p2"), FACILITATOR_VIEWER, PROJECTOR_VIEWER):
+        assert [line.text for line in view(table.state, viewer).chat] == (
+            ["Det mente du ikke"] if viewer.kind != "projector" else []
+        )
+    # A client that resumes from before the line gets the event without its text; the facilitator gets it all.
+    posted = table.log[hidden_seq - 1]
+    assert isinstance(posted, MessagePosted)
+    blanked = event_for(table.state, posted, Viewer("player", "p2"), hidden_seq)
+    assert isinstance(blanked, MessagePosted) and blanked.text == "" and blanked.mentions == ()
+    assert event_for(table.state, posted, FACILITATOR_VIEWER, hidden_seq) is posted
+    assert event_for(table.state, posted, Viewer("player", "p2"), hidden_seq + 1) is posted
+    assert table.state.messages_by_player() == {"p1": 1, "p2": 1}  # hidden lines still count as written
+
+
+def test_the_facilitator_removes_a_player_like_a_leave(table: Table) -> None:
+    started(table, players=4)
+    mayor = Actor.player(table.holder("borgmester"))
+    table.play(Propose, mayor, cards=BALANCED)
+    table.play(CastVote, mayor, proposal_id="F1", choice="for")
+    refused("actor.not_facilitator", table, RemovePlayer, mayor, player_id="p2")
+    [event] = table.play(RemovePlayer, player_id=mayor.player_id, moved_to="T2")
+    assert isinstance(event, PlayerRemoved) and event.moved_to == "T2"
+    assert not table.state.players[mayor.player_id or ""].seated
+    assert table.state.players[mayor.player_id or ""].role is None
+    assert table.state.proposals["F1"].votes == {}
+    refused("seat.not_seated", table, PostMessage, mayor, text="hej")
+    refused("player.not_seated", table, RemovePlayer, player_id=mayor.player_id)
+    refused("player.not_seated", table, RemovePlayer, player_id="nobody")
+    table.play(Join, player_id="p9", name="Ny")  # the seat is free for someone else
+
+
+def test_removing_a_player_can_decide_an_open_proposal(table: Table) -> None:
+    started(table, players=3, rule="consensus")
+    voting = voters(table)
+    table.play(Propose, voting[0], cards=BALANCED)
+    for actor in voting[:-1]:
+        table.play(CastVote, actor, proposal_id="F1", choice="for")
+    events = table.play(RemovePlayer, player_id=voting[-1].player_id)
+    assert [e.type for e in events] == ["player_removed", "proposal_adopted", "round_ended"]
+
+
+def test_a_paused_round_stops_the_clock_and_refuses_proposals_and_votes_but_not_chat(table: Table) -> None:
+    player, *_ = started(table, players=4, round_seconds=600)
+    table.play(Propose, player, cards=BALANCED)
+    round_ = table.state.current_round
+    assert round_ is not None and round_.deadline is not None
+    refused("round.not_paused", table, Resume)
+    refused("actor.not_facilitator", table, Pause, player)
+    at = table.tick(100)
+    left = (round_.deadline - at).total_seconds()
+    [paused] = table.play(Pause, at=at)
+    assert isinstance(paused, RoundPaused) and paused.remaining == left and paused.round == 1
+    round_ = table.state.current_round
+    assert round_ is not None and round_.paused and round_.deadline is None and round_.remaining == left
+    assert table.state.phase == "round"
+    snapshot = view(table.state, FACILITATOR_VIEWER).round
+    assert snapshot is not None and snapshot.paused and snapshot.remaining == left
+    refused("round.paused", table, Propose, player, cards=BALANCED)
+    refused("round.paused", table, CastVote, player, proposal_id="F1", choice="for")
+    refused("round.paused", table, Pause)
+    refused("round.no_deadline", table, EndRound, SYSTEM)  # the clock cannot end a paused round
+    table.play(PostMessage, player, text="Kaffe?")
+    table.play(ExtendDeadline, seconds=120)  # while paused: more time left at resume
+    round_ = table.state.current_round
+    assert round_ is not None and round_.remaining == left + 120 and round_.deadline is None
+    table.tick(300)  # the pause lasts; the time left does not run
+    [resumed] = table.play(Resume, at=table.clock)
+    assert isinstance(resumed, RoundResumed) and resumed.deadline == table.clock + timedelta(seconds=left + 120)
+    round_ = table.state.current_round
+    assert round_ is not None and not round_.paused and round_.deadline == resumed.deadline
+    table.play(CastVote, voters(table)[0], proposal_id="F1", choice="for")
+
+
+def test_a_round_ended_while_paused_is_no_longer_paused(table: Table) -> None:
+    started(table, players=3)
+    [paused] = table.play(Pause)
+    assert isinstance(paused, RoundPaused) and paused.remaining is None
+    table.play(SetDeadline, seconds=300)  # a deadline set while paused starts running at resume
+    round_ = table.state.current_round
+    assert round_ is not None and round_.deadline is None and round_.remaining == 300
+    table.play(EndRound)
+    assert not table.state.rounds[-1].paused
+    refused("round.not_open", table, Pause)
+    refused("round.not_open", table, Resume)
+
+
+def test_extending_the_deadline_adds_to_it_or_starts_one(table: Table) -> None:
+    started(table, round_seconds=600)
+    round_ = table.state.current_round
+    assert round_ is not None and round_.deadline is not None
+    before = round_.deadline
+    table.play(ExtendDeadline, seconds=120)
+    round_ = table.state.current_round
+    assert round_ is not None and round_.deadline == before + timedelta(seconds=120)
+    table.play(EndRound)
+    refused("round.not_open", table, ExtendDeadline, seconds=60)
+    table.play(StartRound)
+    table.play(SetDeadline, seconds=10)
+    late = table.tick(60)  # the deadline has passed but the clock has not ended the round yet
+    table.play(ExtendDeadline, seconds=60, at=late)
+    round_ = table.state.current_round
+    assert round_ is not None and round_.deadline == late + timedelta(seconds=60)
+
+
+def test_without_a_deadline_extending_counts_from_now(table: Table) -> None:
+    started(table)
+    [event] = table.play(ExtendDeadline, seconds=90)
+    assert isinstance(event, DeadlineSet) and event.deadline == table.clock + timedelta(seconds=90)
 
 
 # ---- the end -------------------------------------------------------------------------------------------------

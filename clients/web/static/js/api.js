@@ -38,3 +38,7 @@ export function meter(tableId, token, cards) {
 export function debrief(tableId, token) {
   return call("GET", `/api/tables/${encodeURIComponent(tableId)}/debrief`, token);
 }
+
+export function followMove(tableId, token) {
+  return call("POST", `/api/tables/${encodeURIComponent(tableId)}/follow-move`, token);
+}

@@ -23,6 +23,7 @@ export function emptyState() {
     epoch: 0, // bumped when the timeline is rebuilt from a snapshot
     online: new Set(),
     facilitatorOnline: false,
+    removed: null, // {moved_to} once the facilitator removed (or moved) this player
   };
 }
 
@@ -267,7 +268,9 @@ export function applyEvent(state, seq, event) {
       add({ key: `s${seq}`, kind: "rule", rule: event.rule });
       break;
     case "deadline_set":
-      if (state.round) state.round.deadline = event.deadline;
+      // While paused the clock stands still: the new deadline is kept as the time left at resume.
+      if (state.round && state.round.paused) state.round.remaining = Math.max(0, (toMs(event.deadline) - toMs(event.at)) / 1000);
+      else if (state.round) state.round.deadline = event.deadline;
       add({ key: `s${seq}`, kind: "deadline", deadline: event.deadline });
       break;
     case "reality_checked":
@@ -278,6 +281,37 @@ export function applyEvent(state, seq, event) {
     case "debrief_shown":
       state.phase = "debrief";
       add({ key: "ph-debrief", kind: "debrief" });
+      break;
+    case "message_hidden": {
+      // The event stream cannot take a message back: the client drops it (snapshots leave it out).
+      const line = state.timeline.find((item) => item.key === `c${event.seq}`);
+      if (line) Object.assign(line, { hidden: true, text: "", mentions: [] });
+      add({ key: `h${seq}`, kind: "hidden", target: `c${event.seq}` });
+      break;
+    }
+    case "player_removed": {
+      const player = players.get(event.player_id);
+      if (player) Object.assign(player, { seated: false, role: null });
+      if (event.player_id === state.you) {
+        state.yourRole = null;
+        state.removed = { moved_to: event.moved_to };
+      }
+      for (const p of state.proposals.values()) {
+        if (p.status === "open" && event.player_id in p.votes) {
+          delete p.votes[event.player_id];
+          p.rev += 1;
+        }
+      }
+      add({ key: `s${seq}`, kind: "removed", player_id: event.player_id, moved: Boolean(event.moved_to) });
+      break;
+    }
+    case "round_paused":
+      if (state.round) Object.assign(state.round, { paused: true, deadline: null, remaining: event.remaining });
+      add({ key: `s${seq}`, kind: "paused" });
+      break;
+    case "round_resumed":
+      if (state.round) Object.assign(state.round, { paused: false, deadline: event.deadline, remaining: null });
+      add({ key: `s${seq}`, kind: "resumed", deadline: event.deadline });
       break;
     default:
       break; // an event type this client does not know: the seq still counts

@@ -100,7 +100,7 @@ class ProposalView {
     ];
     if (p.status === "open") parts.push(_("Not voted yet: %(names)s", { names: names(votes.missing) }));
     setText(this.tally, parts.join(" · "));
-    const open = p.status === "open" && state.phase === "round";
+    const open = p.status === "open" && state.phase === "round" && !(state.round && state.round.paused);
     const voter = canVote(state);
     const mine = p.votes[state.you];
     for (const [value, button] of Object.entries(this.choices)) {
@@ -207,6 +207,27 @@ export class Stream {
       case "left":
         system(_("%(name)s left the table", { name: playerName(state, item.player_id) }));
         break;
+      case "removed":
+        system(
+          item.moved
+            ? _("The facilitator moved %(name)s to another table", { name: playerName(state, item.player_id) })
+            : _("The facilitator removed %(name)s from the table", { name: playerName(state, item.player_id) }),
+        );
+        break;
+      case "hidden": {
+        // The facilitator hid a chat line: it goes, and leaves no trace but this note.
+        const gone = this.list.querySelector(`li[data-key="${item.target}"]`);
+        if (gone) gone.remove();
+        system(_("The facilitator hid a message."));
+        break;
+      }
+      case "paused":
+        li.classList.add("milestone");
+        system(h("strong", null, _("The round is paused.")), " ", _("The chat works; proposals and votes wait until the facilitator resumes the round."));
+        break;
+      case "resumed":
+        system(_("The round goes on."));
+        break;
       case "role": {
         const r = role(item.role);
         system(_("The roles have been dealt. You are %(role)s.", { role: r ? text(r.title) : item.role }));
@@ -217,6 +238,7 @@ export class Stream {
         break;
       case "chat":
       case "announce":
+        if (item.hidden) return null;
         li.append(this.message(item));
         break;
       case "proposal": {

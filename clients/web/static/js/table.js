@@ -6,7 +6,7 @@ import { yearStrip } from "./views.js";
 import { loadDeck, years } from "./deck.js";
 import { applyEvent, applyPresence, applySnapshot, emptyState } from "./state.js";
 import { Connection } from "./connection.js";
-import { getSeat } from "./seats.js";
+import { getSeat, saveSeat } from "./seats.js";
 import * as api from "./api.js";
 import { Stream, announceText } from "./stream.js";
 import { Composer } from "./composer.js";
@@ -118,7 +118,9 @@ function renderRound() {
   if (state.phase === "lobby") value = _("Waiting for the start");
   else if (state.phase === "round" && r) {
     value = state.roundsTotal ? _("Round %(n)s of %(total)s", { n: r.number, total: state.roundsTotal }) : _("Round %(n)s", { n: r.number });
-    if (r.deadline) {
+    if (r.paused) {
+      value += " · " + _("paused");
+    } else if (r.deadline) {
       const left = clock((Date.parse(r.deadline) - Date.now()) / 1000);
       spoken = value + ", " + _("%(time)s left", { time: left });
       value += " · " + left; // the words are in the label: a phone's header has room for the figures only
@@ -164,7 +166,15 @@ function renderBanner() {
   if (lastStatus === "refused") return;
   const banner = document.getElementById("phase-banner");
   let content = null;
-  if (state.phase === "lobby") content = [_("Welcome! The facilitator starts the game when everybody is here. Meanwhile, look at the cards under Proposals.")];
+  if (state.removed) {
+    content = [
+      state.removed.moved_to ? _("The facilitator has moved you to another table.") : _("The facilitator has removed you from this table."),
+      " ",
+      h("a", { href: "/", class: "button primary" }, _("Join with the table's code")),
+    ];
+  } else if (state.phase === "lobby") content = [_("Welcome! The facilitator starts the game when everybody is here. Meanwhile, look at the cards under Proposals.")];
+  else if (state.phase === "round" && state.round && state.round.paused)
+    content = [_("The facilitator has paused the round. The chat works; proposals and votes wait.")];
   else if (state.phase === "round_ended") content = [_("The round is over. Waiting for the facilitator.")];
   else if (state.phase === "reality_check") content = [_("The game is over. The debrief comes in a moment.")];
   else if (state.phase === "debrief")
@@ -198,7 +208,10 @@ function afterChange() {
 function handle(frame) {
   if (frame.type === "snapshot") {
     applySnapshot(state, frame.seq, frame.view);
+    const me = state.you ? state.players.get(state.you) : null;
+    if (me && !me.seated && !state.removed) state.removed = { moved_to: null }; // gone while away: moved?
     afterChange();
+    if (state.removed && !followed) followMove();
     if (!document.body.dataset.ready) {
       document.body.dataset.ready = "true";
       performance.mark("raaderum:usable");
@@ -212,12 +225,24 @@ function handle(frame) {
     if (!added) return;
     afterChange();
     for (const item of added) app.announce(announceText(state, item));
+    if (state.removed && !followed) followMove();
   } else if (frame.type === "presence") {
     applyPresence(state, frame);
     renderPeople(document.getElementById("people"), app);
   } else if (frame.type === "error" && !frame.id) {
     app.toast(frame.message);
   }
+}
+
+// ---- moved by the facilitator --------------------------------------------------------------------
+
+let followed = false;
+async function followMove() {
+  followed = true;
+  const result = await api.followMove(tableId, app.token);
+  if (!result.ok) return; // the banner says they were moved; joining with the new table's code works too
+  saveSeat({ ...result.data, name: seat.name, code: result.data.join_code });
+  location.replace(`/table/${encodeURIComponent(result.data.table_id)}`);
 }
 
 // ---- start ---------------------------------------------------------------------------------------

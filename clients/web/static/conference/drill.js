@@ -1,0 +1,262 @@
+// One table in the control room's side panel: its live chat and state over the table's own websocket
+// (read-only for the facilitator: nothing is sent over it), and moderation through the conference API, so
+// every step lands in the table's log as an event.
+import { h, setText } from "../js/dom.js";
+import { _, lang, ngettext } from "../js/i18n.js";
+import { timeOfDay } from "../js/format.js";
+import { deck, loadDeck, role, text } from "../js/deck.js";
+import { Connection } from "../js/connection.js";
+import { applyEvent, applyPresence, applySnapshot, emptyState, playerName } from "../js/state.js";
+import { phaseText, timerText } from "./common.js";
+
+const CHAT_SHOWN = 150;
+
+export class TableDrill {
+  constructor(app, tableId, panel) {
+    Object.assign(this, { app, tableId, panel });
+    this.state = emptyState();
+    this.body = panel.querySelector("#drill-body");
+    this.scheduled = 0;
+  }
+
+  get row() {
+    return this.app.rows.get(this.tableId);
+  }
+
+  async open() {
+    this.panel.hidden = false;
+    document.body.dataset.drill = "open";
+    setText(this.panel.querySelector("#drill-title"), this.row ? this.row.name : "");
+    this.parts = null;
+    this.body.replaceChildren(h("p", { class: "muted" }, _("Connecting …")));
+    if (!deck && this.app.info) await loadDeck(`/api/decks/${encodeURIComponent(this.app.info.deck)}?lang=${lang}`).catch(() => {});
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    this.conn = new Connection({
+      url: `${scheme}//${location.host}/ws/tables/${encodeURIComponent(this.tableId)}`,
+      token: this.app.token,
+      lang,
+      lastSeq: () => this.state.seq,
+      onFrame: (frame) => this.frame(frame),
+      onStatus: () => {},
+    });
+    this.conn.start();
+    this.panel.querySelector("#drill-close").focus();
+  }
+
+  close() {
+    if (this.conn) {
+      this.conn.stopped = true;
+      clearInterval(this.conn.watchdog);
+      if (this.conn.ws) this.conn.ws.close();
+    }
+    this.panel.hidden = true;
+    delete document.body.dataset.drill;
+    if (this.app.drill === this) this.app.drill = null;
+  }
+
+  frame(frame) {
+    if (frame.type === "snapshot") applySnapshot(this.state, frame.seq, frame.view);
+    else if (frame.type === "event") {
+      if (applyEvent(this.state, frame.seq, frame.event) === "gap") this.conn.reconnectNow();
+    } else if (frame.type === "presence") applyPresence(this.state, frame);
+    else return;
+    this.schedule();
+  }
+
+  rowChanged() {
+    this.schedule();
+  }
+
+  schedule() {
+    if (!this.scheduled) this.scheduled = requestAnimationFrame(() => this.render());
+  }
+
+  act(body, label) {
+    return this.app.runAction({ ...body, table_ids: [this.tableId] }, label);
+  }
+
+  // ---- rendering ---------------------------------------------------------------------------------
+
+  render() {
+    this.scheduled = 0;
+    if (this.panel.hidden) return;
+    const row = this.row;
+    const state = this.state;
+    setText(this.panel.querySelector("#drill-title"), row ? `${row.name} · ${row.join_code}` : state.tableName || "");
+    if (!this.parts) {
+      // Each part is redrawn only when what it shows changed: a busy chat leaves the buttons (and focus) alone.
+      this.parts = { phase: h("p", { class: "drill-phase" }), actions: h("div"), players: h("div"), proposals: h("div"), chat: h("div") };
+      this.keys = {};
+      this.body.replaceChildren(...Object.values(this.parts));
+    }
+    setText(this.parts.phase, row ? `${phaseText(row)} ${timerText(row)}` : "");
+    const others = [...this.app.rows.values()].map((r) => `${r.table_id}:${r.seated}`).join(",");
+    const players = [...state.players.values()].map((p) => `${p.id}:${p.seated}:${p.role}:${state.online.has(p.id)}`).join(",");
+    const proposals = [...state.proposals.values()].map((p) => `${p.id}:${p.status}`).join(",");
+    const hidden = state.timeline.filter((item) => item.hidden).length;
+    this.update("actions", `${row ? row.phase : state.phase}:${row && row.paused}`, () => this.actions(row));
+    this.update("players", `${players}|${others}`, () => this.players());
+    this.update("proposals", proposals, () => this.proposals());
+    const list = this.parts.chat.querySelector(".drill-chat");
+    const keepBottom = !list || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    if (this.update("chat", `${state.timeline.length}:${hidden}`, () => this.chat())) {
+      const fresh = this.parts.chat.querySelector(".drill-chat");
+      if (keepBottom && fresh) fresh.scrollTop = fresh.scrollHeight;
+    }
+  }
+
+  update(part, key, build) {
+    if (this.keys[part] === key) return false;
+    this.keys[part] = key;
+    const content = build();
+    this.parts[part].replaceChildren(...(content ? [content] : []));
+    return true;
+  }
+
+  actions(row) {
+    const phase = row ? row.phase : this.state.phase;
+    const button = (label, body, primary = false) =>
+      h("button", { type: "button", class: primary ? "primary" : "secondary", onclick: () => this.act(body, label) }, label);
+    const paused = row && row.paused;
+    return h(
+      "div",
+      { class: "drill-actions", role: "group", "aria-label": _("This table") },
+      phase === "lobby" ? button(_("Start"), { action: "start_all" }, true) : null,
+      phase === "round" || phase === "round_ended" ? button(_("Next round"), { action: "next_round" }) : null,
+      phase === "round" ? button(_("End the round"), { action: "end_round" }) : null,
+      phase === "round" && !paused ? button(_("Pause"), { action: "pause" }) : null,
+      phase === "round" && paused ? button(_("Resume"), { action: "resume" }, true) : null,
+      phase === "round" ? button(_("+5 min."), { action: "extend", seconds: 300 }) : null,
+      phase === "round" || phase === "round_ended" ? button(_("End the game"), { action: "end_game" }) : null,
+      phase === "reality_check" ? button(_("Show the debrief"), { action: "show_debrief" }, true) : null,
+    );
+  }
+
+  players() {
+    const state = this.state;
+    const others = [...this.app.rows.values()].filter((r) => r.table_id !== this.tableId).sort((a, b) => a.number - b.number);
+    const seated = [...state.players.values()].filter((p) => p.seated).sort((a, b) => a.number - b.number);
+    return h(
+      "section",
+      { class: "drill-section", "aria-labelledby": "drill-players" },
+      h("h3", { id: "drill-players" }, ngettext("%(n)s player", "%(n)s players", seated.length)),
+      seated.length
+        ? h(
+            "ul",
+            { class: "players drill-players" },
+            seated.map((p) => {
+              const online = state.online.has(p.id);
+              const r = p.role ? role(p.role) : null;
+              const select = h(
+                "select",
+                { "aria-label": _("Move %(name)s to", { name: p.name }) },
+                h("option", { value: "" }, _("Move to …")),
+                others.map((o) => h("option", { value: o.table_id }, `${o.name} (${o.seated})`)),
+              );
+              select.addEventListener("change", () => {
+                const to = select.value;
+                if (!to) return;
+                const target = this.app.rows.get(to);
+                if (window.confirm(_("Move %(name)s to %(table)s?", { name: p.name, table: target ? target.name : to }))) {
+                  this.act({ action: "move_player", player_id: p.id, to_table: to }, _("Move"));
+                }
+                select.value = "";
+              });
+              return h(
+                "li",
+                { class: online ? "online" : "away", dataset: { player: p.id } },
+                h("span", { class: "dot", "aria-hidden": "true" }),
+                h("span", { class: "name" }, p.name),
+                h("span", { class: "state" }, online ? _("online") : _("not online")),
+                r ? h("span", { class: "their-role" }, text(r.title)) : null,
+                h(
+                  "span",
+                  { class: "moderate" },
+                  select,
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "link",
+                      onclick: () => {
+                        if (window.confirm(_("Remove %(name)s from the table?", { name: p.name }))) {
+                          this.act({ action: "remove_player", player_id: p.id }, _("Remove"));
+                        }
+                      },
+                    },
+                    _("Remove"),
+                  ),
+                ),
+              );
+            }),
+          )
+        : h("p", { class: "muted" }, _("Nobody is at the table yet.")),
+    );
+  }
+
+  proposals() {
+    const list = [...this.state.proposals.values()];
+    if (!list.length) return null;
+    const status = { open: _("Open"), adopted: _("Adopted"), rejected: _("Voted down"), closed: _("Closed") };
+    return h(
+      "section",
+      { class: "drill-section", "aria-labelledby": "drill-proposals" },
+      h("h3", { id: "drill-proposals" }, _("Proposals")),
+      h(
+        "ul",
+        { class: "drill-proposals" },
+        list.reverse().map((p) =>
+          h(
+            "li",
+            { class: `status-line status-${p.status}` },
+            h("strong", null, p.id),
+            " ",
+            _("by %(name)s", { name: playerName(this.state, p.player_id) }),
+            " · ",
+            ngettext("%(n)s card", "%(n)s cards", p.cards.length),
+            " · ",
+            h("span", { class: `status status-${p.status}` }, status[p.status] || p.status),
+          ),
+        ),
+      ),
+    );
+  }
+
+  chat() {
+    const lines = this.state.timeline.filter((item) => (item.kind === "chat" || item.kind === "announce") && !item.hidden);
+    return h(
+      "section",
+      { class: "drill-section drill-chat-box", "aria-labelledby": "drill-chat-title" },
+      h("h3", { id: "drill-chat-title" }, _("Chat")),
+      lines.length
+        ? h(
+            "ol",
+            { class: "drill-chat" },
+            lines.slice(-CHAT_SHOWN).map((item) =>
+              h(
+                "li",
+                { class: item.player_id ? "line" : "line announcement", dataset: { seq: String(item.seq) } },
+                h(
+                  "p",
+                  { class: "meta" },
+                  h("span", { class: "who" }, item.player_id ? playerName(this.state, item.player_id) : _("Facilitator")),
+                  item.at ? ` ${timeOfDay(item.at)}` : "",
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "link hide",
+                      onclick: () => this.act({ action: "hide_message", seq: item.seq }, _("Hide")),
+                      "aria-label": _("Hide this message"),
+                    },
+                    _("Hide"),
+                  ),
+                ),
+                h("p", { class: "text" }, item.text),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, _("No messages yet.")),
+    );
+  }
+}

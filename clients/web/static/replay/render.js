@@ -1,0 +1,265 @@
+// Draws one frame of a replay (GET /api/replays/{id}/at/{seq}) into the viewer's panels.
+import { amount, el, lang, percent, t, when } from "./strings.js";
+
+const CHOICES = { for: "for", against: "against", abstain: "abstain" };
+
+function names(view) {
+  return Object.fromEntries(view.players.map((player) => [player.id, player.name]));
+}
+
+function cardTitle(deck, id) {
+  const card = deck.cards[id];
+  return card ? `${id} ${card.title}` : id;
+}
+
+function eventTitle(deck, id) {
+  const event = deck.events[id];
+  return event ? `${id} ${event.title}` : id;
+}
+
+function roleTitle(deck, id) {
+  return id && deck.roles[id] ? deck.roles[id].title : id || "";
+}
+
+function choiceText(choice) {
+  return t(CHOICES[choice] || choice);
+}
+
+/** One sentence for the event at this position: what just happened at the table. */
+export function describe(event, view, deck) {
+  const who = names(view);
+  const name = (id) => who[id] || id;
+  switch (event.type) {
+    case "game_created":
+      return t("The game was created: %(table)s", { table: event.table_name });
+    case "player_joined":
+      return t("%(name)s sat down at the table", { name: event.name });
+    case "player_left":
+      return t("%(name)s left the table", { name: name(event.player_id) });
+    case "roles_dealt":
+      return t("The roles were dealt");
+    case "round_started":
+      return event.event_card
+        ? t("Round %(n)s began with the event card %(card)s", { n: event.round, card: eventTitle(deck, event.event_card) })
+        : t("Round %(n)s began", { n: event.round });
+    case "message_posted":
+      return `${name(event.player_id)}: ${event.text}`;
+    case "announcement_made":
+      return `${t("Facilitator")}: ${event.text}`;
+    case "proposal_made":
+      return event.amends
+        ? t("%(name)s proposed %(id)s, amending %(amends)s", { name: name(event.player_id), id: event.proposal_id, amends: event.amends })
+        : t("%(name)s proposed %(id)s", { name: name(event.player_id), id: event.proposal_id });
+    case "vote_cast":
+      return t("%(name)s voted %(choice)s on %(id)s", {
+        name: name(event.player_id),
+        choice: choiceText(event.choice),
+        id: event.proposal_id,
+      });
+    case "proposal_adopted":
+      return event.forced
+        ? t("The facilitator adopted %(id)s as the forlig", { id: event.proposal_id })
+        : t("%(id)s was adopted as the forlig with %(share)s in favour", {
+            id: event.proposal_id,
+            share: percent(event.share_for),
+          });
+    case "proposal_rejected":
+      return t("%(id)s was rejected", { id: event.proposal_id });
+    case "round_ended":
+      return t("Round %(n)s ended (%(reason)s)", { n: event.round, reason: t(`reason.${event.reason}`) });
+    case "rule_changed":
+      return t("The adoption rule is now: %(rule)s", { rule: t(`rule.${event.rule}`) });
+    case "deadline_set":
+      return t("The deadline moved to %(time)s", { time: when(event.deadline) });
+    case "reality_checked":
+      return t("The game ended: the dice decide how much of the forlig is realised");
+    case "debrief_shown":
+      return t("The facilitator showed the debrief");
+    default:
+      return event.type;
+  }
+}
+
+function yearsTable(caption, years, rows) {
+  const head = el("tr", {}, el("th", { scope: "col", text: t("Year") }), ...years.map((y) => el("th", { scope: "col", text: y })));
+  const body = rows.map(([label, values, marks]) =>
+    el(
+      "tr",
+      {},
+      el("th", { scope: "row", text: label }),
+      ...values.map((value, index) => el("td", { class: marks ? (marks[index] ? "rp-ok" : "rp-short") : "", text: amount(value) })),
+    ),
+  );
+  const table = el("table", { class: "replay-years" }, el("caption", { text: `${caption} (${t("mio. kr.")})` }), el("thead", {}, head), el("tbody", {}, ...body));
+  return el("div", { class: "rp-table-scroll" }, table);
+}
+
+function meterTable(caption, meter, years) {
+  return yearsTable(caption, years, [
+    [t("Target"), meter.target],
+    [t("Events"), meter.event_effect],
+    [t("Portfolio"), meter.forlig_effect],
+    [t("Result"), meter.result, meter.result.map((value) => value >= 0)],
+  ]);
+}
+
+function cardList(cards, deck) {
+  return el("ul", { class: "replay-cards" }, ...cards.map((id) => el("li", { text: cardTitle(deck, id), title: deck.cards[id]?.kind || "" })));
+}
+
+export function renderRound(target, view, deck) {
+  const round = view.round;
+  const parts = [
+    el("p", {}, el("strong", { text: t(`phase.${view.phase}`) })),
+    round
+      ? el("p", { text: t("Round %(n)s of %(total)s", { n: round.number, total: view.rounds_total ?? "?" }) })
+      : null,
+    view.rule ? el("p", { text: t("Adoption rule: %(rule)s", { rule: t(`rule.${view.rule}`) }) }) : null,
+  ];
+  if (view.event_cards.length) {
+    parts.push(el("p", { text: t("Event cards drawn:") }));
+    parts.push(el("ul", { class: "replay-events" }, ...view.event_cards.map((id) => el("li", { text: eventTitle(deck, id) }))));
+  }
+  target.replaceChildren(...parts.filter(Boolean));
+}
+
+export function renderPlayers(target, view, deck) {
+  target.replaceChildren(
+    ...view.players.map((player) =>
+      el(
+        "li",
+        { class: player.seated ? "" : "rp-left" },
+        el("span", { class: "rp-name", text: player.name }),
+        player.role ? el("span", { class: "rp-role", text: roleTitle(deck, player.role) }) : null,
+        player.seated ? null : el("span", { class: "muted", text: t("(left)") }),
+      ),
+    ),
+  );
+}
+
+export function renderForlig(target, meterTarget, frame, deck) {
+  const view = frame.view;
+  const years = deck.years;
+  if (view.forlig && view.meter) {
+    const forlig = view.forlig;
+    target.replaceChildren(
+      el("p", {
+        class: "rp-forlig-line",
+        text: t("Forlig %(id)s from round %(round)s: %(count)s cards, %(share)s in favour", {
+          id: forlig.proposal_id,
+          round: forlig.round,
+          count: forlig.cards.length,
+          share: percent(forlig.share_for),
+        }) + (forlig.forced ? ` (${t("forced by the facilitator")})` : ""),
+      }),
+      meterTable(t("The forlig on the meter"), view.meter, years),
+      el("details", {}, el("summary", { text: t("The forlig's cards") }), cardList(forlig.cards, deck)),
+    );
+  } else {
+    target.replaceChildren(el("p", { class: "muted", text: t("No forlig yet.") }));
+  }
+  const newest = view.proposals[view.proposals.length - 1];
+  if (frame.proposal_meter && newest && (!view.forlig || newest.id !== view.forlig.proposal_id)) {
+    meterTarget.replaceChildren(meterTable(t("The newest proposal, %(id)s, on the meter", { id: newest.id }), frame.proposal_meter, years));
+  } else {
+    meterTarget.replaceChildren();
+  }
+}
+
+export function renderProposals(target, view, deck) {
+  const who = names(view);
+  if (!view.proposals.length) {
+    target.replaceChildren(el("li", { class: "muted", text: t("No proposals yet.") }));
+    return;
+  }
+  target.replaceChildren(
+    ...[...view.proposals].reverse().map((proposal) => {
+      const tally = proposal.tally;
+      const votes = Object.entries(proposal.votes).map(([id, choice]) => `${who[id] || id}: ${choiceText(choice)}`);
+      return el(
+        "li",
+        { class: `rp-proposal rp-status-${proposal.status}`, id: `proposal-${proposal.id}` },
+        el(
+          "p",
+          { class: "rp-proposal-head" },
+          el("strong", { text: proposal.id }),
+          ` · ${t("round %(n)s", { n: proposal.round })} · ${who[proposal.player_id] || proposal.player_id}`,
+          proposal.amends ? ` · ${t("amends %(id)s", { id: proposal.amends })}` : "",
+          " ",
+          el("span", { class: "rp-status", text: t(`status.${proposal.status}`) }),
+        ),
+        el("p", {
+          class: "rp-tally",
+          text: t("For %(for)s · against %(against)s · abstain %(abstain)s · of %(total)s", {
+            for: tally.for_,
+            against: tally.against,
+            abstain: tally.abstain,
+            total: tally.total,
+          }),
+        }),
+        votes.length ? el("p", { class: "rp-votes muted", text: votes.join(" · ") }) : null,
+        el("details", {}, el("summary", { text: t("%(n)s cards", { n: proposal.cards.length }) }), cardList(proposal.cards, deck)),
+      );
+    }),
+  );
+}
+
+export function renderChat(target, view) {
+  const who = names(view);
+  if (!view.chat.length) {
+    target.replaceChildren(el("li", { class: "muted", text: t("Nothing has been said yet.") }));
+    return;
+  }
+  target.replaceChildren(
+    ...view.chat.map((line) =>
+      el(
+        "li",
+        { class: line.player_id ? "rp-chat-line" : "rp-chat-line rp-announcement" },
+        el("span", { class: "rp-who", text: line.player_id ? who[line.player_id] || line.player_id : t("Facilitator") }),
+        el("span", { class: "rp-text", text: line.text }),
+        el("time", { datetime: line.at, text: when(line.at) }),
+      ),
+    ),
+  );
+  target.scrollTop = target.scrollHeight;
+}
+
+export function renderDebrief(panel, target, debrief, deck) {
+  if (!debrief) {
+    panel.hidden = true;
+    target.replaceChildren();
+    return;
+  }
+  panel.hidden = false;
+  const years = deck.years;
+  const rows = debrief.years;
+  const parts = [
+    el("p", { class: debrief.verdict.reached ? "rp-verdict rp-ok" : "rp-verdict rp-short", text: debrief.verdict.reached ? t("The goal is reached.") : t("The goal is not reached.") }),
+    yearsTable(t("The four years"), years, [
+      [t("Target"), rows.map((row) => row.target)],
+      [t("Events"), rows.map((row) => row.event_effect)],
+      [t("Forlig"), rows.map((row) => row.forlig_effect)],
+      [t("Result"), rows.map((row) => row.result), rows.map((row) => row.reached)],
+    ]),
+    el("ul", { class: "rp-reasons" }, ...debrief.verdict.reasons.map((reason) =>
+      el("li", { class: reason.ok ? "rp-ok" : "rp-short" }, el("span", { "aria-hidden": "true", text: reason.ok ? "✓ " : "✗ " }), reason[lang] || reason.da),
+    )),
+  ];
+  const check = debrief.reality_check;
+  if (check.rolled) {
+    parts.push(
+      yearsTable(t("Reality check: the dice"), years, [
+        [t("Planned"), check.years.map((row) => row.planned_effect)],
+        [t("Realised"), check.years.map((row) => row.realised_effect)],
+        [t("Result"), check.years.map((row) => row.result), check.years.map((row) => row.reached)],
+      ]),
+    );
+  }
+  parts.push(
+    el("p", {
+      class: "muted",
+      text: t("Probability of reaching the target in all four years: %(p)s", { p: percent(check.probability_all_years) }),
+    }),
+  );
+  target.replaceChildren(...parts);
+}

@@ -1,0 +1,286 @@
+"""The cross-table debrief: a conference's tables side by side, from each table's own `Debrief` and state.
+
+Pure, like the rest of the engine: the server hands in every table's state and debrief, this module counts
+and averages. Nothing here does budget arithmetic of its own; every figure per table comes from
+`engine.debrief.debrief`, so a table's line in the cross-table debrief always equals its own debrief.
+
+- `reached`: per year, how many tables' forlig reaches the target (as planned, and after the reality check
+  for the tables that had one).
+- `heatmap`: every card × every table: `chosen` (in the table's forlig), `proposed` (in some proposal of the
+  table, not in its forlig) or `never` (never proposed there).
+- `composition`: each table's shares of the headroom (year-4 gains) by kind and by area, the share from
+  administration against the welfare areas, and the average over the tables that have a forlig.
+- `probability`: each table's Monte Carlo probability of reaching the target per year, and the spread
+  (lowest, median, mean, highest) over the tables that have a forlig.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from engine.debrief import Debrief
+from engine.deck import KINDS, Kind, Text
+from engine.model import Phase, State
+
+CardStatus = Literal["chosen", "proposed", "never"]
+CARD_STATUSES: tuple[CardStatus, ...] = ("chosen", "proposed", "never")
+Flags = tuple[bool, bool, bool, bool]
+Years = tuple[float, float, float, float]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class TableInput:
+    table_id: str
+    number: int
+    name: str
+    state: State
+    debrief: Debrief
+
+
+class TableSummary(Frozen):
+    table_id: str
+    number: int
+    name: str
+    phase: Phase
+    players: int  # seated now
+    forlig: str | None  # proposal id of the forlig
+    cards: tuple[str, ...]  # of the forlig
+    proposals: int
+    rounds: int  # rounds started
+    result: Years  # the forlig against the target per year (planned: before the reality check)
+    reached: Flags
+    verdict_reached: bool  # every required reason of the verdict holds
+    rolled: bool  # the reality check has happened
+    realised_result: Years | None
+    realised_reached: Flags | None
+    administration_share: float
+    welfare_share: float
+    probability: Years
+    probability_all_years: float
+
+
+class YearCount(Frozen):
+    year: int
+    label: str
+    reached: int  # tables whose forlig reaches the target this year, as planned
+    realised: int  # … after the reality check (tables that had one)
+    rolled: int  # tables that had the reality check
+
+
+class HeatRow(Frozen):
+    card: str
+    title: Text
+    kind: Kind
+    area: str
+    statuses: tuple[CardStatus, ...]  # one per table, in the order of `tables`
+    chosen: int
+    proposed: int
+    never: int
+
+
+class Heatmap(Frozen):
+    tables: tuple[str, ...]  # table ids, the columns
+    rows: tuple[HeatRow, ...]  # one per card of the deck, in the deck's order
+
+
+class Shares(Frozen):
+    by_kind: dict[str, float]  # kind -> share of the year-4 gains
+    by_area: dict[str, float]  # area id -> share
+    administration_share: float
+    welfare_share: float
+    total_gains: float
+
+
+class TableComposition(Frozen):
+    table_id: str
+    has_forlig: bool
+    shares: Shares
+
+
+class CompositionComparison(Frozen):
+    tables: tuple[TableComposition, ...]
+    average: Shares  # the mean over the tables that have a forlig (all zero when none has)
+    averaged_over: int
+
+
+class Spread(Frozen):
+    year: int | None  # None: all four years at once
+    label: str
+    tables: int
+    lowest: float | None
+    median: float | None
+    mean: float | None
+    highest: float | None
+
+
+class ProbabilityComparison(Frozen):
+    spread: tuple[Spread, ...]  # the four years, then all years together
+
+
+class CrossDebrief(Frozen):
+    scenario: str
+    years: tuple[str, str, str, str]
+    target: Years | None
+    tables: tuple[TableSummary, ...]
+    reached: tuple[YearCount, ...]
+    verdict_reached: int
+    with_forlig: int
+    heatmap: Heatmap
+    composition: CompositionComparison
+    probability: ProbabilityComparison
+
+
+def card_statuses(state: State) -> dict[str, CardStatus]:
+    """Every card of the deck at this table: chosen (in the forlig), proposed (not adopted) or never."""
+    chosen = set(state.forlig.cards) if state.forlig is not None else set()
+    proposed = {card for proposal in state.proposals.values() for card in proposal.cards}
+    return {
+        card.id: "chosen" if card.id in chosen else "proposed" if card.id in proposed else "never"
+        for card in state.deck.cards
+    }
+
+
+def _flags(values: Sequence[bool]) -> Flags:
+    a, b, c, d = values
+    return (a, b, c, d)
+
+
+def _years(values: Sequence[float]) -> Years:
+    a, b, c, d = values
+    return (a, b, c, d)
+
+
+def summary(table: TableInput) -> TableSummary:
+    state, result = table.state, table.debrief
+    check = result.reality_check
+    realised = check.years if check.rolled else ()
+    return TableSummary(
+        table_id=table.table_id,
+        number=table.number,
+        name=table.name,
+        phase=state.phase,
+        players=sum(1 for _ in state.seated()),
+        forlig=result.forlig.proposal_id if result.forlig else None,
+        cards=result.forlig.cards if result.forlig else (),
+        proposals=len(state.proposals),
+        rounds=len(state.rounds),
+        result=_years([row.result for row in result.years]),
+        reached=_flags([row.reached for row in result.years]),
+        verdict_reached=result.verdict.reached,
+        rolled=check.rolled,
+        realised_result=_years([row.result for row in realised]) if realised else None,
+        realised_reached=_flags([row.reached for row in realised]) if realised else None,
+        administration_share=result.composition.administration_share,
+        welfare_share=result.composition.welfare_share,
+        probability=check.probability,
+        probability_all_years=check.probability_all_years,
+    )
+
+
+def _shares(result: Debrief) -> Shares:
+    composition = result.composition
+    return Shares(
+        by_kind={row.id: row.share for row in composition.by_kind},
+        by_area={row.id: row.share for row in composition.by_area},
+        administration_share=composition.administration_share,
+        welfare_share=composition.welfare_share,
+        total_gains=composition.total_gains,
+    )
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _average(shares: Sequence[Shares], kinds: Sequence[str], areas: Sequence[str]) -> Shares:
+    return Shares(
+        by_kind={kind: _mean([s.by_kind[kind] for s in shares]) for kind in kinds},
+        by_area={area: _mean([s.by_area[area] for s in shares]) for area in areas},
+        administration_share=_mean([s.administration_share for s in shares]),
+        welfare_share=_mean([s.welfare_share for s in shares]),
+        total_gains=_mean([s.total_gains for s in shares]),
+    )
+
+
+def _spread(year: int | None, label: str, values: Sequence[float]) -> Spread:
+    if not values:
+        return Spread(year=year, label=label, tables=0, lowest=None, median=None, mean=None, highest=None)
+    return Spread(
+        year=year,
+        label=label,
+        tables=len(values),
+        lowest=min(values),
+        median=statistics.median(values),
+        mean=_mean(values),
+        highest=max(values),
+    )
+
+
+def cross_debrief(tables: Sequence[TableInput]) -> CrossDebrief:
+    """The conference's tables compared. `tables` in the conference's order; all on one deck."""
+    if not tables:
+        raise ValueError("a conference has at least one table")
+    deck = tables[0].state.deck
+    labels = deck.scenario.years
+    summaries = tuple(summary(table) for table in tables)
+    rolled = [s for s in summaries if s.realised_reached is not None]
+    reached = tuple(
+        YearCount(
+            year=index + 1,
+            label=labels[index],
+            reached=sum(1 for s in summaries if s.reached[index]),
+            realised=sum(1 for s in rolled if s.realised_reached is not None and s.realised_reached[index]),
+            rolled=len(rolled),
+        )
+        for index in range(4)
+    )
+    statuses = [card_statuses(table.state) for table in tables]
+    rows = []
+    for card in deck.cards:
+        row = tuple(status[card.id] for status in statuses)
+        rows.append(
+            HeatRow(
+                card=card.id,
+                title=card.title,
+                kind=card.kind,
+                area=card.area,
+                statuses=row,
+                chosen=row.count("chosen"),
+                proposed=row.count("proposed"),
+                never=row.count("never"),
+            )
+        )
+    kinds = list(KINDS)
+    areas = [area.id for area in deck.scenario.areas]
+    compositions = tuple(
+        TableComposition(table_id=t.table_id, has_forlig=t.debrief.forlig is not None, shares=_shares(t.debrief))
+        for t in tables
+    )
+    with_forlig = [c.shares for c in compositions if c.has_forlig]
+    probable = [s for s in summaries if s.forlig is not None]
+    spread = [_spread(index + 1, labels[index], [s.probability[index] for s in probable]) for index in range(4)]
+    spread.append(_spread(None, "all", [s.probability_all_years for s in probable]))
+    first = tables[0].state.config
+    return CrossDebrief(
+        scenario=deck.scenario.id,
+        years=labels,
+        target=first.target if first is not None else None,
+        tables=summaries,
+        reached=reached,
+        verdict_reached=sum(1 for s in summaries if s.verdict_reached),
+        with_forlig=len(probable),
+        heatmap=Heatmap(tables=tuple(t.table_id for t in tables), rows=tuple(rows)),
+        composition=CompositionComparison(
+            tables=compositions, average=_average(with_forlig, kinds, areas), averaged_over=len(with_forlig)
+        ),
+        probability=ProbabilityComparison(spread=tuple(spread)),
+    )

@@ -1,0 +1,257 @@
+"""The conference's pages: setup, control room, projector, printable sheets and the cross-table debrief.
+
+The pages are static: they hold no token and no data. The control room's secret link carries the
+facilitator's token in the URL *fragment* (`/control/{id}#token=…`), which browsers never send to a
+server; the page moves it to localStorage and takes it out of the address bar. The projector's link does
+the same with a projector token. Data comes from the conference API (`server/control.py`) with the token in
+an `Authorization` header, or over the conference websocket.
+
+Interface strings are the gettext catalog `clients/web/locale/{lang}/LC_MESSAGES/conference.po`, laid over
+the players' `messages.po` (whose modules the pages share). After changing strings:
+
+    pybabel extract -F clients/web/conference.babel.cfg -o clients/web/locale/conference.pot \
+        --no-location --sort-output clients/web
+    pybabel update -i clients/web/locale/conference.pot -d clients/web/locale -D conference -w 120 -N --ignore-obsolete
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import re
+from functools import lru_cache
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from server.web import (
+    ASSETS,
+    GZIP_MIN,
+    IMMUTABLE,
+    LANG_COOKIE,
+    LANGS,
+    REVALIDATE,
+    WEB_DIR,
+    YEAR,
+    Lang,
+    _bytes_response,
+    _csp,
+    _fail,
+    _lang,
+)
+
+if TYPE_CHECKING:
+    from server.app import Services
+
+router = APIRouter(include_in_schema=False)
+
+MODULE_FOLDERS = ("js", "conference")
+IMPORT = re.compile(r'^import\s[^;]*?from\s+"(\.{1,2}/[\w./-]+\.js)"', re.MULTILINE)
+
+
+# ---- the catalog -----------------------------------------------------------------------------------
+
+
+def _translations(path: Any, lang: str) -> tuple[Translations, dict[str, str | list[str]]]:
+    with path.open("rb") as file:
+        catalog = read_po(file, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    messages: dict[str, str | list[str]] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple | list):
+            forms = [str(form) for form in message.string] if isinstance(message.string, tuple | list) else []
+            if forms and all(forms):
+                messages[str(message.id[0])] = forms
+        elif message.string:
+            messages[str(message.id)] = str(message.string)
+    return Translations(buffer), messages
+
+
+class ConferenceCatalog:
+    """The conference pages' strings over the players' ones: gettext for Jinja2, JSON for the modules."""
+
+    def __init__(self, lang: str) -> None:
+        folder = WEB_DIR / "locale" / lang / "LC_MESSAGES"
+        self.translations, messages = _translations(folder / "messages.po", lang)
+        own, own_messages = _translations(folder / "conference.po", lang)
+        self.translations.merge(own)
+        messages.update(own_messages)
+        self.json = json.dumps({"lang": lang, "messages": messages}, ensure_ascii=False, sort_keys=True).encode()
+        self.version = hashlib.sha256(self.json).hexdigest()[:12]
+        self.gzipped = gzip.compress(self.json, mtime=0)
+
+
+@lru_cache
+def catalogs() -> dict[str, ConferenceCatalog]:
+    return {lang: ConferenceCatalog(lang) for lang in LANGS}
+
+
+@lru_cache
+def environment(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=select_autoescape(("html",)),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(catalogs()[lang].translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@router.get("/i18n/conference/{lang}.json")
+async def conference_catalog(request: Request, lang: str, v: str | None = None) -> Response:
+    catalog = catalogs().get(lang)
+    if catalog is None:
+        raise _fail(404, "i18n.unknown_lang", f"no catalog for {lang!r}; use da or en")
+    cache = IMMUTABLE if v == catalog.version else REVALIDATE
+    return _bytes_response(request, catalog.json, catalog.gzipped, "application/json", f'"{catalog.version}"', cache)
+
+
+# ---- modules and pages --------------------------------------------------------------------------------
+
+
+def _modules() -> list[str]:
+    return sorted(
+        str(file.relative_to(ASSETS.root)) for folder in MODULE_FOLDERS for file in (ASSETS.root / folder).glob("*.js")
+    )
+
+
+def importmap() -> str:
+    """Every module's plain URL to its hashed one (the players' modules and the conference's)."""
+    return json.dumps({"imports": {f"/static/{p}": ASSETS.url(p) for p in _modules()}}, separators=(",", ":"))
+
+
+def closure(entry: str) -> list[str]:
+    """The entry module and everything it imports, for <link rel=modulepreload>."""
+    seen: list[str] = []
+    todo = [entry]
+    while todo:
+        path = todo.pop()
+        asset = ASSETS.get(path)
+        if path in seen or asset is None:
+            continue
+        seen.append(path)
+        folder = PurePosixPath(path).parent
+        for name in IMPORT.findall(asset.body.decode("utf-8", errors="replace")):
+            parts: list[str] = list(folder.parts)
+            for part in PurePosixPath(name).parts:
+                if part == "..":
+                    parts = parts[:-1]
+                elif part != ".":
+                    parts.append(part)
+            todo.append("/".join(parts))
+    return seen
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def page(request: Request, template: str, lang: str | None, entry: str, **context: Any) -> Response:
+    chosen, remember = _lang(request, lang)
+    return _render(request, template, chosen, remember, entry, **context)
+
+
+def _render(request: Request, template: str, lang: Lang, remember: bool, entry: str, **context: Any) -> Response:
+    imports = importmap()
+    catalog = catalogs()[lang]
+    html = (
+        environment(lang)
+        .get_template(template)
+        .render(
+            lang=lang,
+            other_lang="en" if lang == "da" else "da",
+            static=ASSETS.url,
+            importmap=imports,
+            modules=[ASSETS.url(path) for path in closure(entry)],
+            catalog_url=f"/i18n/conference/{lang}.json?v={catalog.version}",
+            path=request.url.path,
+            entry=ASSETS.url(entry),
+            **context,
+        )
+    )
+    headers = {
+        "Content-Security-Policy": _csp(imports),
+        "Cache-Control": "no-cache",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Vary": "Accept-Encoding, Cookie",
+    }
+    body = html.encode()
+    if len(body) >= GZIP_MIN and "gzip" in (request.headers.get("accept-encoding") or "").lower():
+        body = gzip.compress(body, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    response = Response(body, media_type="text/html; charset=utf-8", headers=headers)
+    if remember:
+        response.set_cookie(LANG_COOKIE, lang, max_age=YEAR, samesite="lax", httponly=True)
+    return response
+
+
+def _decks(services: Services) -> list[dict[str, Any]]:
+    decks = []
+    folder = services.settings.decks_dir
+    for path in sorted(folder.iterdir()) if folder.exists() else []:
+        if (path / "scenario.toml").exists():
+            try:
+                deck = services.tables.decks.get(path.name)
+            except Exception:
+                continue
+            scenario = deck.scenario
+            decks.append(
+                {
+                    "id": path.name,
+                    "name": {"da": scenario.municipality.da, "en": scenario.municipality.en},
+                    "rounds": scenario.default_rounds,
+                    "rule": scenario.default_rule,
+                    "target": scenario.baseline_gap[0],
+                    "min": scenario.min_players,
+                    "max": scenario.max_players,
+                }
+            )
+    return decks
+
+
+@router.get("/conference/new", response_class=HTMLResponse)
+async def setup_page(request: Request, lang: str | None = None) -> Response:
+    services = _services(request)
+    return page(
+        request,
+        "conference_new.html",
+        lang,
+        "conference/setup.js",
+        admin_required=bool(services.settings.admin_password),
+        decks=_decks(services),
+    )
+
+
+@router.get("/control/{conference_id}", response_class=HTMLResponse)
+async def control_page(request: Request, conference_id: str, lang: str | None = None) -> Response:
+    return page(request, "control.html", lang, "conference/control.js", conference_id=conference_id)
+
+
+@router.get("/projector/{conference_id}", response_class=HTMLResponse)
+async def projector_page(request: Request, conference_id: str, lang: str | None = None) -> Response:
+    return page(request, "projector.html", lang, "conference/projector.js", conference_id=conference_id)
+
+
+@router.get("/conference/{conference_id}/sheets", response_class=HTMLResponse)
+async def sheets_page(request: Request, conference_id: str, lang: str | None = None) -> Response:
+    return page(request, "sheets.html", lang, "conference/sheets.js", conference_id=conference_id)
+
+
+@router.get("/conference/{conference_id}/debrief", response_class=HTMLResponse)
+async def cross_debrief_page(request: Request, conference_id: str, lang: str | None = None) -> Response:
+    return page(request, "conference_debrief.html", lang, "conference/debrief.js", conference_id=conference_id)

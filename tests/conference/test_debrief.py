@@ -1,0 +1,292 @@
+"""The cross-table debrief and its downloads, for a scripted conference of three tables with known outcomes.
+
+The expected figures are worked out here from the deck's own files (cards.toml, scenario.toml) and the
+brief's realisation table, not from the engine: the per-table results against the target, the reality
+check's realised results from the logged dice, the card statuses, the composition shares and (exactly, by
+convolution, against the engine's Monte Carlo) the probabilities of reaching the target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from engine.deck import DEFAULT_DECK_PATH
+from tests.conference.conftest import new_conference
+from tests.server.helpers import Api, ServerProcess, bearer, connect_as
+
+DECK = DEFAULT_DECK_PATH
+CARDS: dict[str, dict[str, Any]] = {c["id"]: c for c in tomllib.loads((DECK / "cards.toml").read_text())["cards"]}
+SCENARIO = tomllib.loads((DECK / "scenario.toml").read_text())["scenario"]
+WELFARE = {area["id"]: area["welfare"] for area in SCENARIO["areas"]}
+YEARS = SCENARIO["years"]
+X = 8.0  # the conference's target in the budget year; the overslagsår scale with the deck's gap
+TARGET = [round(v * X / SCENARIO["baseline_gap"][0], 6) for v in SCENARIO["baseline_gap"]]
+KINDS = ("besparelse", "effektivisering", "investering", "udvidelse")
+# Brief table 3.4: the share of a card's gains realised for each d6 roll.
+REALISATION = {
+    "lav": (0.8, 1.0, 1.0, 1.0, 1.0, 1.1),
+    "medium": (0.4, 0.7, 1.0, 1.0, 1.0, 1.2),
+    "høj": (0.0, 0.4, 0.7, 1.0, 1.0, 1.4),
+}
+
+# Table 1 adopts a forlig that reaches every year (8, 12, 16, 18) after a first proposal it drops; table 2 one that
+# falls short, with a high-uncertainty investment; table 3 proposes but adopts nothing.
+BALANCED = ["ÆL-04", "AD-03", "AD-02", "ÆL-01", "TM-02", "ÆL-U1", "SK-04", "DT-02", "ÆL-05"]
+DROPPED = ["ÆL-02", "TM-01"]
+SHORT = ["ÆL-02", "AD-03", "SK-05", "DT-02"]
+UNADOPTED = ["SK-04"]
+
+
+@dataclass
+class Expected:
+    forlig: list[str]
+    proposed: set[str]
+
+    def result(self) -> list[float]:
+        return [round(sum(CARDS[c]["amounts"][y] for c in self.forlig) - TARGET[y], 6) for y in range(4)]
+
+    def realised(self, rolls: dict[str, int]) -> list[float]:
+        total = [0.0] * 4
+        for card_id in self.forlig:
+            amounts = realise(CARDS[card_id], rolls[card_id])
+            total = [t + a for t, a in zip(total, amounts, strict=True)]
+        return [round(total[y] - TARGET[y], 6) for y in range(4)]
+
+    def status(self, card_id: str) -> str:
+        return "chosen" if card_id in self.forlig else "proposed" if card_id in self.proposed else "never"
+
+    def gains(self, keep: Any) -> float:
+        return sum(max(0.0, CARDS[c]["amounts"][3]) for c in self.forlig if keep(CARDS[c]))
+
+    def share(self, keep: Any) -> float:
+        total = self.gains(lambda card: True)
+        return self.gains(keep) / total if total else 0.0
+
+    def probabilities(self) -> list[float]:
+        """P(target reached) per year, exactly: the convolution of every card's six equally likely outcomes."""
+        out = []
+        for year in range(4):
+            sums = {0.0: 1.0}
+            for card_id in self.forlig:
+                step: dict[float, float] = {}
+                for roll in range(1, 7):
+                    value = realise(CARDS[card_id], roll)[year]
+                    for total, p in sums.items():
+                        key = round(total + value, 6)
+                        step[key] = step.get(key, 0.0) + p / 6
+                sums = step
+            out.append(sum(p for total, p in sums.items() if round(total - TARGET[year], 6) >= 0))
+        return out
+
+
+def realise(card: dict[str, Any], roll: int) -> list[float]:
+    factor = REALISATION[card["uncertainty"]][roll - 1]
+    gains = [max(0.0, v) * factor for v in card["amounts"]]
+    costs = [min(0.0, v) for v in card["amounts"]]
+    if card["kind"] == "investering" and card["uncertainty"] == "høj" and roll in (1, 2):
+        gains = [0.0, *gains[:3]]  # delivered a year late
+    return [g + c for g, c in zip(gains, costs, strict=True)]
+
+
+EXPECTED = [
+    Expected(BALANCED, set(BALANCED) | set(DROPPED)),
+    Expected(SHORT, set(SHORT)),
+    Expected([], set(UNADOPTED)),
+]
+
+
+@pytest.fixture(scope="module")
+def played(shared_server: ServerProcess) -> dict[str, Any]:
+    """Play the scripted conference once; the tests read its debrief and downloads."""
+
+    async def play() -> dict[str, Any]:
+        async with Api(shared_server.url) as api:
+            fac, seated = await new_conference(api, 3, players=3, name="Norddjurs: debrief-test", target=X)
+            await fac.ok("start_all")
+            scripts = [[DROPPED, BALANCED], [SHORT], [UNADOPTED]]
+            adopt = ["F2", "F1", None]
+            for table_id, players, proposals, chosen in zip(fac.table_ids, seated, scripts, adopt, strict=True):
+                async with (
+                    await connect_as(shared_server, table_id, players[0].token) as player,
+                    await connect_as(shared_server, table_id, fac.token) as desk,
+                ):
+                    for cards in proposals:
+                        await player.ok("propose", cards=cards)
+                    if chosen:
+                        await desk.ok("force_adopt", proposal_id=chosen)
+            await fac.ok("end_game")
+            rolls = []
+            for table_id in fac.table_ids:
+                log = await fac.log(table_id)
+                rolls.append(next(e["data"]["rolls"] for e in log if e["type"] == "reality_checked"))
+            http = api.http
+            headers = bearer(fac.token)
+            base = f"/api/conferences/{fac.id}"
+            return {
+                "fac": fac,
+                "rolls": rolls,
+                "json": (await http.get(f"{base}/debrief", headers=headers)).json(),
+                "download": await http.get(f"{base}/debrief.json", headers=headers),
+                "csv": await http.get(f"{base}/debrief.csv", headers=headers),
+                "csv_da": await http.get(f"{base}/debrief.csv", params={"dialect": "da"}, headers=headers),
+                "cards_csv": await http.get(f"{base}/debrief-cards.csv", headers=headers),
+                "per_table": [
+                    (await http.get(f"/api/tables/{t}/debrief", headers=headers)).json() for t in fac.table_ids
+                ],
+            }
+
+    return asyncio.run(play())
+
+
+def close(a: float, b: float, tolerance: float = 1e-4) -> bool:
+    return abs(a - b) <= tolerance
+
+
+def test_the_json_counts_the_tables_that_reached_the_target(played: dict[str, Any]) -> None:
+    d = played["json"]["debrief"]
+    assert played["json"]["name"] == "Norddjurs: debrief-test"
+    assert [t["name"] for t in d["tables"]] == ["Bord 1", "Bord 2", "Bord 3"]
+    results = [e.result() for e in EXPECTED]
+    for year in range(4):
+        count = d["reached"][year]
+        assert count["label"] == YEARS[year]
+        assert count["reached"] == sum(1 for r in results if r[year] >= 0)
+        realised = [e.realised(rolls)[year] >= 0 for e, rolls in zip(EXPECTED, played["rolls"], strict=True)]
+        assert count["rolled"] == 3 and count["realised"] == sum(realised)
+    assert d["with_forlig"] == 2
+    assert results[0] == [round(v, 6) for v in d["tables"][0]["result"]] and all(v >= 0 for v in results[0])
+    assert any(v < 0 for v in results[1])
+    assert d["verdict_reached"] == sum(1 for t in played["per_table"] if t["verdict"]["reached"])
+
+
+def test_each_tables_figures_are_the_decks_arithmetic(played: dict[str, Any]) -> None:
+    d = played["json"]["debrief"]
+    for expected, table, rolls in zip(EXPECTED, d["tables"], played["rolls"], strict=True):
+        assert table["cards"] == expected.forlig
+        assert [round(v, 6) for v in table["result"]] == expected.result()
+        assert table["reached"] == [v >= 0 for v in expected.result()]
+        assert table["rolled"] is True
+        assert set(rolls) == set(expected.forlig)
+        assert [round(v, 6) for v in table["realised_result"]] == expected.realised(rolls)
+        assert close(table["administration_share"], expected.share(lambda card: not WELFARE[card["area"]]))
+        assert close(table["welfare_share"], expected.share(lambda card: WELFARE[card["area"]]))
+    assert d["tables"][0]["forlig"] == "F2" and d["tables"][1]["forlig"] == "F1" and d["tables"][2]["forlig"] is None
+
+
+def test_the_heat_map_has_every_card_at_every_table(played: dict[str, Any]) -> None:
+    heat = played["json"]["debrief"]["heatmap"]
+    assert heat["tables"] == played["fac"].table_ids
+    assert [row["card"] for row in heat["rows"]] == list(CARDS)
+    for row in heat["rows"]:
+        assert row["statuses"] == [e.status(row["card"]) for e in EXPECTED]
+        assert (row["chosen"], row["proposed"], row["never"]) == tuple(
+            row["statuses"].count(s) for s in ("chosen", "proposed", "never")
+        )
+    rows = {row["card"]: row for row in heat["rows"]}
+    assert rows["ÆL-02"]["statuses"] == ["proposed", "chosen", "never"]
+    assert rows["SK-04"]["statuses"] == ["chosen", "never", "proposed"]
+
+
+def test_the_composition_is_compared_with_the_average_of_the_tables_with_a_forlig(played: dict[str, Any]) -> None:
+    composition = played["json"]["debrief"]["composition"]
+    assert composition["averaged_over"] == 2
+    for expected, table in zip(EXPECTED, composition["tables"], strict=True):
+        assert table["has_forlig"] == bool(expected.forlig)
+        for kind in KINDS:
+            assert close(table["shares"]["by_kind"][kind], expected.share(lambda card, k=kind: card["kind"] == k))
+        for area in WELFARE:
+            assert close(table["shares"]["by_area"][area], expected.share(lambda card, a=area: card["area"] == a))
+    average = composition["average"]
+    for kind in KINDS:
+        mean = sum(e.share(lambda card, k=kind: card["kind"] == k) for e in EXPECTED[:2]) / 2
+        assert close(average["by_kind"][kind], mean)
+    mean_admin = sum(e.share(lambda card: not WELFARE[card["area"]]) for e in EXPECTED[:2]) / 2
+    assert close(average["administration_share"], mean_admin)
+
+
+def test_the_reality_check_probabilities_and_their_spread(played: dict[str, Any]) -> None:
+    d = played["json"]["debrief"]
+    exact = [e.probabilities() for e in EXPECTED[:2]]
+    for table, probabilities in zip(d["tables"][:2], exact, strict=True):
+        for year in range(4):
+            # 10,000 simulated draws against the exact value: a standard error of at most 0.005.
+            assert abs(table["probability"][year] - probabilities[year]) < 0.025, (table["name"], year)
+        assert table["probability_all_years"] <= min(table["probability"]) + 1e-9
+    spread = d["probability"]["spread"]
+    assert [s["year"] for s in spread] == [1, 2, 3, 4, None]
+    for year in range(4):
+        values = [t["probability"][year] for t in d["tables"][:2]]
+        assert spread[year]["tables"] == 2
+        assert spread[year]["lowest"] == min(values) and spread[year]["highest"] == max(values)
+        assert close(spread[year]["median"], sum(values) / 2) and close(spread[year]["mean"], sum(values) / 2)
+
+
+def _rows(text: str, delimiter: str = ",") -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def test_the_csv_has_a_row_per_table_with_the_same_figures(played: dict[str, Any]) -> None:
+    response = played["csv"]
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].endswith('tables.csv"')
+    rows = _rows(response.text)
+    assert [r["table"] for r in rows] == ["Bord 1", "Bord 2", "Bord 3"]
+    assert [r["table_id"] for r in rows] == played["fac"].table_ids
+    for row, expected, rolls in zip(rows, EXPECTED, played["rolls"], strict=True):
+        assert row["cards"].split() == expected.forlig
+        for year, label in enumerate(YEARS):
+            assert close(_number(row[f"result_{label}"]), expected.result()[year])
+            assert row[f"reached_{label}"] == ("1" if expected.result()[year] >= 0 else "0")
+            assert close(_number(row[f"realised_result_{label}"]), expected.realised(rolls)[year])
+        assert close(_number(row["administration_share"]), expected.share(lambda card: not WELFARE[card["area"]]))
+        assert row["reality_checked"] == "1"
+    assert rows[2]["forlig"] == "" and rows[0]["forlig"] == "F2"
+    assert int(rows[0]["proposals"]) == 2 and int(rows[2]["proposals"]) == 1
+
+
+def test_the_danish_excel_csv_has_semicolons_and_decimal_commas(played: dict[str, Any]) -> None:
+    text = played["csv_da"].text
+    assert text.startswith("\ufeff")
+    da_rows = _rows(text.removeprefix("\ufeff"), delimiter=";")
+    rows = _rows(played["csv"].text)
+    label = YEARS[0]
+    assert da_rows[1][f"result_{label}"] == rows[1][f"result_{label}"].replace(".", ",")
+    assert "," in da_rows[0]["administration_share"]
+
+
+def test_the_cards_csv_has_a_row_per_table_and_card(played: dict[str, Any]) -> None:
+    rows = _rows(played["cards_csv"].text)
+    assert len(rows) == 3 * len(CARDS)
+    for row in rows:
+        expected = EXPECTED[int(row["table_number"]) - 1]
+        assert row["status"] == expected.status(row["card"])
+        assert row["kind"] == CARDS[row["card"]]["kind"] and row["area"] == CARDS[row["card"]]["area"]
+        assert row["title"] == CARDS[row["card"]]["title"]["da"]
+    chosen = [(r["table"], r["card"]) for r in rows if r["status"] == "chosen"]
+    assert sorted(chosen) == sorted([("Bord 1", c) for c in BALANCED] + [("Bord 2", c) for c in SHORT])
+
+
+def test_the_json_download_is_the_debrief(played: dict[str, Any]) -> None:
+    response = played["download"]
+    assert response.headers["content-disposition"].startswith("attachment;")
+    downloaded = json.loads(response.text)
+    assert downloaded["debrief"] == played["json"]["debrief"]
+
+
+def test_a_tables_line_equals_its_own_debrief(played: dict[str, Any]) -> None:
+    for table, own in zip(played["json"]["debrief"]["tables"], played["per_table"], strict=True):
+        assert table["result"] == [row["result"] for row in own["years"]]
+        assert table["probability"] == own["reality_check"]["probability"]
+        assert table["verdict_reached"] == own["verdict"]["reached"]

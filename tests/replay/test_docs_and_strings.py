@@ -1,0 +1,84 @@
+"""docs/replay.md against the code, and the replay pages' strings against their catalogs."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from engine.archive import ConferenceHeader, EventLine, LogHeader, TableInfo
+from engine.replay import MARKER_KINDS
+from server.archive_cli import export_command, replay_command
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "clients" / "web"
+REPLAY_MD = (ROOT / "docs" / "replay.md").read_text(encoding="utf-8")
+# Keys the JS builds from data: t(`phase.${view.phase}`) and the like.
+BUILT = {
+    "phase": ("lobby", "round", "round_ended", "reality_check", "debrief"),
+    "rule": ("consensus", "broad", "majority"),
+    "reason": ("adopted", "facilitator", "deadline"),
+    "status": ("open", "adopted", "rejected", "closed"),
+    "marker": MARKER_KINDS,
+}
+
+
+def test_the_doc_describes_every_field_of_the_file() -> None:
+    for name in set(LogHeader.model_fields) - {"table"}:
+        assert f"| `{name}` |" in REPLAY_MD, f"header field {name}"
+    for name in TableInfo.model_fields:
+        assert f"| `table.{name}` |" in REPLAY_MD, f"header field table.{name}"
+    for name in ConferenceHeader.model_fields:
+        assert f"`{name}`" in REPLAY_MD, f"conference field {name}"
+    for name in EventLine.model_fields:
+        assert f"| `{name}` |" in REPLAY_MD, f"event line field {name}"
+    for kind in MARKER_KINDS:
+        assert f"`{kind}`" in REPLAY_MD, f"marker {kind}"
+
+
+@pytest.mark.parametrize("command", [export_command, replay_command])
+def test_the_doc_names_every_option_of_the_commands(command: object) -> None:
+    for name, parameter in inspect.signature(command).parameters.items():  # type: ignore[arg-type]
+        option = "--open" if name == "open_browser" else f"--{name}"
+        if name == "file":
+            continue
+        assert option in REPLAY_MD, f"{option} of {getattr(command, '__name__', command)}"
+        assert parameter.annotation is not None
+
+
+def _used_msgids() -> set[str]:
+    used: set[str] = set()
+    for template in (WEB / "templates").glob("replay*.html"):
+        text = template.read_text(encoding="utf-8")
+        used |= set(re.findall(r'_\(\s*"((?:[^"\\]|\\.)*)"', text)) | set(re.findall(r"_\(\s*'([^']*)'", text))
+    for module in (WEB / "static" / "replay").glob("*.js"):
+        used |= set(re.findall(r'\bt\(\s*"((?:[^"\\]|\\.)*)"', module.read_text(encoding="utf-8")))
+    used |= {f"{prefix}.{key}" for prefix, keys in BUILT.items() for key in keys}
+    return {msgid.replace('\\"', '"') for msgid in used}
+
+
+def _catalog(lang: str) -> dict[str, str]:
+    with (WEB / "locale" / lang / "LC_MESSAGES" / "replay.po").open("rb") as file:
+        return {str(m.id): str(m.string) for m in read_po(file, locale=lang) if m.id}
+
+
+def test_every_string_of_the_replay_pages_is_in_danish() -> None:
+    danish = _catalog("da")
+    used = _used_msgids()
+    assert len(used) > 100
+    missing = sorted(msgid for msgid in used if not danish.get(msgid))
+    assert missing == [], f"no Danish for {missing}"
+    unused = sorted(set(danish) - used - {"for", "against", "abstain", "mio. kr."})
+    assert unused == [], f"translations nobody uses: {unused}"
+    for msgid, text in danish.items():
+        assert re.findall(r"%\(\w+\)s", msgid) == re.findall(r"%\(\w+\)s", text) or not text, msgid
+
+
+def test_the_keys_built_in_the_js_read_well_in_english() -> None:
+    english = _catalog("en")
+    for prefix, keys in BUILT.items():
+        for key in keys:
+            assert english.get(f"{prefix}.{key}"), f"{prefix}.{key} has no English text"

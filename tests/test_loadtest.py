@@ -1,0 +1,108 @@
+"""The load generator on small runs: its correctness check passes on the real server and catches a broken one.
+
+The broken server is a test double defined here, not in production code: `broken_app` is `create_app`
+with one event frame withheld from one player connection, from the seq named in LOADTEST_DROP_FROM_SEQ.
+The load generator starts it like any server (`Options.app`), as a real uvicorn process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from server.loadtest import Options, run_loadtest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def broken_app() -> FastAPI:
+    """The real app, except that one player misses one event (the first at or after LOADTEST_DROP_FROM_SEQ)."""
+    from server import tables
+    from server.app import create_app
+
+    drop_from = int(os.environ["LOADTEST_DROP_FROM_SEQ"])
+    original = tables.Table._apply
+    dropped: list[int] = []
+
+    def apply_dropping_one(self: tables.Table, event: Any, event_json: str) -> None:
+        victims = [listener for listener in self.listeners if listener.viewer.kind == "player"]
+        if dropped or self.state.seq + 1 < drop_from or not victims:
+            original(self, event, event_json)
+            return
+        victim = victims[0]
+        self.listeners.discard(victim)  # the victim is not sent this one event
+        try:
+            original(self, event, event_json)
+        finally:
+            self.listeners.add(victim)
+        dropped.append(self.state.seq)
+
+    tables.Table._apply = apply_dropping_one  # type: ignore[method-assign]
+    return create_app()
+
+
+def small(**changes: Any) -> Options:
+    options = Options(tables=2, players=4, duration=3, rate=2.0, reconnect_every=4, seed=7)
+    for key, value in changes.items():
+        setattr(options, key, value)
+    return options
+
+
+async def test_a_small_run_on_the_real_server_passes_its_correctness_check() -> None:
+    report = await run_loadtest(small())
+    correctness = report["correctness"]
+    assert correctness["passed"], correctness["problems"]
+    assert correctness["contiguous"] and correctness["identical"] and correctness["complete"]
+    assert report["errors"] == {}
+    assert report["ok"]
+    actions = report["actions"]
+    assert actions["acked"] > 5, actions
+    assert actions["acked"] == actions["sent"]
+    assert set(actions["by_kind"]) >= {"chat"}
+    latency = report["latency_ms"]
+    assert latency["count"] + latency["excluded_resumed"] == actions["acked"]
+    assert latency["undelivered"] == 0
+    assert 0 < latency["p50"] <= latency["p99"] <= latency["max"]
+    connections = report["connections"]
+    assert connections == {**connections, "players": 8, "watchers": 4, "total": 12}  # control room + projector
+    assert report["server"]["rss_mb"] > 10
+    assert report["server"]["tracebacks"] == 0
+
+
+async def test_a_server_that_drops_one_event_is_caught() -> None:
+    # Seq 7 is round_started; the drop falls on the first action of the measured play.
+    report = await run_loadtest(
+        small(reconnect_every=0, app="tests.test_loadtest:broken_app", server_env={"LOADTEST_DROP_FROM_SEQ": "8"})
+    )
+    correctness = report["correctness"]
+    assert not correctness["passed"]
+    assert not report["ok"]
+    assert not correctness["contiguous"] or not correctness["complete"]
+    assert any("player" in problem for problem in correctness["problems"]), correctness["problems"]
+    assert report["errors"] == {}  # nothing else went wrong: the check alone caught it
+
+
+async def test_the_asgi_send_path_passes_too() -> None:
+    """With direct writes off (as on another ASGI server), frames go through the send queue and its task."""
+    report = await run_loadtest(small(tables=1, server_env={"RAADERUM_DIRECT_WRITES": "0"}))
+    assert report["correctness"]["passed"], report["correctness"]["problems"]
+    assert report["errors"] == {}
+
+
+def test_the_cli_prints_the_report_as_json() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", "loadtest", "--tables", "1", "--players", "3", "--duration", "2",
+         "--rate", "1", "--no-watchers", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["correctness"]["passed"]
+    assert report["connections"]["players"] == 3 and report["connections"]["watchers"] == 0
+    assert "acked" in result.stderr  # the progress lines go to stderr
