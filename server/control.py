@@ -827,12 +827,13 @@ async def _move(
     joined = await _run(target, [("join", Join(at=now(), player_id=new_id, name=name))], prefix, lang)
     if not joined.ok:
         return [TableResult(table_id=source.id, ok=False, code=joined.code, message=joined.message), joined]
+    # Noted before the removal goes out, so the player's phone finds its new seat as soon as it hears of it
+    # (follow-move also checks that the player has left this table).
+    move = PlayerMoved(at=now(), from_table=source.id, from_player=body.player_id, to_table=target.id, to_player=new_id)
+    await conferences.record_move(services.store, created.conference_id, move, prefix)
     removed = await _run(source, [("remove", removal)], prefix, lang)
     if not removed.ok:
         await _run(target, [("undo", RemovePlayer(at=now(), player_id=new_id))], prefix, lang)
-        return [removed, joined]
-    move = PlayerMoved(at=now(), from_table=source.id, from_player=body.player_id, to_table=target.id, to_player=new_id)
-    await conferences.record_move(services.store, created.conference_id, move, prefix)
     return [removed, joined]
 
 
@@ -890,7 +891,11 @@ async def follow_move(
     move = await conferences.find_move(services.store, claims.conference_id, table_id, claims.player_id)
     created = await conferences.load_conference(services.store, claims.conference_id)
     codes = {ref.table_id: ref.join_code for ref in created.tables} if created else {}
-    if move is None or move.to_table not in codes:
+    try:
+        still_here = (await services.tables.get(table_id)).state.is_seated(claims.player_id)
+    except KeyError:
+        still_here = False
+    if move is None or move.to_table not in codes or still_here:
         raise _fail(404, "move.none", "the facilitator has not moved this player")
     token = services.signer.sign(
         Claims(role="player", conference_id=claims.conference_id, table_id=move.to_table, player_id=move.to_player)

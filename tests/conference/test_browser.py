@@ -188,6 +188,14 @@ def test_a_conference_day_in_the_browser(two_player_server: ServerProcess, new_c
     control.click("#drill .drill-chat .line:has-text('Det her skal ikke stå her') button.hide")
     phones[1][1].wait_for_selector(".message:has-text('Det her skal ikke stå her')", state="detached")
     control.wait_for_selector("#drill .drill-chat .line:has-text('Det her skal ikke stå her')", state="detached")
+    # Moving a player: Dorte's phone follows her to table 1 by itself.
+    dorte = phones[1][1]
+    dorte_id = dorte.evaluate("() => window.raaderum.state.you")
+    control.select_option(f"#drill .drill-players li[data-player='{dorte_id}'] select", table_ids[0])
+    dorte.wait_for_url(f"**/table/{table_ids[0]}")
+    wait_ready(dorte)
+    dorte.wait_for_function("() => window.raaderum.state.players.size === 3 && window.raaderum.state.you !== null")
+    assert dorte.evaluate("() => window.raaderum.state.players.get(window.raaderum.state.you).name") == "Dorte"
     control.click("#drill-close")
     projector.wait_for_selector(".wall-tile[data-forlig=yes] >> nth=1")
     _both_sizes(control, "control-room")

@@ -239,7 +239,11 @@ function handle(frame) {
 let followed = false;
 async function followMove() {
   followed = true;
-  const result = await api.followMove(tableId, app.token);
+  let result = await api.followMove(tableId, app.token);
+  for (let tries = 0; !result.ok && result.status === 0 && tries < 5; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the network dropped: try again
+    result = await api.followMove(tableId, app.token);
+  }
   if (!result.ok) return; // the banner says they were moved; joining with the new table's code works too
   saveSeat({ ...result.data, name: seat.name, code: result.data.join_code });
   location.replace(`/table/${encodeURIComponent(result.data.table_id)}`);
