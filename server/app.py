@@ -29,7 +29,7 @@ from server.store import EventStore, StoredEvent, open_store
 from server.tables import Decks, Tables, now, table_stream
 from server.web import router as web_router
 from server.ws import serve_table
-from server.wsdirect import ExposeProtocol
+from server.wsdirect import TableSockets
 
 log = logging.getLogger("raaderum")
 
@@ -61,12 +61,15 @@ async def _create_demo(services: Services) -> None:
     created = await conferences.create_conference(services.store, services.tables, request)
     token = services.signer.sign(Claims(role="facilitator", conference_id=created.conference_id))
     base = services.settings.public_url or "http://127.0.0.1:8000"
+    projector = services.signer.sign(Claims(role="projector", conference_id=created.conference_id))
+    conference = created.conference_id
     lines = [
         "",
         f"Demokonference oprettet: {request.name}",
-        f"  Facilitator-token (hemmelig): {token}",
-        *(f"  Bord {n}: kode {t.join_code}  (tabel {t.table_id})" for n, t in enumerate(created.tables, 1)),
-        f"  API og dokumentation: {base}/docs",
+        f"  Kontrolrum (hemmeligt link, del det ikke): {base}/control/{conference}#token={token}",
+        f"  Projektorskærm: {base}/projector/{conference}#token={projector}",
+        *(f"  Bord {n}: kode {t.join_code}  →  {base}/join/{t.join_code}" for n, t in enumerate(created.tables, 1)),
+        f"  Spillere: {base}/  ·  API og dokumentation: {base}/docs",
         "",
     ]
     print("\n".join(lines), flush=True)
@@ -168,8 +171,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    # Lets the websocket code write frames straight to uvicorn's transport (see server.wsdirect).
-    app.add_middleware(ExposeProtocol, enabled=settings.direct_writes)
+    async def table_socket(websocket: WebSocket, table_id: str) -> None:
+        await serve_table(websocket, table_id, websocket.app.state.services)
+
+    # The table websocket, /ws/tables/{table_id}, is served by this middleware ahead of the routing (it
+    # saves every open connection about 5 KB), with frames written straight to uvicorn's transport.
+    app.add_middleware(TableSockets, serve=table_socket, direct=settings.direct_writes)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
@@ -239,10 +246,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             table_id=table_id,
             events=[_stored_event_out(r) for r in records],
         )
-
-    @app.websocket("/ws/tables/{table_id}")
-    async def table_socket(websocket: WebSocket, table_id: str) -> None:
-        await serve_table(websocket, table_id, websocket.app.state.services)
 
     app.include_router(web_router)  # the players' web client: pages, static files, deck, meter, debrief
     app.include_router(replay_router)  # export, import and the replay viewer (docs/replay.md)

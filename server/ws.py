@@ -18,7 +18,7 @@ from engine.views import Viewer
 from server import metrics, protocol
 from server.auth import Claims, InvalidToken
 from server.tables import Table, now
-from server.wsdirect import Outgoing, direct_socket, text_frame
+from server.wsdirect import Outgoing, direct_socket, forget_handshake, text_frame
 
 if TYPE_CHECKING:
     from server.app import Services
@@ -41,6 +41,9 @@ class Connection:
     `server.wsdirect`) or, on other ASGI servers, into a bounded queue drained by a sender task. A client
     that does not read fast enough is closed with 4008 (slow consumer)."""
 
+    __slots__ = ("_beat", "_closing", "_heartbeat", "_table", "claims", "direct", "last_sent", "limit_bytes",
+                 "overflowed", "queue", "viewer", "websocket")  # fmt: skip
+
     def __init__(self, websocket: WebSocket, viewer: Viewer, claims: Claims, queue_frames: int) -> None:
         self.websocket = websocket
         self.viewer = viewer
@@ -52,7 +55,9 @@ class Connection:
         self.overflowed = False
         self.last_sent = time.monotonic()
         self._beat: asyncio.TimerHandle | None = None
-        self._closing: asyncio.Task[None] | None = None
+        self._closing: asyncio.Future[None] | None = None
+        self._table: Table | None = None
+        self._heartbeat = 0.0
 
     def send(self, frame: str | Outgoing) -> None:
         if self.overflowed:
@@ -82,16 +87,16 @@ class Connection:
 
     def start(self, table: Table, heartbeat_seconds: float) -> list[asyncio.Task[None]]:
         """Start heartbeats (a timer, not a task); returns the sender task on the ASGI path."""
-        loop = asyncio.get_running_loop()
-
-        def beat() -> None:
-            # Keeps phones' NAT mappings and proxies' idle timers alive; tells the client its seq is current.
-            if time.monotonic() - self.last_sent >= heartbeat_seconds:
-                self.send_model(protocol.Heartbeat(seq=table.state.seq))
-            self._beat = loop.call_later(heartbeat_seconds / 2, beat)
-
-        self._beat = loop.call_later(heartbeat_seconds / 2, beat)
+        self._table = table
+        self._heartbeat = heartbeat_seconds
+        self._beat = asyncio.get_running_loop().call_later(heartbeat_seconds / 2, self._tick)
         return [] if self.queue is None else [asyncio.create_task(self.run_sender())]
+
+    def _tick(self) -> None:
+        # Keeps phones' NAT mappings and proxies' idle timers alive; tells the client its seq is current.
+        if self._table is not None and time.monotonic() - self.last_sent >= self._heartbeat:
+            self.send_model(protocol.Heartbeat(seq=self._table.state.seq))
+        self._beat = asyncio.get_running_loop().call_later(self._heartbeat / 2, self._tick)
 
     def stop(self) -> None:
         if self._beat is not None:
@@ -107,6 +112,8 @@ class Connection:
 
 class RateLimit:
     """Token bucket: `rate` frames a second with bursts of `burst`; strikes count frames dropped in a row."""
+
+    __slots__ = ("burst", "rate", "stamp", "strikes", "tokens")
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
@@ -151,6 +158,7 @@ async def _receive_text(websocket: WebSocket, limit: int) -> str:
 async def serve_table(websocket: WebSocket, table_id: str, services: Services) -> None:
     settings = services.settings
     await websocket.accept()
+    forget_handshake(websocket.scope)
     connection: Connection | None = None
     table: Table | None = None
     tasks: list[asyncio.Task[Any]] = []
@@ -168,9 +176,11 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
         await table.attach(connection, hello.after, min(MAX_REPLAY, settings.send_queue_frames // 2))
         services.presence.connected(table, connection)
         metrics.CONNECTIONS.inc()
+        lang = hello.lang
+        del hello  # an idle connection keeps only what it needs
         try:
             # In this task: one task per connection (two on the ASGI path, with the sender's).
-            await _receive_loop(connection, table, hello.lang, services)
+            await _receive_loop(connection, table, lang, services)
         finally:
             metrics.CONNECTIONS.dec()
     except Closed as closed:

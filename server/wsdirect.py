@@ -6,38 +6,57 @@ masked, so its bytes are the same for every socket: the table builds them once p
 class (`Outgoing`), and each connection only hands them to its transport (a few µs).
 
 This needs uvicorn's sans-I/O websockets protocol (`--ws websockets-sansio`, what `auto` picks when
-the websockets package is installed): `ExposeProtocol` finds it behind the ASGI `send` callable and
+the websockets package is installed): `TableSockets` finds it behind the ASGI `send` callable and
 puts it in the scope. Anything else (another ASGI server, `--ws wsproto`, RAADERUM_DIRECT_WRITES=0)
 falls back to the ASGI path with a send queue and a sender task per connection.
 """
 
 from __future__ import annotations
 
+import re
 import struct
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from websockets.protocol import State
 
 SCOPE_KEY = "raaderum.ws_protocol"
+_TABLE_PATH = re.compile(r"/ws/tables/([^/]+)")
 _PROTOCOL_CLASS = "WebSocketsSansIOProtocol"
 
 
-class ExposeProtocol:
-    """ASGI middleware: for a websocket on uvicorn's sans-I/O protocol, put that protocol in the scope."""
+class TableSockets:
+    """ASGI middleware in front of the app's routing for the table websocket, `/ws/tables/{table_id}`.
 
-    def __init__(self, app: ASGIApp, enabled: bool = True) -> None:
+    It serves those connections itself, skipping the exception middleware, the exit stack and the router
+    below it: each suspended layer is a coroutine frame that every idle connection keeps (about 5 KB in
+    all) and that every received frame passes through. On uvicorn's sans-I/O protocol it also puts that
+    protocol in the scope, for direct writes.
+    """
+
+    def __init__(self, app: ASGIApp, serve: Callable[[WebSocket, str], Awaitable[None]], direct: bool = True) -> None:
         self.app = app
-        self.enabled = enabled
+        self.serve = serve
+        self.direct = direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.enabled and scope["type"] == "websocket":
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        if self.direct:
             owner = getattr(send, "__self__", None)
             if type(owner).__name__ == _PROTOCOL_CLASS and all(
                 hasattr(owner, name) for name in ("transport", "conn", "close_sent")
             ):
                 scope[SCOPE_KEY] = owner
-        await self.app(scope, receive, send)
+        path = scope["path"].removeprefix(scope.get("root_path", ""))
+        match = _TABLE_PATH.fullmatch(path)
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        await self.serve(WebSocket(scope, receive, send), match[1])
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -88,3 +107,15 @@ class DirectSocket:
 def direct_socket(scope: Scope) -> DirectSocket | None:
     owner = scope.get(SCOPE_KEY)
     return DirectSocket(owner) if owner is not None else None
+
+
+def forget_handshake(scope: Scope) -> None:
+    """Drop the handshake's request and response that uvicorn's protocol keeps for the connection's life.
+
+    They are used only to accept the connection; their headers are about 3 KB of every idle connection.
+    """
+    owner = scope.get(SCOPE_KEY)
+    if owner is not None and getattr(owner, "handshake_complete", False):
+        for name in ("request", "response"):
+            if hasattr(owner, name):
+                setattr(owner, name, None)

@@ -123,12 +123,15 @@ def test_serve_on_sqlite_answers_healthz(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists(), "the default ./data store was opened although --store was given"
 
 
-def test_demo_prints_the_facilitator_token_and_two_join_codes_that_work(tmp_path: Path) -> None:
+def test_demo_prints_the_control_room_link_and_two_join_codes_that_work(tmp_path: Path) -> None:
     port = free_port()
     with raaderum("demo", "--port", str(port), cwd=tmp_path) as (process, out):
-        [token_line] = out.wait_for(r"Facilitator-token \(hemmelig\): (\S+)")
-        token = token_line.group(1)
-        first, second = out.wait_for(r"Bord \d: kode ([A-Z0-9]{6})\s+\(tabel (\S+)\)", count=2)
+        [token_line] = out.wait_for(rf"Kontrolrum .*: http://127\.0\.0\.1:{port}/control/(\S+)#token=(\S+)")
+        token = token_line.group(2)
+        out.wait_for(rf"Projektorskærm: http://127\.0\.0\.1:{port}/projector/\S+#token=\S+")
+        first, second = out.wait_for(
+            rf"Bord \d: kode ([A-Z0-9]{{6}})\s+→\s+http://127\.0\.0\.1:{port}/join/\1", count=2
+        )
         out.wait_for(rf"http://127\.0\.0\.1:{port}/docs")
         assert token.count(".") == 1
         assert first.group(1) != second.group(1)
@@ -136,10 +139,10 @@ def test_demo_prints_the_facilitator_token_and_two_join_codes_that_work(tmp_path
         assert wait_healthy(base_url, process, out)["store"] == "sqlite"
         response = httpx.post(f"{base_url}/api/join", json={"code": second.group(1), "name": "Tove"}, timeout=10)
         assert response.status_code == 200, response.text
-        assert response.json()["table_id"] == second.group(2)
+        table_id = response.json()["table_id"]
         # The facilitator token opens the table's log, and the join is in it.
         events = httpx.get(
-            f"{base_url}/api/tables/{second.group(2)}/events",
+            f"{base_url}/api/tables/{table_id}/events",
             headers={"Authorization": f"Bearer {token}"},
             timeout=10,
         )

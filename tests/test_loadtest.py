@@ -106,3 +106,38 @@ def test_the_cli_prints_the_report_as_json() -> None:
     assert report["ok"] and report["correctness"]["passed"]
     assert report["connections"]["players"] == 3 and report["connections"]["watchers"] == 0
     assert "acked" in result.stderr  # the progress lines go to stderr
+
+
+class FakeTransport:
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+async def test_the_load_generators_frame_parser_cuts_frames_out_of_any_chunks() -> None:
+    from websockets.protocol import State
+    from websockets.uri import parse_uri
+
+    from server.loadtest import ClientProtocol, Link
+    from server.wsdirect import text_frame
+
+    received: list[bytes] = []
+    link = Link("ws://127.0.0.1:1/ws/tables/t", received.append, lambda link: None)
+    link.protocol = ClientProtocol(parse_uri("ws://127.0.0.1:1/ws/tables/t"), state=State.OPEN)
+    transport = FakeTransport()
+    link.transport = transport  # type: ignore[assignment]
+    link.fast = True
+    short, medium, large = b'{"a":1}', b"x" * 300, b"y" * 70_000
+    stream = text_frame(short) + text_frame(medium) + text_frame(large)
+    stream += bytes((0x01, 3)) + b"abc" + bytes((0x80, 3)) + b"def"  # "abcdef" in two fragments
+    for start in range(0, len(stream), 7):  # in awkward chunks
+        link.data_received(stream[start : start + 7])
+    assert received == [short, medium, large, b"abcdef"]
+    link.data_received(bytes((0x89, 2)) + b"hi" + text_frame(b"after"))  # a ping: websockets answers it
+    assert received[-1] == b"after"
+    assert transport.written, "the pong was sent"
