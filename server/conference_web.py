@@ -30,7 +30,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
 from server.web import (
     ASSETS,
@@ -46,6 +46,7 @@ from server.web import (
     _csp,
     _fail,
     _lang,
+    make_environment,
 )
 
 if TYPE_CHECKING:
@@ -100,15 +101,7 @@ def catalogs() -> dict[str, ConferenceCatalog]:
 
 @lru_cache
 def environment(lang: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(WEB_DIR / "templates"),
-        autoescape=select_autoescape(("html",)),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(catalogs()[lang].translations, newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return make_environment(catalogs()[lang].translations)
 
 
 @router.get("/i18n/conference/{lang}.json")

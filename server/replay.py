@@ -32,13 +32,14 @@ from babel.support import Translations
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 from pydantic import BaseModel
 
 from engine.archive import ArchiveError
 from engine.deck import Deck
 from server.archive import ExportError, Replay, Replays, export_conference, export_table
 from server.auth import Claims, InvalidToken
+from server.web import make_environment
 
 if TYPE_CHECKING:
     from server.app import Services
@@ -287,15 +288,7 @@ def catalog(lang: str) -> Catalog:
 
 @lru_cache
 def environment(lang: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(WEB_DIR / "templates"),
-        autoescape=select_autoescape(("html",)),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(catalog(lang).translations, newstyle=True)  # type: ignore[attr-defined]
-    return env
+    return make_environment(catalog(lang).translations)
 
 
 _VERSIONS: dict[str, tuple[float, str]] = {}

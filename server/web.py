@@ -103,8 +103,8 @@ def catalogs() -> dict[str, Catalog]:
     return {lang: Catalog(lang, WEB_DIR / "locale" / lang / "LC_MESSAGES" / "messages.po") for lang in LANGS}
 
 
-@lru_cache
-def environment(lang: str) -> Environment:
+def make_environment(translations: Translations) -> Environment:
+    """The one Jinja setup for every page (players', conference, replay), with its gettext catalog."""
     env = Environment(
         loader=FileSystemLoader(WEB_DIR / "templates"),
         autoescape=select_autoescape(("html",)),
@@ -112,8 +112,13 @@ def environment(lang: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(catalogs()[lang].translations, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+@lru_cache
+def environment(lang: str) -> Environment:
+    return make_environment(catalogs()[lang].translations)
 
 
 # ---- static files --------------------------------------------------------------------------------
