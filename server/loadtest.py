@@ -1,7 +1,9 @@
 """`raaderum loadtest`: bots that play like people over real websockets, and the figures that show it held.
 
-The run: start the server (or point at one), create a conference, seat `players` bots at each of `tables`
-tables over the HTTP API, connect them plus a control room (the facilitator on every table) and a
+The run: start the server (or point at one), create a conference (several above 100 tables, the API's
+limit, and at least one per server process: a conference and its tables live on one process, as a load
+balancer routing by conference would place them), seat `players` bots at each of `tables` tables over
+the HTTP API, connect them plus a control room (the facilitator on every table) and a
 projector (a projector token on every table), start round 1 everywhere, then let every player act at
 `rate` actions a second on average (a Poisson process): mostly chat, sometimes propose, amend or vote,
 and reconnect now and then with `hello.after`. It ends with:

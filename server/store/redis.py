@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from .base import (
     AppendResult,
@@ -39,6 +39,7 @@ from .base import (
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "raaderum:notify"
+_MAX_PIPELINE = 256
 _PREFIX = "raaderum:{"
 _EVENTS_SUFFIX = "}:events"
 
@@ -92,14 +93,24 @@ def _glob_escape(text: str) -> str:
 class RedisEventStore:
     kind = "redis"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, max_connections: int = 32) -> None:
         self.url = url
-        self._redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
+        # A busy server has a read or append in flight for hundreds of tables at once: callers wait for a
+        # connection (redis-py's default pool raises "Too many connections" past 100).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, max_connections=max_connections, timeout=None
+        )
+        self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
         self._append_script = self._redis.register_script(_APPEND_LUA)
         self._fanout = Fanout()
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._closed = False
+        # Appends wait here for the next pipeline: all appends made while one is in flight go in one round
+        # trip (and one fsync with appendfsync always), as SQLite's group commit does.
+        self._appends: list[tuple[list[str], list[str | int], asyncio.Future[Any]]] = []
+        self._sending: asyncio.Task[None] | None = None
+        self.round_trips = 0  # pipelines sent: appends / round_trips is the batching factor
 
     # ---------------------------------------------------------------- public API
 
@@ -116,9 +127,16 @@ class RedisEventStore:
         args: list[str | int] = [expected_version, command_id or "", at, NOTIFY_CHANNEL, stream]
         for event in batch:
             args += (event.type, event.data)
-        status, version, first_seq = await self._call(
-            self._append_script(keys=[events_key(stream), commands_key(stream)], args=args)
-        )
+        if self._closed:
+            raise StoreError("the store is closed")
+        for value in args:  # what Redis cannot take fails this append alone, not the pipeline it would join
+            if isinstance(value, str):
+                value.encode()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._appends.append(([events_key(stream), commands_key(stream)], args, future))
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.get_running_loop().create_task(self._send_appends(), name="redis-store-appends")
+        status, version, first_seq = await future
         if status == 0:
             raise ConcurrencyError(expected_version, int(version), stream)
         return AppendResult(version=int(version), first_seq=int(first_seq), duplicate=status == 2)
@@ -184,6 +202,31 @@ class RedisEventStore:
 
     # ---------------------------------------------------------------- internals
 
+    async def _send_appends(self) -> None:
+        """Send the waiting appends as pipelines, one at a time, until none is left.
+
+        The task starts on the loop's next turn, so every append made in this turn is in the first pipeline.
+        """
+        while self._appends:
+            batch, self._appends = self._appends[:_MAX_PIPELINE], self._appends[_MAX_PIPELINE:]
+            try:
+                results = await self._pipeline(batch)
+                if any(isinstance(result, NoScriptError) for result in results):  # Redis restarted or flushed
+                    await self._call(self._redis.script_load(_APPEND_LUA))
+                    results = await self._pipeline(batch)
+            except Exception as exc:  # the connection failed: every append of the batch may or may not be in
+                error = exc if isinstance(exc, StoreError) else StoreError(f"Redis error: {exc}")
+                results = [error] * len(batch)
+            for (_, _, future), result in zip(batch, results, strict=True):
+                if future.done():  # the caller was cancelled
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(
+                        result if isinstance(result, StoreError) else StoreError(f"Redis error: {result}")
+                    )
+                else:
+                    future.set_result(result)
+
     async def _call(self, awaitable: Any) -> Any:
         if self._closed:
             if asyncio.iscoroutine(awaitable):
@@ -195,6 +238,16 @@ class RedisEventStore:
             raise StoreError(f"Redis error: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"Redis connection error: {exc}") from exc
+
+    async def _pipeline(self, batch: list[tuple[list[str], list[str | int], asyncio.Future[Any]]]) -> list[Any]:
+        # EVALSHA without redis-py's script registration, which would ask SCRIPT EXISTS on every pipeline.
+        sha = self._append_script.sha
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, args, _ in batch:
+                pipe.evalsha(sha, len(keys), *keys, *args)
+            results: list[Any] = await self._call(pipe.execute(raise_on_error=False))
+        self.round_trips += 1
+        return results
 
     async def _listen(self) -> None:
         """One pubsub connection per store, fanned out locally; reconnects with backoff."""
