@@ -17,17 +17,12 @@ the players' `messages.po` (whose modules the pages share). After changing strin
 from __future__ import annotations
 
 import gzip
-import hashlib
-import io
 import json
 import re
 from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
@@ -41,6 +36,7 @@ from server.web import (
     REVALIDATE,
     WEB_DIR,
     YEAR,
+    Catalog,
     Lang,
     _bytes_response,
     _csp,
@@ -61,42 +57,11 @@ IMPORT = re.compile(r'^import\s[^;]*?from\s+"(\.{1,2}/[\w./-]+\.js)"', re.MULTIL
 # ---- the catalog -----------------------------------------------------------------------------------
 
 
-def _translations(path: Any, lang: str) -> tuple[Translations, dict[str, str | list[str]]]:
-    with path.open("rb") as file:
-        catalog = read_po(file, locale=lang)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    messages: dict[str, str | list[str]] = {}
-    for message in catalog:
-        if not message.id or message.fuzzy:
-            continue
-        if isinstance(message.id, tuple | list):
-            forms = [str(form) for form in message.string] if isinstance(message.string, tuple | list) else []
-            if forms and all(forms):
-                messages[str(message.id[0])] = forms
-        elif message.string:
-            messages[str(message.id)] = str(message.string)
-    return Translations(buffer), messages
-
-
-class ConferenceCatalog:
-    """The conference pages' strings over the players' ones: gettext for Jinja2, JSON for the modules."""
-
-    def __init__(self, lang: str) -> None:
-        folder = WEB_DIR / "locale" / lang / "LC_MESSAGES"
-        self.translations, messages = _translations(folder / "messages.po", lang)
-        own, own_messages = _translations(folder / "conference.po", lang)
-        self.translations.merge(own)
-        messages.update(own_messages)
-        self.json = json.dumps({"lang": lang, "messages": messages}, ensure_ascii=False, sort_keys=True).encode()
-        self.version = hashlib.sha256(self.json).hexdigest()[:12]
-        self.gzipped = gzip.compress(self.json, mtime=0)
-
-
 @lru_cache
-def catalogs() -> dict[str, ConferenceCatalog]:
-    return {lang: ConferenceCatalog(lang) for lang in LANGS}
+def catalogs() -> dict[str, Catalog]:
+    """The conference pages' strings (conference.po) laid over the players' ones (messages.po)."""
+    folders = {lang: WEB_DIR / "locale" / lang / "LC_MESSAGES" for lang in LANGS}
+    return {lang: Catalog(lang, folder / "messages.po", folder / "conference.po") for lang, folder in folders.items()}
 
 
 @lru_cache

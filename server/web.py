@@ -72,27 +72,38 @@ def _fail(status: int, code: str, message: str, **extra: Any) -> HTTPException:
 # ---- gettext catalogs ----------------------------------------------------------------------------
 
 
-class Catalog:
-    """One language's interface strings: gettext translations for Jinja2 and a JSON dict for the pages' JS."""
+def read_catalog(po_path: Path, lang: str) -> tuple[Translations, dict[str, str | list[str]]]:
+    """A .po file as gettext translations (compiled in memory, no .mo in git) and a dict for the JS."""
+    with po_path.open("rb") as file:
+        catalog = read_po(file, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    messages: dict[str, str | list[str]] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple | list):
+            forms = [str(form) for form in message.string] if isinstance(message.string, tuple | list) else []
+            if forms and all(forms):
+                messages[str(message.id[0])] = forms
+        elif message.string:
+            messages[str(message.id)] = str(message.string)
+    return Translations(buffer), messages
 
-    def __init__(self, lang: str, po_path: Path) -> None:
+
+class Catalog:
+    """One language's interface strings: gettext translations for Jinja2 and a JSON dict for the pages' JS.
+
+    Later .po files are laid over earlier ones (the conference pages' strings over the players')."""
+
+    def __init__(self, lang: str, po_path: Path, *overlays: Path) -> None:
         self.lang = lang
-        with po_path.open("rb") as file:
-            catalog = read_po(file, locale=lang)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog, use_fuzzy=False)
-        buffer.seek(0)
-        self.translations = Translations(buffer)
-        messages: dict[str, str | list[str]] = {}
-        for message in catalog:
-            if not message.id or message.fuzzy:
-                continue
-            if isinstance(message.id, tuple | list):
-                forms = [str(form) for form in message.string] if isinstance(message.string, tuple | list) else []
-                if forms and all(forms):
-                    messages[str(message.id[0])] = forms
-            elif message.string:
-                messages[str(message.id)] = str(message.string)
+        self.translations, messages = read_catalog(po_path, lang)
+        for overlay in overlays:
+            more, more_messages = read_catalog(overlay, lang)
+            self.translations.merge(more)
+            messages.update(more_messages)
         self.json = json.dumps({"lang": lang, "messages": messages}, ensure_ascii=False, sort_keys=True).encode()
         self.version = hashlib.sha256(self.json).hexdigest()[:12]
         self.gzipped = gzip.compress(self.json, mtime=0)
