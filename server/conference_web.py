@@ -20,7 +20,6 @@ import gzip
 import json
 import re
 from functools import lru_cache
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
@@ -92,28 +91,6 @@ def importmap() -> str:
     return json.dumps({"imports": {f"/static/{p}": ASSETS.url(p) for p in _modules()}}, separators=(",", ":"))
 
 
-def closure(entry: str) -> list[str]:
-    """The entry module and everything it imports, for <link rel=modulepreload>."""
-    seen: list[str] = []
-    todo = [entry]
-    while todo:
-        path = todo.pop()
-        asset = ASSETS.get(path)
-        if path in seen or asset is None:
-            continue
-        seen.append(path)
-        folder = PurePosixPath(path).parent
-        for name in IMPORT.findall(asset.body.decode("utf-8", errors="replace")):
-            parts: list[str] = list(folder.parts)
-            for part in PurePosixPath(name).parts:
-                if part == "..":
-                    parts = parts[:-1]
-                elif part != ".":
-                    parts.append(part)
-            todo.append("/".join(parts))
-    return seen
-
-
 def _services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
@@ -134,7 +111,7 @@ def _render(request: Request, template: str, lang: Lang, remember: bool, entry: 
             other_lang="en" if lang == "da" else "da",
             static=ASSETS.url,
             importmap=imports,
-            modules=[ASSETS.url(path) for path in closure(entry)],
+            modules=[ASSETS.url(path) for path in ASSETS.closure(entry)],
             catalog_url=f"/i18n/conference/{lang}.json?v={catalog.version}",
             path=request.url.path,
             entry=ASSETS.url(entry),

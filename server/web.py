@@ -180,7 +180,7 @@ class Assets:
         return sorted(str(file.relative_to(self.root)) for file in (self.root / "js").glob("*.js"))
 
     def closure(self, entry: str) -> list[str]:
-        """The module and every module it imports (relative imports), for <link rel=modulepreload>."""
+        """The module and every module it imports (relative imports, `..` included), for <link rel=modulepreload>."""
         seen: list[str] = []
         todo = [entry]
         while todo:
@@ -191,7 +191,13 @@ class Assets:
             seen.append(path)
             folder = PurePosixPath(path).parent
             for name in IMPORT.findall(asset.body.decode("utf-8", errors="replace")):
-                todo.append(str(folder / name.removeprefix("./")))
+                parts: list[str] = list(folder.parts)
+                for part in PurePosixPath(name).parts:
+                    if part == "..":
+                        parts = parts[:-1]
+                    elif part != ".":
+                        parts.append(part)
+                todo.append("/".join(parts))
         return seen
 
     def importmap(self) -> str:
