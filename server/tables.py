@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -143,7 +144,7 @@ class Table:
         async with self.lock:
             if command_id is not None and command_id in self._recent:
                 return self._recent[command_id], True  # a retry: answer as the first time, even if now invalid
-            for _ in range(MAX_RETRIES):
+            for attempt in range(MAX_RETRIES):
                 events = decide(self.state, command, actor)
                 if not events:
                     return self.state.seq, False
@@ -158,6 +159,8 @@ class Table:
                     )
                 except ConcurrencyError:
                     await self.catch_up()
+                    # Two processes that keep colliding on one table back off by a random few ms, so one wins.
+                    await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
                     continue
                 finally:
                     metrics.STORE_APPEND.observe(time.perf_counter() - started)
