@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from engine import SYSTEM, Actor, Command, Deck, Event, State, decide, evolve, initial_state
+from engine import SYSTEM, Actor, Command, Deck, Event, RuleViolation, State, decide, evolve, initial_state
 from engine.deck import load_deck
 from engine.model import EndRound, GameCreated
 from engine.upcast import decode_stored
@@ -36,6 +36,9 @@ log = logging.getLogger("raaderum.tables")
 MAX_RETRIES = 20
 SCHEDULE_STREAM = "schedule"
 RECENT_COMMANDS = 1000
+# A process that has a table loaded ends its round at the deadline itself. Every other process keeps only a
+# timer this much later, as a fallback for a table no process has loaded (nobody connected, or a restart).
+DEADLINE_GRACE = 5.0
 
 
 def table_stream(table_id: str) -> str:
@@ -44,6 +47,11 @@ def table_stream(table_id: str) -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def deadline_command_id(round_number: int, deadline: datetime) -> str:
+    """The same id in every process and on every path: the store appends a deadline's end of round once."""
+    return f"deadline:{round_number}:{deadline.isoformat()}"
 
 
 class Listener(Protocol):
@@ -88,9 +96,12 @@ class Table:
         deck: Deck,
         store: EventStore,
         on_deadline: Callable[[str, datetime | None], Awaitable[None]] | None = None,
+        *,
+        timer: bool = True,
     ) -> None:
         self.id = table_id
         self.on_deadline = on_deadline
+        self.timer = timer  # False for a table loaded only to end an overdue round: no timer of its own
         self.stream = table_stream(table_id)
         self.store = store
         self.state: State = initial_state(deck)
@@ -236,17 +247,26 @@ class Table:
             self._deadline_task.cancel()
             self._deadline_task = None
         self._scheduled = deadline
-        if deadline is not None and round_ is not None:
+        if deadline is not None and round_ is not None and self.timer:
             self._deadline_task = asyncio.create_task(self._fire_at(deadline, round_.number))
 
     async def _fire_at(self, deadline: datetime, round_number: int) -> None:
         await asyncio.sleep(max(0.0, (deadline - now()).total_seconds()))
-        # The same command id in every process: the store appends the deadline's end of round once.
-        command_id = f"deadline:{round_number}:{deadline.isoformat()}"
         try:
-            await self.execute(EndRound(at=max(now(), deadline)), SYSTEM, command_id)
+            await self.execute(EndRound(at=max(now(), deadline)), SYSTEM, deadline_command_id(round_number, deadline))
         except Exception as error:  # a round ended by other means is not a failure
             log.debug("%s: deadline of round %s not applied: %s", self.stream, round_number, error)
+
+    async def end_overdue_round(self) -> None:
+        """End the open round if its deadline has passed: what the timer does, same command and command id."""
+        round_ = self.state.current_round
+        if self.state.phase != "round" or round_ is None or round_.deadline is None or round_.deadline > now():
+            return  # ended, paused or extended meanwhile: a later deadline has its own record in the schedule
+        command_id = deadline_command_id(round_.number, round_.deadline)
+        try:
+            await self.execute(EndRound(at=now()), SYSTEM, command_id)
+        except RuleViolation as error:  # ended by another process in the meantime
+            log.debug("%s: deadline of round %s not applied: %s", self.stream, round_.number, error)
 
     def close(self) -> None:
         if self._deadline_task is not None:
@@ -254,7 +274,12 @@ class Table:
 
 
 class Tables:
-    """The tables this process has loaded, loaded when first needed (a cold start reads nothing)."""
+    """The tables this process has loaded, loaded when first needed (a cold start reads no table).
+
+    Every round deadline is also noted in the shared `schedule` stream. Each process keeps the pending ones
+    with a fallback timer, DEADLINE_GRACE after the deadline, but loads no table for them: the process that
+    serves a table ends its round itself; the fallback ends the round of a table that no process has loaded.
+    """
 
     def __init__(self, store: EventStore, decks: Decks) -> None:
         self.store = store
@@ -262,6 +287,11 @@ class Tables:
         self._tables: dict[str, Table] = {}
         self._loading: dict[str, asyncio.Future[Table]] = {}
         self._schedule_seq = 0
+        # Pending deadlines read from the schedule (or recorded here), each with its fallback timer.
+        self._deadlines: dict[str, tuple[datetime, asyncio.TimerHandle]] = {}
+        self._fallbacks: set[asyncio.Task[None]] = set()  # fallbacks that fired and are ending a round
+        # After a restart many rounds may be overdue at once: each needs a full read of its table's log.
+        self._fallback_slots = asyncio.Semaphore(8)
 
     def count(self) -> int:
         return len(self._tables)
@@ -290,7 +320,7 @@ class Tables:
         finally:
             del self._loading[table_id]
 
-    async def _load(self, table_id: str) -> Table:
+    async def _load(self, table_id: str, *, timer: bool = True) -> Table:
         first = await self.store.read(table_stream(table_id), limit=1)
         if not first:
             raise KeyError(table_id)
@@ -300,7 +330,7 @@ class Tables:
         deck = self.decks.get(created.deck_id)
         if deck.digest != created.deck_digest:
             log.warning("table %s was created with another version of deck %s", table_id, created.deck_id)
-        table = Table(table_id, deck, self.store, self._record_deadline)
+        table = Table(table_id, deck, self.store, self._record_deadline, timer=timer)
         await table.catch_up()
         return table
 
@@ -311,31 +341,71 @@ class Tables:
         return table
 
     async def _record_deadline(self, table_id: str, deadline: datetime | None) -> None:
-        """Note a table's deadline in the shared schedule, so any process that starts later fires it."""
+        """Note a table's deadline in the shared schedule, so every process, also one started later, has a fallback."""
+        self._set_fallback(table_id, deadline)
         record = json.dumps({"table": table_id, "deadline": deadline.isoformat() if deadline else None})
         for _ in range(MAX_RETRIES):
             version = await self.store.version(SCHEDULE_STREAM)
             try:
                 await self.store.append(SCHEDULE_STREAM, version, [NewEvent(type="deadline", data=record)])
-                self._schedule_seq = max(self._schedule_seq, version + 1)
                 return
             except ConcurrencyError:
                 continue
 
     async def follow_schedule(self) -> None:
-        """Load every table with a pending deadline, so it fires even when nobody is connected."""
+        """Read the schedule's new records: the last one per table sets or cancels its fallback timer."""
         records = await self.store.read(SCHEDULE_STREAM, after=self._schedule_seq)
-        pending: dict[str, str | None] = {}
+        latest: dict[str, datetime | None] = {}
         for record in records:
+            if record.seq <= self._schedule_seq:
+                continue  # a concurrent call applied it already
             entry = json.loads(record.data)
-            pending[entry["table"]] = entry["deadline"]
+            latest[entry["table"]] = datetime.fromisoformat(entry["deadline"]) if entry["deadline"] else None
             self._schedule_seq = record.seq
-        for table_id, deadline in pending.items():
-            if deadline is not None and table_id not in self._tables:
-                try:
-                    await self.get(table_id)
-                except Exception:
-                    log.exception("could not load table %s for its deadline", table_id)
+        for table_id, deadline in latest.items():
+            self._set_fallback(table_id, deadline)
+
+    def _set_fallback(self, table_id: str, deadline: datetime | None) -> None:
+        """Replace the table's fallback timer by one for `deadline`; None (round over, paused, deleted) cancels it."""
+        pending = self._deadlines.get(table_id)
+        if pending is not None and pending[0] == deadline:
+            return
+        if pending is not None:
+            pending[1].cancel()
+            del self._deadlines[table_id]
+        if deadline is not None:
+            delay = max(0.0, (deadline - now()).total_seconds() + DEADLINE_GRACE)
+            timer = asyncio.get_running_loop().call_later(delay, self._fallback_due, table_id, deadline)
+            self._deadlines[table_id] = (deadline, timer)
+
+    def _fallback_due(self, table_id: str, deadline: datetime) -> None:
+        del self._deadlines[table_id]
+        if table_id in self._tables or table_id in self._loading:
+            return  # served here: the table's own timer ends the round at the deadline
+        task = asyncio.create_task(self._end_unloaded_round(table_id, deadline))
+        self._fallbacks.add(task)
+        task.add_done_callback(self._fallbacks.discard)
+
+    async def _end_unloaded_round(self, table_id: str, deadline: datetime) -> None:
+        """End the overdue round of a table nobody has loaded, with a temporary table that is not kept.
+
+        Not registered in `_tables`, it is not followed afterwards and no connection attaches to it; a table
+        loaded meanwhile, or another process's fallback, sends the same command id, which the store appends once.
+        """
+        async with self._fallback_slots:
+            try:
+                table = await self._load(table_id, timer=False)
+            except KeyError:
+                return  # deleted
+            except Exception:
+                log.exception("could not load table %s for its deadline %s", table_id, deadline.isoformat())
+                return
+            try:
+                await table.end_overdue_round()
+            except Exception:
+                log.exception("could not end the round of table %s at its deadline %s", table_id, deadline.isoformat())
+            finally:
+                table.close()
 
     async def follow_store(self, on_signal: Callable[[str, int], None] | None = None) -> None:
         """Catch up loaded tables when the store says their stream grew (appends by other processes)."""
@@ -363,3 +433,8 @@ class Tables:
     def close(self) -> None:
         for table in self._tables.values():
             table.close()
+        for _, timer in self._deadlines.values():
+            timer.cancel()
+        self._deadlines.clear()
+        for task in self._fallbacks:
+            task.cancel()
