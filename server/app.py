@@ -169,11 +169,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, presence)
         app.state.services = services
         metrics.track_tables(tables.count)
+        metrics.track_gc()
         if settings.demo:
             await _create_demo(services)
         # What lives as long as the process (modules, classes, the app, decks) leaves the cyclic collector's
         # sight: its full collections, which stop the loop, then scan only what the games allocate.
         gc.freeze()
+        # Young collections 14× rarer: with 2,000 connections each collection of the middle generation stops
+        # the loop for 10-25 ms, and p99 at 1,500 actions/s fell from 117-289 ms to 19-62 ms (performance.md).
+        gc.set_threshold(10_000, 20, 10)
         follower = asyncio.create_task(tables.follow_store())
         scheduler = asyncio.create_task(tables.follow_schedule())
         sharing = asyncio.create_task(presence.run())

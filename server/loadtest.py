@@ -50,6 +50,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
@@ -170,7 +171,7 @@ class Servers:
         # AOF with fsync before every reply: the durability `raaderum serve` documents for Redis.
         args = [executable, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700", "--save", "",
                 "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir),
-                "--logfile", str(self.workdir / "redis.log")]  # fmt: skip
+                "--logfile", str(self.workdir / "redis.log"), "--latency-monitor-threshold", "20"]  # fmt: skip
         self.redis = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -221,6 +222,22 @@ class Servers:
                         raise LoadtestError(f"the server at {url} did not answer /healthz")
                     time.sleep(0.05)
         return self.urls
+
+    def store_stalls(self, *, reset: bool = False) -> dict[str, float] | None:
+        """The throwaway Redis's latency monitor: the longest stall of each kind (ms) since the last reset.
+
+        Redis blocks every client while it fsyncs under `appendfsync always`: a slow disk shows up here.
+        """
+        if self.redis is None:
+            return None
+        import redis  # the server extra's client, only needed for --store redis
+
+        with redis.Redis.from_url(self.store_url) as client:
+            if reset:
+                client.execute_command("LATENCY", "RESET")
+                return {}
+            latest = client.execute_command("LATENCY", "LATEST")
+        return {_text(event): float(max_ms) for event, _at, _last, max_ms in latest}
 
     def tracebacks(self) -> int:
         return sum(path.read_text(errors="replace").count("Traceback (most recent call last)") for path in self.logs)
@@ -850,6 +867,48 @@ async def _lag_monitor(samples: list[float], interval: float = 0.05) -> None:
         samples.append(time.perf_counter() - start - interval)
 
 
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+async def _gc_pauses(http: httpx.AsyncClient, urls: list[str]) -> dict[str, float] | None:
+    """The servers' garbage-collector pauses so far, summed over processes (from /metrics): count, total
+    seconds, and how many took over 50 and over 100 ms. None when a server has no such metric."""
+    totals = dict.fromkeys(("count", "seconds", "under_0.05", "under_0.1"), 0.0)
+    for url in urls:
+        try:
+            text = (await http.get(f"{url}/metrics")).text
+        except httpx.HTTPError:
+            return None
+        found = False
+        for family in text_string_to_metric_families(text):
+            if family.name != "raaderum_gc_pause_seconds":
+                continue
+            found = True
+            for sample in family.samples:
+                if sample.name.endswith("_count"):
+                    totals["count"] += sample.value
+                elif sample.name.endswith("_sum"):
+                    totals["seconds"] += sample.value
+                elif sample.name.endswith("_bucket") and sample.labels["le"] in ("0.05", "0.1"):
+                    totals[f"under_{sample.labels['le']}"] += sample.value
+        if not found:
+            return None
+    return totals
+
+
+def _gc_report(before: dict[str, float] | None, after: dict[str, float] | None) -> dict[str, Any] | None:
+    if before is None or after is None:
+        return None
+    done = {key: after[key] - before[key] for key in after}
+    return {
+        "pauses": int(done["count"]),
+        "total_ms": round(done["seconds"] * 1000, 1),
+        "over_50ms": int(done["count"] - done["under_0.05"]),
+        "over_100ms": int(done["count"] - done["under_0.1"]),
+    }
+
+
 def _self_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -915,6 +974,10 @@ async def run_loadtest(options: Options) -> dict[str, Any]:
 
         lag: list[float] = []
         monitor = asyncio.create_task(_lag_monitor(lag))
+        async with httpx.AsyncClient(timeout=10) as http:
+            gc_before = await _gc_pauses(http, urls)
+        if servers is not None:
+            servers.store_stalls(reset=True)
         cpu_start, wall_start = _self_cpu(), time.perf_counter()
         server_cpu_start = total_cpu(pids)
         rss_peak = rss_connected or 0
@@ -943,6 +1006,9 @@ async def run_loadtest(options: Options) -> dict[str, Any]:
         server_cpu = (
             server_cpu_end - server_cpu_start if server_cpu_end is not None and server_cpu_start is not None else None
         )
+        async with httpx.AsyncClient(timeout=10) as http:
+            gc_pauses = _gc_report(gc_before, await _gc_pauses(http, urls))
+        store_stalls = servers.store_stalls() if servers is not None else None
         run.measuring = False
         # Drain: every answer in, every player at its table's final seq.
         deadline = time.perf_counter() + options.drain_seconds
@@ -1004,6 +1070,8 @@ async def run_loadtest(options: Options) -> dict[str, Any]:
                     round(1e6 * server_cpu / acked_actions) if server_cpu is not None and acked_actions else None
                 ),
                 "tracebacks": servers.tracebacks() if servers else None,
+                "gc_pauses": gc_pauses,
+                "store_stalls_ms": store_stalls,
             },
             "loadgen": {
                 "cpu_percent": round(100 * cpu_used / measured, 1),
@@ -1061,6 +1129,7 @@ def render(report: dict[str, Any]) -> str:
                           f"per player connection"),
         ("server cpu", "-" if server["cpu_percent"] is None
                        else f"{server['cpu_percent']:.0f} % of one core, {server['cpu_us_per_action']} µs per action"),
+        ("stalls", _stalls(server)),
         ("loadgen", f"cpu {loadgen['cpu_percent']:.0f} % of one core, {loadgen['cpu_us_per_action']} µs per action, "
                     f"loop lag p99 {loadgen['loop_lag_p99_ms']} ms"),
         ("correctness", ("PASS" if correctness["passed"] else "FAIL")
@@ -1071,6 +1140,21 @@ def render(report: dict[str, Any]) -> str:
     lines = [f"{name.ljust(width)}  {value}" for name, value in rows]
     lines += [f"  ! {problem}" for problem in correctness["problems"]]
     return "\n".join(lines)
+
+
+def _stalls(server: dict[str, Any]) -> str:
+    """What stopped the server now and then while measuring: its garbage collector, the store's disk."""
+    gc_pauses, store = server.get("gc_pauses"), server.get("store_stalls_ms")
+    parts = []
+    if gc_pauses is not None:
+        parts.append(
+            f"server GC {gc_pauses['pauses']} pauses, {gc_pauses['total_ms']:.0f} ms in all, "
+            f"{gc_pauses['over_50ms']} over 50 ms, {gc_pauses['over_100ms']} over 100 ms"
+        )
+    if store is not None:
+        worst = ", ".join(f"{event} {ms:.0f} ms" for event, ms in sorted(store.items())) or "none over 20 ms"
+        parts.append(f"Redis {worst}")
+    return "; ".join(parts) or "-"
 
 
 def main(options: Options) -> dict[str, Any]:

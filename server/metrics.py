@@ -8,7 +8,10 @@ Prometheus adds the instance).
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 
@@ -40,6 +43,12 @@ SLOW_CONSUMERS = Counter(
     "raaderum_slow_consumer_disconnects", "Connections closed with 4008 because the client did not read fast enough."
 )
 TABLES = Gauge("raaderum_tables_loaded", "Tables loaded in this process.")
+GC_PAUSE_SECONDS = Histogram(
+    "raaderum_gc_pause_seconds",
+    "Cyclic garbage collections by generation: each stops the event loop, so long ones set latency's tail.",
+    ["generation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
 
 STORE_APPEND = STORE_SECONDS.labels("append")
 STORE_READ = STORE_SECONDS.labels("read")
@@ -64,6 +73,23 @@ def event_appended(kind: str) -> None:
 
 def track_tables(count: Callable[[], int]) -> None:
     TABLES.set_function(count)
+
+
+_gc_pause = [GC_PAUSE_SECONDS.labels(str(generation)) for generation in range(3)]
+_gc_started = 0.0
+
+
+def _time_gc(phase: str, info: dict[str, Any]) -> None:
+    global _gc_started
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    else:
+        _gc_pause[info["generation"]].observe(time.perf_counter() - _gc_started)
+
+
+def track_gc() -> None:
+    if _time_gc not in gc.callbacks:
+        gc.callbacks.append(_time_gc)
 
 
 def render() -> bytes:

@@ -73,6 +73,9 @@ async def test_a_small_run_on_the_real_server_passes_its_correctness_check() -> 
     assert connections == {**connections, "players": 8, "watchers": 4, "total": 12}  # control room + projector
     assert report["server"]["rss_mb"] > 10
     assert report["server"]["tracebacks"] == 0
+    gc_pauses = report["server"]["gc_pauses"]  # read from the server's /metrics before and after the play
+    assert 0 <= gc_pauses["over_100ms"] <= gc_pauses["over_50ms"] <= gc_pauses["pauses"]
+    assert report["server"]["store_stalls_ms"] is None  # SQLite: no latency monitor to read
 
 
 async def test_a_server_that_drops_one_event_is_caught() -> None:
@@ -86,6 +89,16 @@ async def test_a_server_that_drops_one_event_is_caught() -> None:
     assert not correctness["contiguous"] or not correctness["complete"]
     assert any("player" in problem for problem in correctness["problems"]), correctness["problems"]
     assert report["errors"] == {}  # nothing else went wrong: the check alone caught it
+
+
+async def test_two_processes_on_a_throwaway_redis_pass_and_report_its_stalls() -> None:
+    report = await run_loadtest(small(store="redis", workers=2))
+    assert report["correctness"]["passed"], report["correctness"]["problems"]
+    assert report["errors"] == {}
+    assert report["setup"]["workers"] == 2 and len(report["setup"]["urls"]) == 2
+    stalls = report["server"]["store_stalls_ms"]  # Redis's latency monitor: {} when nothing took 20 ms
+    assert isinstance(stalls, dict) and all(ms >= 20 for ms in stalls.values()), stalls
+    assert report["server"]["gc_pauses"]["pauses"] >= 0  # summed over both processes' /metrics
 
 
 async def test_the_asgi_send_path_passes_too() -> None:

@@ -19,6 +19,7 @@ METRICS = (
     "raaderum_store_seconds_bucket",
     "raaderum_slow_consumer_disconnects_total",
     "raaderum_tables_loaded",
+    "raaderum_gc_pause_seconds_bucket",
 )
 
 
@@ -107,3 +108,16 @@ def test_metrics_render_without_a_server() -> None:
 
     metrics.command("chat", "ok")
     assert b'raaderum_commands_total{result="ok",type="chat"}' in metrics.render()
+
+
+def test_every_garbage_collection_is_timed_by_generation() -> None:
+    import gc
+
+    from server import metrics
+
+    metrics.track_gc()
+    metrics.track_gc()  # once only, however often the app starts in one process
+    before = value(metrics.render().decode(), "raaderum_gc_pause_seconds_count", generation="2")
+    gc.collect()
+    after = value(metrics.render().decode(), "raaderum_gc_pause_seconds_count", generation="2")
+    assert after == before + 1
