@@ -152,43 +152,49 @@ class Table:
 
     async def execute(self, command: Command, actor: Actor, command_id: str | None) -> tuple[int, bool]:
         """Decide and append a command's events; returns (version, duplicate). Raises RuleViolation."""
-        async with self.lock:
-            if command_id is not None and command_id in self._recent:
-                return self._recent[command_id], True  # a retry: answer as the first time, even if now invalid
-            for attempt in range(MAX_RETRIES):
-                events = decide(self.state, command, actor)
-                if not events:
-                    return self.state.seq, False
-                encoded = [event.model_dump_json() for event in events]
-                started = time.perf_counter()
-                try:
-                    result = await self.store.append(
-                        self.stream,
-                        self.state.seq,
-                        [NewEvent(stored_type(event.type), data) for event, data in zip(events, encoded, strict=True)],
-                        command_id=command_id,
-                    )
-                except ConcurrencyError:
-                    await self.catch_up()
-                    # Two processes that keep colliding on one table back off by a random few ms, so one wins.
-                    await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
-                    continue
-                finally:
-                    metrics.STORE_APPEND.observe(time.perf_counter() - started)
-                if result.duplicate:
-                    await self.catch_up()
-                    self._remember(command_id, result.version)
-                    return result.version, True
-                for event, data in zip(events, encoded, strict=True):
-                    self._apply(event, data)
-                    metrics.event_appended(event.type)
+        try:
+            async with self.lock:
+                return await self._execute_locked(command, actor, command_id)
+        finally:
+            self.announce(self._wanted)  # what another process appended while we held the lock
+
+    async def _execute_locked(self, command: Command, actor: Actor, command_id: str | None) -> tuple[int, bool]:
+        if command_id is not None and command_id in self._recent:
+            return self._recent[command_id], True  # a retry: answer as the first time, even if now invalid
+        for attempt in range(MAX_RETRIES):
+            events = decide(self.state, command, actor)
+            if not events:
+                return self.state.seq, False
+            encoded = [event.model_dump_json() for event in events]
+            started = time.perf_counter()
+            try:
+                result = await self.store.append(
+                    self.stream,
+                    self.state.seq,
+                    [NewEvent(stored_type(event.type), data) for event, data in zip(events, encoded, strict=True)],
+                    command_id=command_id,
+                )
+            except ConcurrencyError:
+                await self.catch_up()
+                # Two processes that keep colliding on one table back off by a random few ms, so one wins.
+                await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+                continue
+            finally:
+                metrics.STORE_APPEND.observe(time.perf_counter() - started)
+            if result.duplicate:
+                await self.catch_up()
                 self._remember(command_id, result.version)
-                before = self._scheduled
-                self._schedule_deadline()
-                if self._scheduled != before and self.on_deadline is not None:
-                    await self.on_deadline(self.id, self._scheduled)
-                return result.version, False
-            raise RuntimeError(f"{self.stream}: too much contention, gave up after {MAX_RETRIES} tries")
+                return result.version, True
+            for event, data in zip(events, encoded, strict=True):
+                self._apply(event, data)
+                metrics.event_appended(event.type)
+            self._remember(command_id, result.version)
+            before = self._scheduled
+            self._schedule_deadline()
+            if self._scheduled != before and self.on_deadline is not None:
+                await self.on_deadline(self.id, self._scheduled)
+            return result.version, False
+        raise RuntimeError(f"{self.stream}: too much contention, gave up after {MAX_RETRIES} tries")
 
     def _remember(self, command_id: str | None, version: int) -> None:
         if command_id is None:
@@ -201,21 +207,30 @@ class Table:
 
     async def attach(self, listener: Listener, after: int, max_replay: int) -> None:
         """Send a snapshot or the missed events, then stream live events. Atomic with respect to fan-out."""
-        async with self.lock:
-            await self.catch_up()
-            if 0 < after <= self.state.seq and self.state.seq - after <= max_replay:
-                for record in await self.store.read(self.stream, after=after):
-                    event, event_json = decoded(record)
-                    seen = event_for(self.state, event, listener.viewer, record.seq)
-                    listener.send(event_frame(record.seq, event_json if seen is event else seen.model_dump_json()))
-            elif after != self.state.seq or after == 0:
-                snapshot = view(self.state, listener.viewer)
-                listener.send(f'{{"type":"snapshot","seq":{self.state.seq},"view":{snapshot.model_dump_json()}}}')
-            self.listeners.add(listener)
+        try:
+            async with self.lock:
+                await self._attach_locked(listener, after, max_replay)
+        finally:
+            self.announce(self._wanted)
+
+    async def _attach_locked(self, listener: Listener, after: int, max_replay: int) -> None:
+        await self.catch_up()
+        if 0 < after <= self.state.seq and self.state.seq - after <= max_replay:
+            for record in await self.store.read(self.stream, after=after):
+                event, event_json = decoded(record)
+                seen = event_for(self.state, event, listener.viewer, record.seq)
+                listener.send(event_frame(record.seq, event_json if seen is event else seen.model_dump_json()))
+        elif after != self.state.seq or after == 0:
+            snapshot = view(self.state, listener.viewer)
+            listener.send(f'{{"type":"snapshot","seq":{self.state.seq},"view":{snapshot.model_dump_json()}}}')
+        self.listeners.add(listener)
 
     def announce(self, version: int) -> None:
         """The store says the stream reached `version`: catch up soon, without blocking the caller."""
         self._wanted = max(self._wanted, version)
+        if self.lock.locked():
+            # Usually our own append, announced before its reply reached us: the holder checks on release.
+            return
         if self.state.seq < self._wanted and (self._catching_up is None or self._catching_up.done()):
             self._catching_up = asyncio.create_task(self._catch_up_to_wanted())
 
