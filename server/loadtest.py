@@ -980,6 +980,8 @@ async def run_loadtest(options: Options) -> dict[str, Any]:
             servers.store_stalls(reset=True)
         cpu_start, wall_start = _self_cpu(), time.perf_counter()
         server_cpu_start = total_cpu(pids)
+        redis_pids = [servers.redis.pid] if servers is not None and servers.redis is not None else []
+        redis_cpu_start = total_cpu(redis_pids)
         rss_peak = rss_connected or 0
         run.measuring = True
         stop_at = wall_start + options.duration
@@ -1003,6 +1005,8 @@ async def run_loadtest(options: Options) -> dict[str, Any]:
         measured = time.perf_counter() - wall_start
         cpu_used = _self_cpu() - cpu_start
         server_cpu_end = total_cpu(pids)
+        redis_cpu_end = total_cpu(redis_pids)
+        redis_cpu = None if redis_cpu_end is None or redis_cpu_start is None else redis_cpu_end - redis_cpu_start
         server_cpu = (
             server_cpu_end - server_cpu_start if server_cpu_end is not None and server_cpu_start is not None else None
         )
@@ -1072,6 +1076,7 @@ async def run_loadtest(options: Options) -> dict[str, Any]:
                 "tracebacks": servers.tracebacks() if servers else None,
                 "gc_pauses": gc_pauses,
                 "store_stalls_ms": store_stalls,
+                "redis_cpu_percent": round(100 * redis_cpu / measured, 1) if redis_cpu is not None else None,
             },
             "loadgen": {
                 "cpu_percent": round(100 * cpu_used / measured, 1),
@@ -1127,8 +1132,10 @@ def render(report: dict[str, Any]) -> str:
         ("server memory", f"{mb(server['rss_mb'])} (peak {mb(server['rss_peak_mb'])}), "
                           f"{server['kb_per_connection'] if server['kb_per_connection'] is not None else '-'} KB "
                           f"per player connection"),
-        ("server cpu", "-" if server["cpu_percent"] is None
-                       else f"{server['cpu_percent']:.0f} % of one core, {server['cpu_us_per_action']} µs per action"),
+        ("server cpu", ("-" if server["cpu_percent"] is None
+                        else f"{server['cpu_percent']:.0f} % of one core, {server['cpu_us_per_action']} µs per action")
+                       + (f"; its Redis {server['redis_cpu_percent']:.0f} %"
+                          if server.get("redis_cpu_percent") is not None else "")),
         ("stalls", _stalls(server)),
         ("loadgen", f"cpu {loadgen['cpu_percent']:.0f} % of one core, {loadgen['cpu_us_per_action']} µs per action, "
                     f"loop lag p99 {loadgen['loop_lag_p99_ms']} ms"),

@@ -76,6 +76,7 @@ async def test_a_small_run_on_the_real_server_passes_its_correctness_check() -> 
     gc_pauses = report["server"]["gc_pauses"]  # read from the server's /metrics before and after the play
     assert 0 <= gc_pauses["over_100ms"] <= gc_pauses["over_50ms"] <= gc_pauses["pauses"]
     assert report["server"]["store_stalls_ms"] is None  # SQLite: no latency monitor to read
+    assert report["server"]["redis_cpu_percent"] is None
 
 
 async def test_a_server_that_drops_one_event_is_caught() -> None:
@@ -99,6 +100,7 @@ async def test_two_processes_on_a_throwaway_redis_pass_and_report_its_stalls() -
     stalls = report["server"]["store_stalls_ms"]  # Redis's latency monitor: {} when nothing took 20 ms
     assert isinstance(stalls, dict) and all(ms >= 20 for ms in stalls.values()), stalls
     assert report["server"]["gc_pauses"]["pauses"] >= 0  # summed over both processes' /metrics
+    assert report["server"]["redis_cpu_percent"] > 0  # the throwaway Redis's own share of the machine
 
 
 async def test_the_asgi_send_path_passes_too() -> None:
