@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_loadtest.py conference [--repeat 3] [--duration 60]
     .venv/bin/python bench/bench_loadtest.py scaleout   [--repeat 3] [--duration 30]
     .venv/bin/python bench/bench_loadtest.py headroom   [--duration 20] [--setups sqlite,redis1,redis2]
+                                                        [--server-cpu 0.4]  # each server capped (cgroups)
     .venv/bin/python bench/bench_loadtest.py memory     [--repeat 3]
     .venv/bin/python bench/bench_loadtest.py all
 
@@ -173,6 +174,7 @@ def headroom(args: argparse.Namespace) -> list[dict[str, Any]]:
                 duration=args.duration or 20,
                 rate=rate,
                 watchers=False,
+                server_cpu=args.server_cpu,
                 **fields,
             )
             if passed(report, 100):
@@ -182,7 +184,8 @@ def headroom(args: argparse.Namespace) -> list[dict[str, Any]]:
                 failed_at = rate if failed_at is None else min(failed_at, rate)
                 low = best["setup"]["rate"] if best else 0.0
                 rate = (low + failed_at) / 2
-        row = summary(f"headroom: {setup}, 2,000 players", [best] if best else [], 100)
+        capped = f", servers capped at {args.server_cpu:g} core each" if args.server_cpu else ""
+        row = summary(f"headroom: {setup}, 2,000 players{capped}", [best] if best else [], 100)
         row["first_failing_rate"] = round(failed_at * 2000) if failed_at is not None else None
         rows.append(row)
     return rows
@@ -198,6 +201,7 @@ def main_cli() -> None:
     parser.add_argument("--step", type=float, default=500, help="headroom: actions/s added after a pass")
     parser.add_argument("--resolution", type=float, default=100, help="headroom: stop within this many actions/s")
     parser.add_argument("--max-runs", type=int, default=10, help="headroom: runs per setup at most")
+    parser.add_argument("--server-cpu", type=float, default=None, help="headroom: cap each server at this many cores")
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench-results.jsonl")
     args = parser.parse_args()
     targets = ["memory", "conference", "scaleout", "headroom"] if args.target == "all" else [args.target]

@@ -173,6 +173,9 @@ def loadtest(
     watchers: Annotated[bool, typer.Option(help="A control room and a projector on every table.")] = True,
     reconnect_every: Annotated[float, typer.Option(min=0, help="Mean seconds between a player's reconnects.")] = 120,
     seed: Annotated[int | None, typer.Option(help="Seed for the bots' choices.")] = None,
+    server_cpu: Annotated[
+        float | None, typer.Option(min=0.1, help="Cap each server process it starts at this share of a core.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Play a conference with bots over real websockets and report latency, errors, memory and correctness."""
@@ -180,7 +183,8 @@ def loadtest(
 
     options = Options(
         tables=tables, players=players, duration=duration, rate=rate, url=url, store=store, workers=workers,
-        watchers=watchers, reconnect_every=reconnect_every, seed=seed, progress=lambda line: typer.echo(line, err=True),
+        watchers=watchers, reconnect_every=reconnect_every, seed=seed, server_cpu=server_cpu,
+        progress=lambda line: typer.echo(line, err=True),
     )  # fmt: skip
     try:
         report = main(options)

@@ -92,6 +92,7 @@ class Options:
     app: str = "server.app:create_app"  # the app factory of started servers (tests serve a broken double)
     server_env: dict[str, str] = field(default_factory=dict)
     server_pids: list[int] = field(default_factory=list)  # with `url`: processes to read memory and CPU from
+    server_cpu: float | None = None  # cap each started server process at this share of one core (cgroups)
     drain_seconds: float = 15.0
     connect_concurrency: int = 64
     progress: Callable[[str], None] | None = None
@@ -137,6 +138,42 @@ def total_cpu(pids: list[int]) -> float | None:
     return sum(t for t in times if t is not None) if times and None not in times else None
 
 
+CGROUP_PERIOD_US = 10_000  # short periods: a capped process waits at most a few ms for its next share
+
+
+class CpuCap:
+    """A cgroup that caps its processes at a share of one core (cgroup v2 `cpu.max` or v1 `cpu.cfs_*`).
+
+    With the load generator and Redis on the same cores, two uncapped server processes run the machine out
+    of CPU before they run out of their own: capping each one measures what a process adds, not the machine.
+    """
+
+    def __init__(self, name: str, share: float) -> None:
+        quota = max(1000, round(share * CGROUP_PERIOD_US))
+        v2, v1 = Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/cpu")
+        try:
+            if (v2 / "cgroup.controllers").is_file() and "cpu" in (v2 / "cgroup.subtree_control").read_text():
+                self.path = v2 / name
+                self.path.mkdir(exist_ok=True)
+                (self.path / "cpu.max").write_text(f"{quota} {CGROUP_PERIOD_US}")
+            elif (v1 / "cpu.cfs_quota_us").is_file():
+                self.path = v1 / name
+                self.path.mkdir(exist_ok=True)
+                (self.path / "cpu.cfs_period_us").write_text(str(CGROUP_PERIOD_US))
+                (self.path / "cpu.cfs_quota_us").write_text(str(quota))
+            else:
+                raise LoadtestError("--server-cpu needs a cgroup cpu controller (/sys/fs/cgroup)")
+        except OSError as error:
+            raise LoadtestError(f"--server-cpu: cannot set up a cgroup ({error}); it needs root") from None
+
+    def add(self, pid: int) -> None:
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.rmdir()  # empty once its processes have exited
+
+
 class Servers:
     """Server processes started for the run (and a throwaway redis-server for `--store redis`)."""
 
@@ -148,6 +185,7 @@ class Servers:
         self.urls: list[str] = []
         self.redis: subprocess.Popen[bytes] | None = None
         self.store_url = ""
+        self.caps: list[CpuCap] = []
 
     @property
     def pids(self) -> list[int]:
@@ -207,6 +245,9 @@ class Servers:
                 self.processes.append(
                     subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
                 )
+            if self.options.server_cpu is not None:
+                self.caps.append(CpuCap(f"raaderum-loadtest-{os.getpid()}-{number + 1}", self.options.server_cpu))
+                self.caps[-1].add(self.processes[-1].pid)
             self.logs.append(log_path)
             self.urls.append(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 60
@@ -252,6 +293,8 @@ class Servers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for cap in self.caps:
+            cap.remove()
         if self.redis is not None:
             self.redis.terminate()
             try:
@@ -1043,6 +1086,7 @@ async def run_loadtest(options: Options) -> dict[str, Any]:
                 "duration": options.duration,
                 "workers": len(urls),
                 "store": servers.store_url if servers else None,
+                "server_cpu": options.server_cpu,
                 "urls": urls,
                 "seed": options.seed,
             },
@@ -1118,7 +1162,9 @@ def render(report: dict[str, Any]) -> str:
     errors = ", ".join(f"{code} {count}" for code, count in report["errors"].items()) or "none"
     rows = [
         ("setup", f"{setup['tables']} tables × {setup['players']} players, rate {setup['rate']}/s per player, "
-                  f"{setup['duration']:g} s, {setup['workers']} server process(es), store {setup['store'] or '?'}"),
+                  f"{setup['duration']:g} s, {setup['workers']} server process(es)"
+                  + (f" capped at {setup['server_cpu']:g} core each" if setup.get("server_cpu") else "")
+                  + f", store {setup['store'] or '?'}"),
         ("connections", f"{conns['total']} ({conns['players']} players, {conns['watchers']} watchers), "
                         f"{conns['reconnects']} reconnects"),
         ("actions/s", f"{actions['per_second']:.1f} ({actions['acked']} acked of {actions['sent']} sent; "

@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
-from server.loadtest import Options, run_loadtest
+from server.loadtest import CGROUP_PERIOD_US, Options, Servers, run_loadtest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -156,3 +157,20 @@ async def test_the_load_generators_frame_parser_cuts_frames_out_of_any_chunks() 
     link.data_received(bytes((0x89, 2)) + b"hi" + text_frame(b"after"))  # a ping: websockets answers it
     assert received[-1] == b"after"
     assert transport.written, "the pong was sent"
+
+
+def test_a_cpu_cap_puts_each_started_server_in_a_cgroup_of_its_own(tmp_path: Path) -> None:
+    servers = Servers(Options(store="sqlite", server_cpu=0.5), tmp_path)
+    servers.start()
+    try:
+        (cap,) = servers.caps
+        (pid,) = servers.pids
+        assert str(pid) in (cap.path / "cgroup.procs").read_text().split()
+        if (cap.path / "cpu.max").exists():  # cgroup v2
+            assert (cap.path / "cpu.max").read_text().split() == ["5000", str(CGROUP_PERIOD_US)]
+        else:
+            assert int((cap.path / "cpu.cfs_quota_us").read_text()) == CGROUP_PERIOD_US // 2
+        assert httpx.get(f"{servers.urls[0]}/healthz").status_code == 200
+    finally:
+        servers.stop()
+    assert not cap.path.exists()  # removed with its process
