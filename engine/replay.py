@@ -2,11 +2,14 @@
 
 The state at a seq is the fold of the log's first seq events (from the nearest checkpoint of the
 `TableLog`), and what it shows is `view(state, FACILITATOR_VIEWER)`: the same function that built the
-live snapshot, so a replay shows what the facilitator saw live at that moment.
+live snapshot, so a replay shows what the facilitator saw live at that moment, with one exception: a chat
+line the facilitator hid, at any point of the log, is shown without its text at every position (before the
+hide as well: a replay goes up on a projector, and the whole log is known), in its place in the chat.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +20,8 @@ from engine.model import (
     AnnouncementMade,
     DebriefShown,
     Event,
+    MessageHidden,
+    MessagePosted,
     ProposalAdopted,
     ProposalMade,
     ProposalRejected,
@@ -82,19 +87,57 @@ class ReplayFrame(BaseModel):
     view: TableView
     proposal_meter: MeterView | None  # the newest proposal's portfolio on the meter, as its author saw it
     debrief: Debrief | None  # once the game has ended (reality check or debrief)
+    # The chat lines (their seqs) in `view.chat` or as `event` that the facilitator hid somewhere in the log:
+    # their text is left out ("" and no mentions), and the viewer says they were hidden.
+    hidden_chat: tuple[int, ...] = ()
 
 
-def frame(log: TableLog, state: State, debrief: Debrief | None = None) -> ReplayFrame:
-    """The frame at `state.seq` (≥ 1) of `log`; the caller passes the debrief when it wants it shown."""
+def hidden_chat(events: tuple[Event, ...]) -> frozenset[int]:
+    """The seqs of the chat lines (messages, announcements) the facilitator hid anywhere in the log."""
+    return frozenset(event.seq for event in events if isinstance(event, MessageHidden))
+
+
+def frame(
+    log: TableLog, state: State, debrief: Debrief | None = None, hidden: frozenset[int] | None = None
+) -> ReplayFrame:
+    """The frame at `state.seq` (≥ 1) of `log`; the caller passes the debrief when it wants it shown.
+
+    `hidden` is `hidden_chat(log.events)` (computed here when not given): those chat lines are shown as
+    hidden at every position, also before the event that hid them, and the event that posted one has no text.
+    """
+    if hidden is None:
+        hidden = hidden_chat(log.events)
     newest = list(state.proposals.values())[-1] if state.proposals else None
     proposal_meter = meter(state, newest.cards) if newest is not None and state.config is not None else None
+    event = log.events[state.seq - 1]
+    if not hidden:
+        table_view = view(state, FACILITATOR_VIEWER)
+        shown_hidden: tuple[int, ...] = ()
+    else:
+        # Every line stays in its place (a hidden one without its text), so the chat does not change shape
+        # at the event that hid a line, and no hidden text is ever sent.
+        table_view = view(replace(state, hidden_chat=frozenset()), FACILITATOR_VIEWER)
+        chat = tuple(
+            line.model_copy(update={"text": "", "mentions": ()}) if line.seq in hidden else line
+            for line in table_view.chat
+        )
+        table_view = table_view.model_copy(update={"chat": chat})
+        in_view = {line.seq for line in chat if line.seq in hidden}
+        if isinstance(event, MessagePosted | AnnouncementMade) and state.seq in hidden:
+            blank: dict[str, object] = {"text": ""}
+            if isinstance(event, MessagePosted):
+                blank["mentions"] = ()
+            event = event.model_copy(update=blank)
+            in_view.add(state.seq)
+        shown_hidden = tuple(sorted(in_view))
     return ReplayFrame(
         seq=state.seq,
         total=log.total,
-        event=log.events[state.seq - 1],
-        view=view(state, FACILITATOR_VIEWER),
+        event=event,
+        view=table_view,
         proposal_meter=proposal_meter,
         debrief=debrief,
+        hidden_chat=shown_hidden,
     )
 
 

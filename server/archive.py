@@ -30,7 +30,7 @@ from engine.archive import (
 )
 from engine.debrief import Debrief, debrief
 from engine.model import GameCreated, State
-from engine.replay import Marker, frame, game_over, markers
+from engine.replay import Marker, frame, game_over, hidden_chat, markers
 from engine.upcast import decode_stored
 from engine.versions import parse_stored_type
 from server import conferences
@@ -142,13 +142,14 @@ class Replay:
     replay_id: str
     log: TableLog
     markers: list[Marker]
+    hidden: frozenset[int] = frozenset()  # the chat lines the facilitator hid: never shown, at any position
     _last: State | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _debriefs: OrderedDict[int, Debrief] = field(default_factory=OrderedDict)
 
     @classmethod
     def of(cls, replay_id: str, log: TableLog) -> Replay:
-        return cls(replay_id, log, markers(log.events))
+        return cls(replay_id, log, markers(log.events), hidden_chat(log.events))
 
     def state(self, seq: int) -> State:
         """The state after `seq` events: from the last state served when that is closer than a checkpoint."""
@@ -173,7 +174,7 @@ class Replay:
         """The viewer's frame at `seq` as JSON: the view, the newest proposal's meter, the debrief once ended."""
         state = self.state(seq)
         result = self.debrief_at(state) if game_over(state) else None
-        return frame(self.log, state, result).model_dump_json().encode()
+        return frame(self.log, state, result, self.hidden).model_dump_json().encode()
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from babel.messages.pofile import read_po
 
 from engine.archive import ConferenceHeader, EventLine, LogHeader, TableInfo
+from engine.model import Event
 from engine.replay import MARKER_KINDS
 from server.archive_cli import export_command, replay_command
 
@@ -82,3 +84,15 @@ def test_the_keys_built_in_the_js_read_well_in_english() -> None:
     for prefix, keys in BUILT.items():
         for key in keys:
             assert english.get(f"{prefix}.{key}"), f"{prefix}.{key} has no English text"
+
+
+def test_the_viewer_has_a_sentence_for_every_event_type_and_never_shows_a_type_name() -> None:
+    """describe() in render.js: a case per event type (the default, the raw type name, is for none of them)."""
+    render = (WEB / "static" / "replay" / "render.js").read_text(encoding="utf-8")
+    body = render[render.index("export function describe(") :]
+    body = body[: body.index("\n}\n")]
+    cases = set(re.findall(r'case "(\w+)":', body))
+    types = {member.model_fields["type"].default for member in get_args(get_args(Event)[0])}
+    assert len(types) >= 20
+    assert sorted(types - cases) == [], "event types the replay would show by their raw name"
+    assert sorted(cases - types) == []

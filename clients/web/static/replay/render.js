@@ -25,8 +25,40 @@ function choiceText(choice) {
   return t(CHOICES[choice] || choice);
 }
 
-/** One sentence for the event at this position: what just happened at the table. */
-export function describe(event, view, deck) {
+/** m:ss for a number of seconds (the time left in a paused round). */
+function minutes(seconds) {
+  const whole = Math.max(0, Math.round(seconds));
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+/** What the chat shows instead of a line the facilitator hid (at every position of the replay). */
+export function hiddenText() {
+  return t("Hidden by the facilitator");
+}
+
+/** The sentence for a message_hidden event: whose line was hidden, when the chat still holds it. */
+function hiddenLine(event, view, name) {
+  const line = view.chat.find((candidate) => candidate.seq === event.seq);
+  if (line && line.player_id) return t("The facilitator hid a message from %(name)s (event %(seq)s)", { name: name(line.player_id), seq: event.seq });
+  if (line) return t("The facilitator hid an announcement (event %(seq)s)", { seq: event.seq });
+  return t("The facilitator hid a message (event %(seq)s)", { seq: event.seq });
+}
+
+/** A timeline marker's label in words: the vote's choice translated, the end by what ended it. */
+export function markerLabel(kind, label) {
+  if (kind === "vote") {
+    const [id, choice] = label.split(":");
+    return `${id} ${choiceText(choice)}`;
+  }
+  if (kind === "end") return t(label === "reality_checked" ? "phase.reality_check" : "phase.debrief");
+  return label;
+}
+
+/**
+ * One sentence for the event at this position: what just happened at the table. `hidden`: the event is a
+ * chat line the facilitator hid (the server sends it without its text); every event type has its sentence.
+ */
+export function describe(event, view, deck, hidden = false) {
   const who = names(view);
   const name = (id) => who[id] || id;
   switch (event.type) {
@@ -43,9 +75,9 @@ export function describe(event, view, deck) {
         ? t("Round %(n)s began with the event card %(card)s", { n: event.round, card: eventTitle(deck, event.event_card) })
         : t("Round %(n)s began", { n: event.round });
     case "message_posted":
-      return `${name(event.player_id)}: ${event.text}`;
+      return `${name(event.player_id)}: ${hidden ? hiddenText() : event.text}`;
     case "announcement_made":
-      return `${t("Facilitator")}: ${event.text}`;
+      return `${t("Facilitator")}: ${hidden ? hiddenText() : event.text}`;
     case "proposal_made":
       return event.amends
         ? t("%(name)s proposed %(id)s, amending %(amends)s", { name: name(event.player_id), id: event.proposal_id, amends: event.amends })
@@ -75,6 +107,20 @@ export function describe(event, view, deck) {
       return t("The game ended: the dice decide how much of the forlig is realised");
     case "debrief_shown":
       return t("The facilitator showed the debrief");
+    case "message_hidden":
+      return hiddenLine(event, view, name);
+    case "player_removed":
+      return event.moved_to
+        ? t("The facilitator moved %(name)s to another table", { name: name(event.player_id) })
+        : t("The facilitator removed %(name)s from the table", { name: name(event.player_id) });
+    case "round_paused":
+      return event.remaining === null || event.remaining === undefined
+        ? t("The facilitator paused round %(n)s", { n: event.round })
+        : t("The facilitator paused round %(n)s with %(left)s left", { n: event.round, left: minutes(event.remaining) });
+    case "round_resumed":
+      return event.deadline
+        ? t("Round %(n)s resumed; the deadline is now %(time)s", { n: event.round, time: when(event.deadline) })
+        : t("Round %(n)s resumed", { n: event.round });
     default:
       return event.type;
   }
@@ -114,6 +160,7 @@ export function renderRound(target, view, deck) {
     round
       ? el("p", { text: t("Round %(n)s of %(total)s", { n: round.number, total: view.rounds_total ?? "?" }) })
       : null,
+    round && round.paused ? el("p", { class: "rp-paused", text: t("The round is paused.") }) : null,
     view.rule ? el("p", { text: t("Adoption rule: %(rule)s", { rule: t(`rule.${view.rule}`) }) }) : null,
   ];
   if (view.event_cards.length) {
@@ -204,7 +251,8 @@ export function renderProposals(target, view, deck) {
   );
 }
 
-export function renderChat(target, view) {
+/** The chat up to this position; `hidden` holds the seqs of the lines the facilitator hid (sent without text). */
+export function renderChat(target, view, hidden = []) {
   const who = names(view);
   if (!view.chat.length) {
     target.replaceChildren(el("li", { class: "muted", text: t("Nothing has been said yet.") }));
@@ -214,9 +262,11 @@ export function renderChat(target, view) {
     ...view.chat.map((line) =>
       el(
         "li",
-        { class: line.player_id ? "rp-chat-line" : "rp-chat-line rp-announcement" },
+        { class: `rp-chat-line${line.player_id ? "" : " rp-announcement"}${hidden.includes(line.seq) ? " rp-hidden" : ""}` },
         el("span", { class: "rp-who", text: line.player_id ? who[line.player_id] || line.player_id : t("Facilitator") }),
-        el("span", { class: "rp-text", text: line.text }),
+        hidden.includes(line.seq)
+          ? el("span", { class: "rp-text rp-hidden-text", text: hiddenText() })
+          : el("span", { class: "rp-text", text: line.text }),
         el("time", { datetime: line.at, text: when(line.at) }),
       ),
     ),

@@ -2,6 +2,7 @@
 // (GET /api/replays/{id}/at/{seq}); this module only asks for positions and draws them.
 import {
   describe,
+  markerLabel,
   renderChat,
   renderDebrief,
   renderForlig,
@@ -84,12 +85,13 @@ function draw(frame) {
     total: frame.total,
     time: when(frame.event.at),
   });
-  $("happened").textContent = describe(frame.event, view, deck);
+  const hidden = frame.hidden_chat || [];
+  $("happened").textContent = describe(frame.event, view, deck, hidden.includes(frame.seq));
   renderRound($("round"), view, deck);
   renderPlayers($("players"), view, deck);
   renderForlig($("forlig"), $("proposal-meter"), frame, deck);
   renderProposals($("proposals"), view, deck);
-  renderChat($("chat"), view);
+  renderChat($("chat"), view, hidden);
   renderDebrief($("debrief-panel"), $("debrief"), frame.debrief, deck);
   main.dataset.seq = String(frame.seq);
   main.dataset.phase = view.phase;
@@ -171,7 +173,7 @@ function drawMarkers() {
   const bar = $("markers");
   const span = Math.max(1, total - 1);
   const ticks = meta.markers.map(([seq, markerKind, label]) => {
-    const tick = el("span", { class: `rp-tick rp-kind-${markerKind}`, "data-seq": seq, title: `${seq}: ${t(`marker.${markerKind}`)} ${label}` });
+    const tick = el("span", { class: `rp-tick rp-kind-${markerKind}`, "data-seq": seq, title: `${seq}: ${t(`marker.${markerKind}`)} ${markerLabel(markerKind, label)}`.trim() });
     tick.style.left = `${((seq - 1) / span) * 100}%`;
     return tick;
   });
