@@ -276,6 +276,7 @@ class Watcher:
     """One control-room or projector socket: rows waiting to be sent, merged so a slow reader gets the latest."""
 
     websocket: WebSocket
+    lang: str = "da"
     pending: dict[str, str] = field(default_factory=dict)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
@@ -351,7 +352,7 @@ class Hub:
 
     async def close(self, code: str, close_code: int) -> None:
         for watcher in list(self.watchers):
-            error = protocol.Error(id=None, code=code, message=protocol.ERROR_CODES[code])
+            error = protocol.Error(id=None, code=code, message=protocol.error_message(code, watcher.lang))
             with contextlib.suppress(Exception):
                 await watcher.websocket.send_text(error.model_dump_json())
             await _close(watcher.websocket, close_code, code)
@@ -599,8 +600,8 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
             await websocket.close(code=code, reason=reason[:120])
 
 
-async def _refuse(websocket: WebSocket, code: str, close_code: int) -> None:
-    error = protocol.Error(id=None, code=code, message=protocol.ERROR_CODES[code])
+async def _refuse(websocket: WebSocket, code: str, close_code: int, lang: str = "da") -> None:
+    error = protocol.Error(id=None, code=code, message=protocol.error_message(code, lang))
     with contextlib.suppress(Exception):
         await websocket.send_text(error.model_dump_json())
     await _close(websocket, close_code, code)
@@ -638,16 +639,16 @@ async def conference_socket(websocket: WebSocket, conference_id: str) -> None:
         try:
             claims = services.signer.verify(hello.token)
         except InvalidToken:
-            await _refuse(websocket, "auth.invalid_token", protocol.CLOSE_UNAUTHORIZED)
+            await _refuse(websocket, "auth.invalid_token", protocol.CLOSE_UNAUTHORIZED, hello.lang)
             return
         if not allowed(claims, conference_id, projector=True):
-            await _refuse(websocket, "auth.not_conference", protocol.CLOSE_UNAUTHORIZED)
+            await _refuse(websocket, "auth.not_conference", protocol.CLOSE_UNAUTHORIZED, hello.lang)
             return
         created = await conferences.load_conference(services.store, conference_id)
         if created is None:
-            await _refuse(websocket, "conference.unknown", protocol.CLOSE_UNKNOWN_TABLE)
+            await _refuse(websocket, "conference.unknown", protocol.CLOSE_UNKNOWN_TABLE, hello.lang)
             return
-        watcher = Watcher(websocket)
+        watcher = Watcher(websocket, hello.lang)
         hub = await monitor.watch(created, watcher)
         while True:
             text = await _receive(websocket, settings.max_frame_bytes)
@@ -659,7 +660,7 @@ async def conference_socket(websocket: WebSocket, conference_id: str) -> None:
                 await websocket.send_text(protocol.Pong(id=frame["id"][: protocol.MAX_ID]).model_dump_json())
             else:
                 error = protocol.Error(
-                    id=None, code="frame.unknown_type", message=protocol.ERROR_CODES["frame.unknown_type"]
+                    id=None, code="frame.unknown_type", message=protocol.error_message("frame.unknown_type", hello.lang)
                 )
                 await websocket.send_text(error.model_dump_json())
     except (WebSocketDisconnect, RuntimeError):
@@ -914,7 +915,8 @@ def _closer(table: Table) -> None:
     for listener in list(table.listeners):
         websocket = getattr(listener, "websocket", None)
         if isinstance(websocket, WebSocket):
-            task = asyncio.ensure_future(_refuse(websocket, "table.unknown", protocol.CLOSE_UNKNOWN_TABLE))
+            lang = getattr(listener, "lang", "da")
+            task = asyncio.ensure_future(_refuse(websocket, "table.unknown", protocol.CLOSE_UNKNOWN_TABLE, lang))
             _CLOSING.add(task)
             task.add_done_callback(_CLOSING.discard)
 

@@ -117,3 +117,25 @@ ERROR_CODES = {
     "server.busy": "The table is too busy; try again.",
     "server.unavailable": "The server could not store the command (its store is unreachable); try again.",
 }
+# What a person reads on a Danish screen (the hello's `lang`, Danish unless it says "en"); the English is above.
+ERROR_MESSAGES_DA = {
+    "frame.invalid_json": "Beskeden kunne ikke læses (den er ikke et JSON-objekt).",
+    "frame.unknown_type": "Den slags besked kender serveren ikke.",
+    "frame.invalid": "Beskeden mangler felter eller har forkerte felter; `details` viser hvilke.",
+    "frame.rate_limited": "For mange handlinger på kort tid; den sidste blev ikke modtaget. Vent et øjeblik.",
+    "frame.too_large": "Beskeden er for stor; forbindelsen lukkes (1009).",
+    "hello.expected": "Forbindelsen skal begynde med en hilsen (hello).",
+    "hello.repeated": "Hilsenen (hello) sendes kun én gang pr. forbindelse.",
+    "auth.invalid_token": "Adgangsnøglen er ikke gyldig; forbindelsen lukkes (4001). Bed facilitatoren om et nyt link.",
+    "auth.wrong_table": "Adgangsnøglen gælder et andet bord eller en anden konference; forbindelsen lukkes (4001).",
+    "auth.read_only": "Projektorvisningen kan kun se med, ikke handle.",
+    "table.unknown": "Bordet findes ikke; forbindelsen lukkes (4004).",
+    "auth.not_conference": "Nøglen er ikke facilitatorens eller projektorens for denne konference; lukket (4001).",
+    "conference.unknown": "Konferencen findes ikke; forbindelsen lukkes (4004).",
+    "server.busy": "Bordet har travlt lige nu; prøv igen.",
+    "server.unavailable": "Serveren kunne ikke gemme handlingen (lageret svarer ikke); prøv igen.",
+}
+
+
+def error_message(code: str, lang: str = "da") -> str:
+    return ERROR_CODES[code] if lang == "en" else ERROR_MESSAGES_DA[code]

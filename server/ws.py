@@ -41,11 +41,12 @@ class Connection:
     `server.wsdirect`) or, on other ASGI servers, into a bounded queue drained by a sender task. A client
     that does not read fast enough is closed with 4008 (slow consumer)."""
 
-    __slots__ = ("_beat", "_closing", "_heartbeat", "_table", "claims", "direct", "last_sent", "limit_bytes",
-                 "overflowed", "queue", "viewer", "websocket")  # fmt: skip
+    __slots__ = ("_beat", "_closing", "_heartbeat", "_table", "claims", "direct", "lang", "last_sent",
+                 "limit_bytes", "overflowed", "queue", "viewer", "websocket")  # fmt: skip
 
-    def __init__(self, websocket: WebSocket, viewer: Viewer, claims: Claims, queue_frames: int) -> None:
+    def __init__(self, websocket: WebSocket, viewer: Viewer, claims: Claims, queue_frames: int, lang: str) -> None:
         self.websocket = websocket
+        self.lang = lang  # of the messages of errors sent outside a command's answer, e.g. a table deleted
         self.viewer = viewer
         self.claims = claims
         self.direct = direct_socket(websocket.scope)
@@ -162,21 +163,22 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
     connection: Connection | None = None
     table: Table | None = None
     tasks: list[asyncio.Task[Any]] = []
+    lang = "da"  # until the hello says otherwise
     try:
         hello, claims = await _handshake(websocket, table_id, services)
+        lang = hello.lang
         try:
             table = await services.tables.get(table_id)
         except KeyError:
             await _refuse(websocket, "table.unknown", hello.lang, protocol.CLOSE_UNKNOWN_TABLE)
             return
-        connection = Connection(websocket, viewer_for(claims), claims, settings.send_queue_frames)
+        connection = Connection(websocket, viewer_for(claims), claims, settings.send_queue_frames, lang)
         tasks += connection.start(table, settings.heartbeat_seconds)
         # Replay no more than the send queue can take at once (with room for live events), or the resume
         # itself overflows it and closes with 4008; a client further behind gets a snapshot.
         await table.attach(connection, hello.after, min(MAX_REPLAY, settings.send_queue_frames // 2))
         services.presence.connected(table, connection)
         metrics.CONNECTIONS.inc()
-        lang = hello.lang
         del hello  # an idle connection keeps only what it needs
         try:
             # In this task: one task per connection (two on the ASGI path, with the sender's).
@@ -186,9 +188,8 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
     except Closed as closed:
         if closed.code == protocol.CLOSE_TOO_BIG:
             with contextlib.suppress(Exception):
-                await websocket.send_text(
-                    protocol.Error(id=None, code="frame.too_large", message=_msg("frame.too_large")).model_dump_json()
-                )
+                too_large = protocol.Error(id=None, code="frame.too_large", message=_msg("frame.too_large", lang))
+                await websocket.send_text(too_large.model_dump_json())
         await _close(websocket, closed.code, closed.reason)
     except WebSocketDisconnect:
         pass
@@ -231,7 +232,7 @@ async def _handshake(websocket: WebSocket, table_id: str, services: Services) ->
 
 
 async def _refuse(websocket: WebSocket, code: str, lang: str, close_code: int) -> None:
-    error = protocol.Error(id=None, code=code, message=protocol.ERROR_CODES[code])
+    error = protocol.Error(id=None, code=code, message=protocol.error_message(code, lang))
     with contextlib.suppress(Exception):
         await websocket.send_text(error.model_dump_json())
     await _close(websocket, close_code, code)
@@ -252,14 +253,14 @@ async def _receive_loop(connection: Connection, table: Table, lang: str, service
             if limit.strikes > settings.frame_burst:
                 raise Closed(protocol.CLOSE_FLOODING, "flooding")
             connection.send_model(
-                protocol.Error(id=None, code="frame.rate_limited", message=_msg("frame.rate_limited"))
+                protocol.Error(id=None, code="frame.rate_limited", message=_msg("frame.rate_limited", lang))
             )
             continue
         await _handle_frame(connection, table, text, lang)
 
 
-def _msg(code: str) -> str:
-    return protocol.ERROR_CODES[code]
+def _msg(code: str, lang: str) -> str:
+    return protocol.error_message(code, lang)
 
 
 def _error(connection: Connection, frame_id: str | None, code: str, message: str, details: Any = None) -> None:
@@ -272,23 +273,23 @@ async def _handle_frame(connection: Connection, table: Table, text: str, lang: s
     except ValueError:
         frame = None
     if not isinstance(frame, dict):
-        _error(connection, None, "frame.invalid_json", _msg("frame.invalid_json"))
+        _error(connection, None, "frame.invalid_json", _msg("frame.invalid_json", lang))
         return
     raw_id = frame.get("id")
     frame_id = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= protocol.MAX_ID else None
     kind = frame.get("type")
     if kind == "hello":
-        _error(connection, frame_id, "hello.repeated", _msg("hello.repeated"))
+        _error(connection, frame_id, "hello.repeated", _msg("hello.repeated", lang))
         return
     if kind == "ping":
         if frame_id is None:
-            _error(connection, None, "frame.invalid", _msg("frame.invalid"), [{"loc": ["id"], "msg": "required"}])
+            _error(connection, None, "frame.invalid", _msg("frame.invalid", lang), [{"loc": ["id"], "msg": "required"}])
             return
         connection.send_model(protocol.Pong(id=frame_id))
         return
     if kind not in protocol.WIRE_COMMANDS:
         metrics.command("unknown", "invalid")
-        _error(connection, frame_id, "frame.unknown_type", _msg("frame.unknown_type"))
+        _error(connection, frame_id, "frame.unknown_type", _msg("frame.unknown_type", lang))
         return
     started = time.perf_counter()
     result = await _run_command(connection, table, frame, kind, frame_id, lang)
@@ -301,18 +302,19 @@ async def _run_command(
 ) -> str:
     """Validate, decide, append and answer one command frame; returns the result for the metrics."""
     if frame_id is None:
-        _error(connection, None, "frame.invalid", _msg("frame.invalid"), [{"loc": ["id"], "msg": "a string of 1-64"}])
+        missing_id = [{"loc": ["id"], "msg": "a string of 1-64"}]
+        _error(connection, None, "frame.invalid", _msg("frame.invalid", lang), missing_id)
         return "invalid"
     claims = connection.claims
     if claims.role == "projector":
-        _error(connection, frame_id, "auth.read_only", _msg("auth.read_only"))
+        _error(connection, frame_id, "auth.read_only", _msg("auth.read_only", lang))
         return "rejected"
     payload = {key: value for key, value in frame.items() if key not in ("id", "at")}
     try:
         command = COMMAND_ADAPTER.validate_python({**payload, "at": now()})
     except ValidationError as error:
         details = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors(include_url=False)]
-        _error(connection, frame_id, "frame.invalid", _msg("frame.invalid"), details)
+        _error(connection, frame_id, "frame.invalid", _msg("frame.invalid", lang), details)
         return "invalid"
     actor = Actor.player(claims.player_id) if claims.role == "player" and claims.player_id else FACILITATOR
     # Command ids are scoped to their sender, so two clients' "1" never collide, and carry a digest of the
@@ -326,11 +328,11 @@ async def _run_command(
         return "rejected"
     except RuntimeError:
         log.exception("command failed")
-        _error(connection, frame_id, "server.busy", _msg("server.busy"))
+        _error(connection, frame_id, "server.busy", _msg("server.busy", lang))
         return "failed"
     except Exception:  # the store is down or failing: the client may retry the same id safely
         log.exception("command could not be stored")
-        _error(connection, frame_id, "server.unavailable", _msg("server.unavailable"))
+        _error(connection, frame_id, "server.unavailable", _msg("server.unavailable", lang))
         return "failed"
     connection.send_model(protocol.Ack(id=frame_id, seq=version, duplicate=duplicate))
     return "duplicate" if duplicate else "ok"

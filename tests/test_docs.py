@@ -126,6 +126,11 @@ def test_protocol_doc_lists_every_server_error_code_with_its_message(protocol_md
         assert f"| `{code}` | {message} |" in protocol_md, f"{code} is not in the server codes table of protocol.md"
 
 
+def test_every_server_error_code_has_a_danish_message_too() -> None:
+    assert set(protocol.ERROR_MESSAGES_DA) == set(protocol.ERROR_CODES)
+    assert all(protocol.ERROR_MESSAGES_DA[code] != english for code, english in protocol.ERROR_CODES.items())
+
+
 def test_protocol_doc_lists_every_rule_violation_with_its_english_message(protocol_md: str) -> None:
     for code, (_, english) in MESSAGES.items():
         assert f"| `{code}` | {english} |" in protocol_md, f"{code} is not in the rule violations table of protocol.md"

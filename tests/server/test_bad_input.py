@@ -84,6 +84,25 @@ async def test_unknown_frame_type(server: ServerProcess, api: Api, table: Table)
         await client.close()
 
 
+async def test_server_errors_are_worded_in_the_language_of_the_hello(
+    server: ServerProcess, api: Api, table: Table
+) -> None:
+    from server.protocol import ERROR_CODES, ERROR_MESSAGES_DA
+
+    danish = await Client.connect(server.ws_url, table.id, "danish")
+    english = await Client.connect(server.ws_url, table.id, "english")
+    try:
+        await danish.hello(table.anna.token, lang="da")
+        await english.hello(table.bo.token, lang="en")
+        for client, messages in ((danish, ERROR_MESSAGES_DA), (english, ERROR_CODES)):
+            reply = await client.call("dance")
+            assert (reply["code"], reply["message"]) == ("frame.unknown_type", messages["frame.unknown_type"])
+        assert ERROR_MESSAGES_DA["frame.unknown_type"] != ERROR_CODES["frame.unknown_type"]
+    finally:
+        await danish.close()
+        await english.close()
+
+
 async def test_missing_or_wrong_fields_are_frame_invalid_with_details(
     server: ServerProcess, api: Api, table: Table
 ) -> None:
