@@ -10,9 +10,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from engine.archive import read_archive
+from engine.deck import DEFAULT_DECK_PATH, load_deck
+from tests.replay.logs import HIDDEN_ANNOUNCEMENT, HIDDEN_MESSAGE, moderated_game, table_log
 from tests.web.conftest import LAPTOP, PHONE, WebServer, create_conference, screenshot, wait_ready
 
 LOG_V1 = Path(__file__).resolve().parent.parent / "fixtures" / "log-v1.jsonl"
@@ -150,3 +153,73 @@ def test_the_facilitators_pages_can_download_a_log_with_the_token(new_context: A
     assert log.header.table.pseudonymised and log.header.table.table_id == conference.table_id
     refused = page.evaluate(FAILED_DOWNLOAD, [url, "nonsense"])
     assert refused == "invalid token"
+
+
+# Event types the viewer once showed by their raw name (and the end marker's labels).
+RAW_TYPES = ("message_hidden", "player_removed", "round_paused", "round_resumed", "reality_checked", "debrief_shown")
+
+
+def test_moderation_has_words_and_a_hidden_line_is_never_shown(new_context: Any, web_server: WebServer) -> None:
+    """tests/replay/logs.moderated_game: line 9 and announcement 14 are hidden at 13 and 15, a pause at 11–12,
+    Carina moved to another table at 22, Dennis removed at 23. On the projector, no step shows a hidden text."""
+    log = table_log(load_deck(DEFAULT_DECK_PATH), moderated_game(load_deck(DEFAULT_DECK_PATH)))
+    uploaded = httpx.post(f"{web_server.url}/api/replays", content=log.render().encode(), timeout=10)
+    assert uploaded.status_code == 201, uploaded.text
+    url = f"{web_server.url}{uploaded.json()['replays'][0]['url']}"
+    watched = new_context(LAPTOP)
+    page = watched.page()
+    page.goto(f"{url}?at=1")
+    wait_ready(page)
+    happened: dict[int, str] = {}
+    for seq in range(1, log.total + 1):
+        if seq > 1:
+            page.click("#step-forward")
+        shown(page, seq)
+        html = page.content()
+        for secret in (HIDDEN_MESSAGE, HIDDEN_ANNOUNCEMENT, "idiot", "forkert"):
+            assert secret not in html, f"seq {seq} shows {secret!r}"
+        for raw in RAW_TYPES:
+            assert raw not in html, f"seq {seq} shows the raw type {raw}"
+        happened[seq] = page.locator("#happened").inner_text()
+        hidden_lines = page.locator("#chat .rp-hidden-text")
+        expect(hidden_lines).to_have_count(len([n for n in (9, 14) if n <= seq]))
+        if seq == 15:
+            screenshot(page, "replay-hidden-chat")
+
+    # The hidden line is shown as hidden from the moment it was written, not only after the hide.
+    assert happened[9] == "Anna Holm: Skjult af facilitatoren"
+    assert happened[14] == "Facilitator: Skjult af facilitatoren"
+    assert re.fullmatch(r"Facilitatoren satte runde 1 på pause med 1[0-4]:\d\d tilbage", happened[11]), happened[11]
+    assert re.fullmatch(r"Runde 1 blev genoptaget; fristen er nu .+", happened[12]), happened[12]
+    assert happened[13] == "Facilitatoren skjulte en besked fra Anna Holm (hændelse 9)"
+    assert happened[15] == "Facilitatoren skjulte en meddelelse (hændelse 14)"
+    assert happened[22] == "Facilitatoren flyttede Carina Lund til et andet bord"
+    assert happened[23] == "Facilitatoren fjernede Dennis Møller fra bordet"
+    assert page.locator('.rp-tick[data-seq="25"]').get_attribute("title") == "25: spillet slutter · Debriefing"
+    assert page.locator('.rp-tick[data-seq="17"]').get_attribute("title") == "17: stemme · F1 for"
+
+    page.goto(f"{url}?at=11&lang=en")
+    wait_ready(page)
+    expect(page.locator("#round")).to_contain_text("The round is paused.")
+    expect(page.locator("#chat .rp-hidden-text")).to_have_text(["Hidden by the facilitator"])
+    expect(page.locator("#chat .rp-text")).to_have_text(
+        ["Anna, kan du leve med #SK-01?", "Hidden by the facilitator", "Husk tonen ved bordet."]
+    )
+    expect(page.locator("#happened")).to_have_text(
+        re.compile(r"^The facilitator paused round 1 with 1[0-4]:\d\d left$")
+    )
+    for seq, text in (
+        (9, "Anna Holm: Hidden by the facilitator"),
+        (12, re.compile(r"^Round 1 resumed; the deadline is now .+")),
+        (13, "The facilitator hid a message from Anna Holm (event 9)"),
+        (15, "The facilitator hid an announcement (event 14)"),
+        (22, "The facilitator moved Carina Lund to another table"),
+        (23, "The facilitator removed Dennis Møller from the table"),
+    ):
+        page.goto(f"{url}?at={seq}&lang=en")
+        wait_ready(page)
+        shown(page, seq)
+        expect(page.locator("#happened")).to_have_text(text)
+        assert HIDDEN_MESSAGE not in page.content()
+    assert page.locator('.rp-tick[data-seq="24"]').get_attribute("title") == "24: the game ends · Reality check"
+    assert watched.errors == []

@@ -173,7 +173,9 @@ function drawMarkers() {
   const bar = $("markers");
   const span = Math.max(1, total - 1);
   const ticks = meta.markers.map(([seq, markerKind, label]) => {
-    const tick = el("span", { class: `rp-tick rp-kind-${markerKind}`, "data-seq": seq, title: `${seq}: ${t(`marker.${markerKind}`)} ${markerLabel(markerKind, label)}`.trim() });
+    const words = markerLabel(markerKind, label);
+    const title = `${seq}: ${t(`marker.${markerKind}`)}${words ? ` · ${words}` : ""}`;
+    const tick = el("span", { class: `rp-tick rp-kind-${markerKind}`, "data-seq": seq, title });
     tick.style.left = `${((seq - 1) / span) * 100}%`;
     return tick;
   });
