@@ -4,6 +4,10 @@ The file format and every check live in `engine/archive.py` (pure); this module 
 imported replays. An imported table log is stored whole, in its canonical form, under the key
 `replay:{replay_id}`, where the id is the first 20 hex digits of the canonical text's sha256: importing the
 same log twice gives the same replay, and an id cannot be guessed without the log.
+
+Every import is also recorded in the stream `replay-imports` (the replay's id and the time, no names), so the
+retention period (`RAADERUM_RETENTION_DAYS`) can find the replays imported longer ago than that and delete
+them: the store lists streams, not keys. Importing a log again records it again, and the newest record counts.
 """
 
 from __future__ import annotations
@@ -12,11 +16,16 @@ import asyncio
 import hashlib
 import importlib.metadata
 import json
+import random
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
 
 from engine.archive import (
     Archive,
@@ -34,8 +43,8 @@ from engine.replay import Marker, frame, game_over, hidden_chat, markers
 from engine.upcast import decode_stored
 from engine.versions import parse_stored_type
 from server import conferences
-from server.store import EventStore
-from server.tables import Decks, table_stream
+from server.store import ConcurrencyError, EventStore, NewEvent
+from server.tables import MAX_RETRIES, Decks, now, table_stream
 
 REPLAY_ID = re.compile(r"^[0-9a-f]{20}$")
 REPLAY_CACHE = 8  # parsed replays kept in memory per process
@@ -135,6 +144,53 @@ def replay_id_of(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
 
+REPLAY_IMPORTS = "replay-imports"  # the stream of imports and retention's deletions, one record per replay each
+
+
+class ReplayImported(BaseModel):
+    """In `replay-imports`: a table log was imported (again) as this replay at this time."""
+
+    type: Literal["replay_imported"] = "replay_imported"
+    replay_id: str
+    at: datetime
+
+
+class ReplayDeleted(BaseModel):
+    """In `replay-imports`: the retention period deleted this replay (until it is imported again)."""
+
+    type: Literal["replay_deleted"] = "replay_deleted"
+    replay_id: str
+    at: datetime
+
+
+async def _record(store: EventStore, records: list[ReplayImported] | list[ReplayDeleted]) -> None:
+    """Append to `replay-imports`, retrying when another import or process appended first."""
+    events = [NewEvent(type=record.type, data=record.model_dump_json()) for record in records]
+    for attempt in range(MAX_RETRIES):
+        version = await store.version(REPLAY_IMPORTS)
+        try:
+            await store.append(REPLAY_IMPORTS, version, events)
+            return
+        except ConcurrencyError:
+            await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+    raise RuntimeError(f"{REPLAY_IMPORTS}: too much contention, gave up after {MAX_RETRIES} tries")
+
+
+async def replay_records(store: EventStore) -> dict[str, ReplayImported | ReplayDeleted]:
+    """The newest record of every replay ever imported: its latest import, or its deletion after that."""
+    newest: dict[str, ReplayImported | ReplayDeleted] = {}
+    for stored in await store.read(REPLAY_IMPORTS):
+        record: ReplayImported | ReplayDeleted
+        if stored.type == "replay_imported":
+            record = ReplayImported.model_validate_json(stored.data)
+        elif stored.type == "replay_deleted":
+            record = ReplayDeleted.model_validate_json(stored.data)
+        else:
+            continue
+        newest[record.replay_id] = record
+    return newest
+
+
 @dataclass
 class Replay:
     """An imported table log, parsed, with what the viewer asks for kept warm."""
@@ -143,6 +199,7 @@ class Replay:
     log: TableLog
     markers: list[Marker]
     hidden: frozenset[int] = frozenset()  # the chat lines the facilitator hid: never shown, at any position
+    imported: datetime | None = None  # its newest import, when the retention period is watched
     _last: State | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _debriefs: OrderedDict[int, Debrief] = field(default_factory=OrderedDict)
@@ -186,11 +243,24 @@ class Imported:
 
 
 class Replays:
-    """Imported logs in the event store (one key per table log) and a small in-memory cache of parsed ones."""
+    """Imported logs in the event store (one key per table log) and a small in-memory cache of parsed ones.
 
-    def __init__(self, store: EventStore, cache_size: int = REPLAY_CACHE) -> None:
+    With a retention period (`retention_days`), a replay last imported longer ago than that is not served any
+    more, from the cache or the store, by any process, even before a retention pass (`purge`) deletes it.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        cache_size: int = REPLAY_CACHE,
+        *,
+        retention_days: float | None = None,
+        clock: Callable[[], datetime] = now,
+    ) -> None:
         self.store = store
         self.cache_size = cache_size
+        self.retention_days = retention_days
+        self.clock = clock
         self._cache: OrderedDict[str, Replay] = OrderedDict()
 
     def _remember(self, replay: Replay) -> Replay:
@@ -199,6 +269,11 @@ class Replays:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return replay
+
+    def _expired(self, imported: datetime | None) -> bool:
+        if self.retention_days is None or imported is None:
+            return False
+        return imported < self.clock() - timedelta(days=self.retention_days)
 
     async def add(self, text: str) -> list[Imported]:
         """Check the whole file, then store each table log in it. ArchiveError (nothing stored) when it is bad."""
@@ -212,26 +287,55 @@ class Replays:
             canonical = log.render()
             replay_id = replay_id_of(canonical)
             prepared.append((replay_id, canonical, log))
+        if not prepared:
+            return imported
+        at = self.clock()
+        # Recorded before a log is stored, so every stored log has a record for the retention period to find.
+        ids = dict.fromkeys(replay_id for replay_id, _, _ in prepared)
+        await _record(self.store, [ReplayImported(replay_id=replay_id, at=at) for replay_id in ids])
         for replay_id, canonical, log in prepared:
             await self.store.set_key(replay_key(replay_id), canonical)
-            self._remember(Replay.of(replay_id, log))
+            replay = Replay.of(replay_id, log)
+            replay.imported = at
+            self._remember(replay)
             info = log.header.table
             imported.append(Imported(replay_id, info.table_id, info.table_name, info.events))
         return imported
 
+    async def _imported(self, replay_id: str) -> datetime | None:
+        """When a stored replay was last imported, with a retention period (else None); KeyError when too long ago.
+
+        A stored replay without an import record (imported before imports were recorded, or stored again by an
+        import racing with the retention pass that recorded its deletion) is recorded as imported now."""
+        if self.retention_days is None:
+            return None
+        record = (await replay_records(self.store)).get(replay_id)
+        if isinstance(record, ReplayImported):
+            if self._expired(record.at):
+                raise KeyError(replay_id)  # the next retention pass deletes it
+            return record.at
+        at = self.clock()
+        await _record(self.store, [ReplayImported(replay_id=replay_id, at=at)])
+        return at
+
     async def get(self, replay_id: str) -> Replay:
-        """The replay; KeyError when there is none with this id."""
+        """The replay; KeyError when there is none with this id (or its retention period is over)."""
         if not REPLAY_ID.match(replay_id):
             raise KeyError(replay_id)
         cached = self._cache.get(replay_id)
         if cached is not None:
-            self._cache.move_to_end(replay_id)
-            return cached
+            if not self._expired(cached.imported):
+                self._cache.move_to_end(replay_id)
+                return cached
+            del self._cache[replay_id]  # too old, unless another process imported it again: the store knows
         text = await self.store.get_key(replay_key(replay_id))
         if text is None:
             raise KeyError(replay_id)
+        imported = await self._imported(replay_id)
         archive = await asyncio.to_thread(read_archive, text)
-        return self._remember(Replay.of(replay_id, archive.tables[0]))
+        replay = Replay.of(replay_id, archive.tables[0])
+        replay.imported = imported
+        return self._remember(replay)
 
     async def text(self, replay_id: str) -> str:
         """The stored log, byte for byte what an export of it gives."""
@@ -240,4 +344,28 @@ class Replays:
         text = await self.store.get_key(replay_key(replay_id))
         if text is None:
             raise KeyError(replay_id)
+        await self._imported(replay_id)
         return text
+
+    async def purge(self, older_than: datetime) -> list[str]:
+        """The retention pass: delete every replay last imported before `older_than`; returns their ids.
+
+        Idempotent, so several processes may run it at once: deleting a deleted key does nothing, and a
+        deletion is recorded, so later passes skip the replay until it is imported again. A replay that another
+        process deleted leaves this process's cache too."""
+        records = await replay_records(self.store)
+        expired = sorted(
+            replay_id
+            for replay_id, record in records.items()
+            if isinstance(record, ReplayImported) and record.at < older_than
+        )
+        for replay_id in expired:
+            await self.store.delete_key(replay_key(replay_id))
+            self._cache.pop(replay_id, None)
+        for replay_id in list(self._cache):
+            if isinstance(records.get(replay_id), ReplayDeleted):
+                del self._cache[replay_id]
+        if expired:
+            at = self.clock()
+            await _record(self.store, [ReplayDeleted(replay_id=replay_id, at=at) for replay_id in expired])
+        return expired

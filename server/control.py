@@ -17,7 +17,8 @@ player's token is refused with 403 everywhere, as is a facilitator's token of an
   new seat's.
 - `GET /join/{code}/qr.svg`: the QR code of a table's join link (public: it encodes only the code).
 
-Retention (`RAADERUM_RETENTION_DAYS`) deletes conferences older than the period at startup and then daily.
+Retention (`RAADERUM_RETENTION_DAYS`) deletes conferences older than the period, and replays imported longer
+ago than that, at startup and then daily.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ from engine.model import (
 from server import conferences, protocol
 from server.auth import Claims, InvalidToken
 from server.conferences import ConferenceCreated, PlayerMoved, TableRef, normalise_code
+from server.replay import app_replays
 from server.tables import Table, now
 
 if TYPE_CHECKING:
@@ -951,8 +953,17 @@ async def purge_expired(app: Any, days: float, moment: datetime) -> list[str]:
     return expired
 
 
+async def purge_expired_replays(app: Any, days: float, moment: datetime) -> list[str]:
+    """Delete every replay last imported more than `days` before `moment` (docs/replay.md); returns their ids."""
+    deleted = await app_replays(app).purge(moment - timedelta(days=days))
+    if deleted:
+        log.warning("retention: deleted %d replay(s) imported more than %g days ago", len(deleted), days)
+    return deleted
+
+
 async def keep_retention(app: Any, clock: Callable[[], datetime] = now) -> None:
-    """At startup and then daily (more often for a period under ten days' tenth): delete old conferences."""
+    """At startup and then daily (more often for a period under ten days' tenth): delete old conferences and
+    old imported replays."""
     days = app.state.services.settings.retention_days
     if days is None:
         return
@@ -962,6 +973,10 @@ async def keep_retention(app: Any, clock: Callable[[], datetime] = now) -> None:
             await purge_expired(app, days, clock())
         except Exception:
             log.exception("retention: deleting old conferences failed; trying again later")
+        try:
+            await purge_expired_replays(app, days, clock())
+        except Exception:
+            log.exception("retention: deleting old replays failed; trying again later")
         await asyncio.sleep(interval)
 
 

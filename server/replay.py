@@ -61,14 +61,18 @@ def _services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
-def replays_of(request: Request) -> Replays:
+def app_replays(app: Any) -> Replays:
     """The process's imported replays, made on first use (next to the app's other services)."""
-    services = _services(request)
-    replays: Replays | None = getattr(request.app.state, "replays", None)
+    services: Services = app.state.services
+    replays: Replays | None = getattr(app.state, "replays", None)
     if replays is None or replays.store is not services.store:
-        replays = Replays(services.store)
-        request.app.state.replays = replays
+        replays = Replays(services.store, retention_days=services.settings.retention_days)
+        app.state.replays = replays
     return replays
+
+
+def replays_of(request: Request) -> Replays:
+    return app_replays(request.app)
 
 
 async def _facilitator_of(request: Request, conference_id: str | None, authorization: str | None) -> Claims:

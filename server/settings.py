@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     secret: str | None = Field(default=None, description="Signs tokens; generated and kept in the store when unset")
     decks_dir: Path = Field(default=DEFAULT_DECK_PATH.parent, description="Folder holding one folder per deck")
     admin_password: str | None = Field(default=None, description="Needed to create conferences, when set")
-    retention_days: float | None = Field(default=None, gt=0, description="Delete conferences older than this")
+    retention_days: float | None = Field(default=None, gt=0, description="Delete conferences and replays this old")
     demo: bool = Field(default=False, description="Create a demo conference at startup and print how to join")
     public_url: str | None = Field(default=None, description="Base URL printed in links, e.g. https://raaderum.example")
 
