@@ -204,8 +204,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.table_sockets = (table_socket, settings.direct_writes)
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
         """This process's metrics in the Prometheus text format (see server/metrics.py)."""
+        if not metrics.token_ok(settings.metrics_token, authorization):
+            raise HTTPException(
+                401, detail={"code": "auth.metrics_token", "message": "Authorization: Bearer <RAADERUM_METRICS_TOKEN>"}
+            )
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", response_model=Health)

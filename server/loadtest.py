@@ -918,9 +918,11 @@ async def _gc_pauses(http: httpx.AsyncClient, urls: list[str]) -> dict[str, floa
     """The servers' garbage-collector pauses so far, summed over processes (from /metrics): count, total
     seconds, and how many took over 50 and over 100 ms. None when a server has no such metric."""
     totals = dict.fromkeys(("count", "seconds", "under_0.05", "under_0.1"), 0.0)
+    token = os.environ.get("RAADERUM_METRICS_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     for url in urls:
         try:
-            text = (await http.get(f"{url}/metrics")).text
+            text = (await http.get(f"{url}/metrics", headers=headers)).text
         except httpx.HTTPError:
             return None
         found = False

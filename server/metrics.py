@@ -9,6 +9,7 @@ Prometheus adds the instance).
 from __future__ import annotations
 
 import gc
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -90,6 +91,14 @@ def _time_gc(phase: str, info: dict[str, Any]) -> None:
 def track_gc() -> None:
     if _time_gc not in gc.callbacks:
         gc.callbacks.append(_time_gc)
+
+
+def token_ok(expected: str | None, authorization: str | None) -> bool:
+    """RAADERUM_METRICS_TOKEN, when set, as `Authorization: Bearer <token>` (Prometheus's `authorization`)."""
+    if not expected:
+        return True
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def render() -> bytes:

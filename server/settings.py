@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(default=None, description="Needed to create conferences, when set")
     retention_days: float | None = Field(default=None, gt=0, description="Delete conferences and replays this old")
     demo: bool = Field(default=False, description="Create a demo conference at startup and print how to join")
+    metrics_token: str | None = Field(default=None, description="When set, GET /metrics needs it as a bearer token")
     public_url: str | None = Field(default=None, description="Base URL printed in links, e.g. https://raaderum.example")
 
     # Abuse limits for one websocket connection.

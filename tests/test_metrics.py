@@ -121,3 +121,25 @@ def test_every_garbage_collection_is_timed_by_generation() -> None:
     gc.collect()
     after = value(metrics.render().decode(), "raaderum_gc_pause_seconds_count", generation="2")
     assert after == before + 1
+
+
+def test_a_metrics_token_guards_the_page(tmp_path: Path) -> None:
+    import httpx
+
+    process = ServerProcess(
+        f"sqlite:///{tmp_path / 'events.db'}", env={"RAADERUM_METRICS_TOKEN": "s3cret-scrape"}, log_dir=tmp_path
+    )
+    process.start()
+    try:
+        with httpx.Client(base_url=process.url, timeout=10) as http:
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-scrape-and-more"}):
+                refused = http.get("/metrics", headers=headers)
+                assert refused.status_code == 401, headers
+                assert refused.json()["detail"]["code"] == "auth.metrics_token"
+                assert "raaderum_" not in refused.text
+            page = http.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"})
+            assert page.status_code == 200
+            assert "raaderum_connections" in page.text
+            assert http.get("/healthz").status_code == 200  # the health check stays open
+    finally:
+        process.stop()
