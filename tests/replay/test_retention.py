@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,48 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 
 from engine.deck import Deck
 from server import control
 from server.archive import REPLAY_IMPORTS, ReplayImported, Replays, replay_id_of, replay_key
 from server.store import EventStore, open_store
-from tests.helpers.redis_server import RedisServer, redis_server
 from tests.replay.conftest import TRACEBACK
 from tests.replay.logs import moderated_game, table_log
 from tests.server.helpers import ServerProcess
 
 DAYS = 3.0
-
-
-@pytest.fixture(scope="module")
-def redis_srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
-@pytest.fixture
-def redis_url(redis_srv: RedisServer) -> str:
-    with redis.Redis.from_url(redis_srv.url) as client:
-        client.flushall()
-    return redis_srv.url
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'events.db'}"
-    url: str = request.getfixturevalue("redis_url")
-    return url
-
-
-@pytest.fixture
-async def store(store_url: str) -> AsyncIterator[EventStore]:
-    opened = open_store(store_url)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 @pytest.fixture
