@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
-from tests.helpers.redis_server import RedisServer, redis_server
+from tests.helpers.store_fixtures import redis_srv, redis_url
 from tests.server.helpers import Api, Client, ServerProcess
+
+__all__ = ["redis_srv", "redis_url"]  # the throwaway Redis, shared with the store tests
 
 TRACEBACK = "Traceback (most recent call last)"
 
@@ -80,18 +81,3 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'events.db'}"
-
-
-@pytest.fixture(scope="session")
-def redis_srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """A throwaway in-memory redis-server on a unix socket, shared by the session."""
-    with redis_server(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
-@pytest.fixture
-def redis_url(redis_srv: RedisServer) -> str:
-    """The throwaway Redis, emptied for this test (no schedule or keys left over from an earlier test)."""
-    with redis.Redis.from_url(redis_srv.url) as client:
-        client.flushall()
-    return redis_srv.url
