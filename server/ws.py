@@ -46,7 +46,7 @@ class Connection:
 
     def __init__(self, websocket: WebSocket, viewer: Viewer, claims: Claims, queue_frames: int, lang: str) -> None:
         self.websocket = websocket
-        self.lang = lang  # of the messages of errors sent outside a command's answer, e.g. a table deleted
+        self.lang = lang  # the hello's: every error message to this client is worded in it
         self.viewer = viewer
         self.claims = claims
         self.direct = direct_socket(websocket.scope)
@@ -182,13 +182,14 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
         del hello  # an idle connection keeps only what it needs
         try:
             # In this task: one task per connection (two on the ASGI path, with the sender's).
-            await _receive_loop(connection, table, lang, services)
+            await _receive_loop(connection, table, services)
         finally:
             metrics.CONNECTIONS.dec()
     except Closed as closed:
         if closed.code == protocol.CLOSE_TOO_BIG:
             with contextlib.suppress(Exception):
-                too_large = protocol.Error(id=None, code="frame.too_large", message=_msg("frame.too_large", lang))
+                message = protocol.error_message("frame.too_large", lang)
+                too_large = protocol.Error(id=None, code="frame.too_large", message=message)
                 await websocket.send_text(too_large.model_dump_json())
         await _close(websocket, closed.code, closed.reason)
     except WebSocketDisconnect:
@@ -244,7 +245,7 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
             await websocket.close(code=code, reason=reason[:120])
 
 
-async def _receive_loop(connection: Connection, table: Table, lang: str, services: Services) -> None:
+async def _receive_loop(connection: Connection, table: Table, services: Services) -> None:
     settings = services.settings
     limit = RateLimit(settings.frames_per_second, settings.frame_burst)
     while True:
@@ -252,69 +253,67 @@ async def _receive_loop(connection: Connection, table: Table, lang: str, service
         if not limit.allow():
             if limit.strikes > settings.frame_burst:
                 raise Closed(protocol.CLOSE_FLOODING, "flooding")
-            connection.send_model(
-                protocol.Error(id=None, code="frame.rate_limited", message=_msg("frame.rate_limited", lang))
-            )
+            _error(connection, None, "frame.rate_limited")
             continue
-        await _handle_frame(connection, table, text, lang)
+        await _handle_frame(connection, table, text)
 
 
-def _msg(code: str, lang: str) -> str:
-    return protocol.error_message(code, lang)
-
-
-def _error(connection: Connection, frame_id: str | None, code: str, message: str, details: Any = None) -> None:
+def _error(
+    connection: Connection, frame_id: str | None, code: str, details: Any = None, message: str | None = None
+) -> None:
+    """An error frame, worded in the connection's language (a server code's, unless `message` is given)."""
+    message = message or protocol.error_message(code, connection.lang)
     connection.send_model(protocol.Error(id=frame_id, code=code, message=message, details=details))
 
 
-async def _handle_frame(connection: Connection, table: Table, text: str, lang: str) -> None:
+async def _handle_frame(connection: Connection, table: Table, text: str) -> None:
     try:
         frame = json.loads(text)
     except ValueError:
         frame = None
     if not isinstance(frame, dict):
-        _error(connection, None, "frame.invalid_json", _msg("frame.invalid_json", lang))
+        _error(connection, None, "frame.invalid_json")
         return
     raw_id = frame.get("id")
     frame_id = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= protocol.MAX_ID else None
     kind = frame.get("type")
     if kind == "hello":
-        _error(connection, frame_id, "hello.repeated", _msg("hello.repeated", lang))
+        _error(connection, frame_id, "hello.repeated")
         return
     if kind == "ping":
         if frame_id is None:
-            _error(connection, None, "frame.invalid", _msg("frame.invalid", lang), [{"loc": ["id"], "msg": "required"}])
+            _error(connection, None, "frame.invalid", [{"loc": ["id"], "msg": "required"}])
             return
         connection.send_model(protocol.Pong(id=frame_id))
         return
     if kind not in protocol.WIRE_COMMANDS:
         metrics.command("unknown", "invalid")
-        _error(connection, frame_id, "frame.unknown_type", _msg("frame.unknown_type", lang))
+        _error(connection, frame_id, "frame.unknown_type")
         return
     started = time.perf_counter()
-    result = await _run_command(connection, table, frame, kind, frame_id, lang)
+    result = await _run_command(connection, table, frame, kind, frame_id)
     metrics.command(kind, result)
     metrics.COMMAND_SECONDS.observe(time.perf_counter() - started)
 
 
 async def _run_command(
-    connection: Connection, table: Table, frame: dict[str, Any], kind: str, frame_id: str | None, lang: str
+    connection: Connection, table: Table, frame: dict[str, Any], kind: str, frame_id: str | None
 ) -> str:
     """Validate, decide, append and answer one command frame; returns the result for the metrics."""
     if frame_id is None:
         missing_id = [{"loc": ["id"], "msg": "a string of 1-64"}]
-        _error(connection, None, "frame.invalid", _msg("frame.invalid", lang), missing_id)
+        _error(connection, None, "frame.invalid", missing_id)
         return "invalid"
     claims = connection.claims
     if claims.role == "projector":
-        _error(connection, frame_id, "auth.read_only", _msg("auth.read_only", lang))
+        _error(connection, frame_id, "auth.read_only")
         return "rejected"
     payload = {key: value for key, value in frame.items() if key not in ("id", "at")}
     try:
         command = COMMAND_ADAPTER.validate_python({**payload, "at": now()})
     except ValidationError as error:
         details = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors(include_url=False)]
-        _error(connection, frame_id, "frame.invalid", _msg("frame.invalid", lang), details)
+        _error(connection, frame_id, "frame.invalid", details)
         return "invalid"
     actor = Actor.player(claims.player_id) if claims.role == "player" and claims.player_id else FACILITATOR
     # Command ids are scoped to their sender, so two clients' "1" never collide, and carry a digest of the
@@ -324,15 +323,15 @@ async def _run_command(
     try:
         version, duplicate = await table.execute(command, actor, command_id)
     except RuleViolation as violation:
-        _error(connection, frame_id, violation.code, violation.message(lang))
+        _error(connection, frame_id, violation.code, message=violation.message(connection.lang))
         return "rejected"
     except RuntimeError:
         log.exception("command failed")
-        _error(connection, frame_id, "server.busy", _msg("server.busy", lang))
+        _error(connection, frame_id, "server.busy")
         return "failed"
     except Exception:  # the store is down or failing: the client may retry the same id safely
         log.exception("command could not be stored")
-        _error(connection, frame_id, "server.unavailable", _msg("server.unavailable", lang))
+        _error(connection, frame_id, "server.unavailable")
         return "failed"
     connection.send_model(protocol.Ack(id=frame_id, seq=version, duplicate=duplicate))
     return "duplicate" if duplicate else "ok"
