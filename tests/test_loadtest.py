@@ -174,3 +174,19 @@ def test_a_cpu_cap_puts_each_started_server_in_a_cgroup_of_its_own(tmp_path: Pat
     finally:
         servers.stop()
     assert not cap.path.exists()  # removed with its process
+
+
+def test_the_throwaway_redis_reports_a_stall_of_its_own(tmp_path: Path) -> None:
+    import redis
+
+    servers = Servers(Options(store="redis"), tmp_path)
+    servers.start()
+    try:
+        assert servers.store_stalls(reset=True) == {}
+        with redis.Redis.from_url(servers.store_url) as client:  # a slow command: Redis blocks every client for it
+            client.eval("local i = 0 while i < 20000000 do i = i + 1 end return i", 0)
+        stalls = servers.store_stalls()
+        assert stalls is not None and stalls.get("command", 0) >= 20, stalls
+        assert servers.store_stalls(reset=True) == {} and servers.store_stalls() == {}
+    finally:
+        servers.stop()
