@@ -32,6 +32,16 @@ ZERO: Years = (0.0, 0.0, 0.0, 0.0)
 PRECISION = 6
 
 
+def year_reached(result: float) -> bool:
+    """Whether a year's result (found minus target) reaches the target: the one definition, read by the live
+    meter, the verdict, the reality check and every screen.
+
+    >>> year_reached(0.0), year_reached(0.1), year_reached(-0.1)
+    (True, True, False)
+    """
+    return result >= 0
+
+
 def rounded(values: Iterable[float]) -> Years:
     a, b, c, d = (round(value, PRECISION) + 0.0 for value in values)
     return (a, b, c, d)
@@ -124,7 +134,7 @@ class Assessment:
     warnings: tuple[Warning, ...]
 
     def reached(self, year: int) -> bool:
-        return self.result[year - 1] >= 0
+        return year_reached(self.result[year - 1])
 
 
 def _scaled(amounts: Years, factor: float, applies_to: str) -> Years:

@@ -25,6 +25,7 @@ from engine.budget import (
     rounded,
     shift_one_year,
     target_years,
+    year_reached,
 )
 from engine.deck import (
     KINDS,
@@ -294,7 +295,7 @@ def reach_probabilities(deck: Deck, assessment: Assessment, *, draws: int, seed:
         totals = np.zeros((draws, 4))
     # Realisation never touches costs, so the events' effect (grants and sanctions read costs) is fixed.
     fixed = np.array(assessment.event_effect) - np.array(assessment.target)
-    reached = np.round(totals + fixed, PRECISION) >= 0
+    reached = np.round(totals + fixed, PRECISION) >= 0  # year_reached, for a whole array of draws at once
     a, b, c, d = (float(value) for value in reached.mean(axis=0))
     return (a, b, c, d), float(reached.all(axis=1).mean())
 
@@ -380,7 +381,7 @@ def _join(items: Sequence[str], lang: str) -> str:
 
 
 def _budget_year_reason(label: str, result: float, target: float) -> Reason:
-    ok = result >= 0
+    ok = year_reached(result)
     if ok:
         da = f"Budgetåret {label} er i balance med {format_mio(result)} til overs i forhold til målet på "
         da += _end(format_mio(target))
@@ -395,7 +396,7 @@ def _budget_year_reason(label: str, result: float, target: float) -> Reason:
 
 
 def _overslagsaar_reason(year: int, label: str, result: float, target: float) -> Reason:
-    ok = result >= 0
+    ok = year_reached(result)
     if ok:
         da = f"Overslagsåret {label} er i balance med {format_mio(result)} til overs."
         en = f"The projection year {label} is balanced, with {format_mio(result, 'en')} to spare."
@@ -651,7 +652,7 @@ def reality_check(state: State, assessment: Assessment, *, draws: int, seed: int
             planned_effect=assessment.forlig_effect[index],
             realised_effect=realised[index],
             result=result[index],
-            reached=result[index] >= 0,
+            reached=year_reached(result[index]),
         )
         for index in range(4)
     )

@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
+
+# Every code a rule violation can carry: clients switch on these, the docs list them, a test reaches each.
+RuleCode = Literal[
+    "game.not_created",
+    "game.already_created",
+    "game.ended",
+    "game.too_few_players",
+    "game.no_rounds_left",
+    "game.not_in_reality_check",
+    "actor.not_facilitator",
+    "actor.not_player",
+    "seat.table_full",
+    "seat.already_seated",
+    "seat.not_seated",
+    "seat.name_invalid",
+    "chat.empty",
+    "chat.unknown_message",
+    "player.not_seated",
+    "chat.too_long",
+    "round.not_open",
+    "round.still_open",
+    "round.deadline_not_reached",
+    "round.no_deadline",
+    "round.paused",
+    "round.not_paused",
+    "portfolio.empty",
+    "portfolio.card_unknown",
+    "portfolio.card_duplicate",
+    "portfolio.requires",
+    "portfolio.excludes",
+    "portfolio.card_disabled",
+    "proposal.unknown",
+    "proposal.not_open",
+    "vote.no_vote",
+]
 
 # code -> (Danish, English). Messages are str.format templates over the violation's params.
-MESSAGES: dict[str, tuple[str, str]] = {
+MESSAGES: dict[RuleCode, tuple[str, str]] = {
     "game.not_created": ("Spillet er ikke oprettet endnu.", "The game has not been created yet."),
     "game.already_created": ("Spillet er allerede oprettet.", "The game has already been created."),
     "game.ended": ("Spillet er slut.", "The game has ended."),
@@ -82,13 +117,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
 class RuleViolation(Exception):
     """A command that the rules refuse. Nothing is changed."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: RuleCode, **params: Any) -> None:
         if code not in MESSAGES:
             raise KeyError(f"unknown rule violation code {code!r}")
-        self.code = code
+        self.code: RuleCode = code
         self.params = params
         super().__init__(f"{code}: {self.message('en')}")
 
     def message(self, lang: str = "da") -> str:
         danish, english = MESSAGES[self.code]
         return (english if lang == "en" else danish).format(**self.params)
+
+
+RULE_CODES: frozenset[RuleCode] = frozenset(get_args(RuleCode))

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields, replace
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 from engine.budget import target_years, validate_portfolio
 from engine.deck import AdoptionRule, Deck
-from engine.errors import RuleViolation
+from engine.errors import RuleCode, RuleViolation
 from engine.model import (
     MAX_CHAT,
     MAX_NAME,
@@ -72,6 +74,7 @@ from engine.model import (
 )
 
 MENTION = re.compile(r"#([A-ZÆØÅ]{2}-[A-Z0-9]+)")
+ENDED = ("reality_check", "debrief")  # the phases after end_game
 
 
 def initial_state(deck: Deck) -> State:
@@ -102,16 +105,29 @@ def vote_weight(state: State, player_id: str) -> int:
     return role.weight if role.votes else 0
 
 
-def tally(state: State, proposal: Proposal) -> tuple[int, int, int, int, bool]:
-    """(for, against, abstain, total) vote weight among seated voters, and whether all of them have voted."""
+def voters(state: State) -> dict[str, int]:
+    """Who may vote now: the seated players whose role has a vote, in seat order, with their weight."""
     weights = {player.id: vote_weight(state, player.id) for player in state.seated()}
-    voters = {player_id for player_id, weight in weights.items() if weight > 0}
+    return {player_id: weight for player_id, weight in weights.items() if weight > 0}
+
+
+def tally(state: State, proposal: Proposal, weights: dict[str, int] | None = None) -> tuple[int, int, int, int, bool]:
+    """(for, against, abstain, total) vote weight among seated voters, and whether all of them have voted.
+    `weights` is `voters(state)` when the caller has it already."""
+    weights = voters(state) if weights is None else weights
     sums = {"for": 0, "against": 0, "abstain": 0}
     for player_id, choice in proposal.votes.items():
-        if player_id in voters:
+        if player_id in weights:
             sums[choice] += weights[player_id]
-    total = sum(weights[player_id] for player_id in voters)
-    return sums["for"], sums["against"], sums["abstain"], total, voters <= set(proposal.votes)
+    total = sum(weights.values())
+    return sums["for"], sums["against"], sums["abstain"], total, weights.keys() <= proposal.votes.keys()
+
+
+def still_to_vote(proposal: Proposal, weights: dict[str, int]) -> tuple[str, ...]:
+    """The voters (`voters(state)`) who have not voted on an open proposal; nobody once it is resolved."""
+    if proposal.status != "open":
+        return ()
+    return tuple(player_id for player_id in weights if player_id not in proposal.votes)
 
 
 def outcome(rule: AdoptionRule, state: State, proposal: Proposal) -> str | None:
@@ -170,7 +186,7 @@ def _chat_line(state: State, seq: int) -> ChatLine | None:
     return None
 
 
-def _clean_text(text: str, violation_empty: str) -> str:
+def _clean_text(text: str, violation_empty: RuleCode) -> str:
     text = text.strip()
     if not text:
         raise RuleViolation(violation_empty)
@@ -219,195 +235,279 @@ def _resolve_open(state: State, command: Command, only: str | None = None) -> li
     return events
 
 
-def decide(state: State, command: Command, actor: Actor) -> list[Event]:
-    """The events a command causes, or a RuleViolation. The state is not changed."""
-    if isinstance(command, CreateGame):
-        _require_facilitator(actor)
-        if state.config is not None:
-            raise RuleViolation("game.already_created")
-        scenario = state.deck.scenario
-        return [
-            GameCreated(
-                at=command.at,
-                table_name=command.table_name,
-                deck_id=scenario.id,
-                deck_digest=state.deck.digest,
-                seed=command.seed,
-                target=target_years(scenario, command.target),
-                rule=command.rule or scenario.default_rule,
-                rounds=command.rounds or scenario.default_rounds,
-                round_seconds=command.round_seconds,
-            )
-        ]
-    if state.config is None:
-        raise RuleViolation("game.not_created")
-    ended = state.phase in ("reality_check", "debrief")
+# One function per command. Each checks its own rules (in the order a violation is reported) and
+# returns the events; `decide` dispatches and checks what all of them share.
 
-    if isinstance(command, PostMessage):
-        player_id = _require_seated(state, actor)
-        text = _clean_text(command.text, "chat.empty")
-        mentions = tuple(dict.fromkeys(m for m in MENTION.findall(text) if state.deck.has_card(m)))
-        return [MessagePosted(at=command.at, player_id=player_id, text=text, mentions=mentions)]
-    if isinstance(command, Announce):
-        _require_facilitator(actor)
-        return [AnnouncementMade(at=command.at, text=_clean_text(command.text, "chat.empty"))]
-    if isinstance(command, HideMessage):
-        _require_facilitator(actor)
-        if command.seq in state.hidden_chat:
-            return []  # hidden already: nothing new to record
-        if _chat_line(state, command.seq) is None:
-            raise RuleViolation("chat.unknown_message", seq=command.seq)
-        return [MessageHidden(at=command.at, seq=command.seq)]
-    if isinstance(command, RemovePlayer):
-        _require_facilitator(actor)
-        if not state.is_seated(command.player_id):
-            raise RuleViolation("player.not_seated", player=command.player_id)
-        removed: list[Event] = [PlayerRemoved(at=command.at, player_id=command.player_id, moved_to=command.moved_to)]
-        if state.phase == "round":
-            removed += _resolve_open(evolve(state, removed[0]), command)
-        return removed
-    if isinstance(command, Join):
-        _require_facilitator(actor)
-        if ended:
-            raise RuleViolation("game.ended")
-        name = command.name.strip()
-        if not name or len(name) > MAX_NAME:
-            raise RuleViolation("seat.name_invalid")
-        if state.is_seated(command.player_id):
-            raise RuleViolation("seat.already_seated")
-        seats = state.deck.scenario.max_players
-        if sum(1 for _ in state.seated()) >= seats:
-            raise RuleViolation("seat.table_full", max=seats)
-        joined: list[Event] = [PlayerJoined(at=command.at, player_id=command.player_id, name=name)]
-        if state.phase != "lobby":
-            # A late arrival gets one of the roles nobody holds.
-            dealt = _deal(state, [command.player_id])
-            if dealt:
-                joined.append(RolesDealt(at=command.at, assignments=dealt))
-        return joined
-    if isinstance(command, Leave):
-        player_id = _require_seated(state, actor)
-        left: list[Event] = [PlayerLeft(at=command.at, player_id=player_id)]
-        if state.phase == "round":
-            left += _resolve_open(evolve(state, left[0]), command)
-        return left
-    if ended and not isinstance(command, ShowDebrief):
+
+def _create_game(state: State, command: CreateGame, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    if state.config is not None:
+        raise RuleViolation("game.already_created")
+    scenario = state.deck.scenario
+    return [
+        GameCreated(
+            at=command.at,
+            table_name=command.table_name,
+            deck_id=scenario.id,
+            deck_digest=state.deck.digest,
+            seed=command.seed,
+            target=target_years(scenario, command.target),
+            rule=command.rule or scenario.default_rule,
+            rounds=command.rounds or scenario.default_rounds,
+            round_seconds=command.round_seconds,
+        )
+    ]
+
+
+def _post_message(state: State, command: PostMessage, actor: Actor) -> list[Event]:
+    player_id = _require_seated(state, actor)
+    text = _clean_text(command.text, "chat.empty")
+    mentions = tuple(dict.fromkeys(m for m in MENTION.findall(text) if state.deck.has_card(m)))
+    return [MessagePosted(at=command.at, player_id=player_id, text=text, mentions=mentions)]
+
+
+def _announce(state: State, command: Announce, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    return [AnnouncementMade(at=command.at, text=_clean_text(command.text, "chat.empty"))]
+
+
+def _hide_message(state: State, command: HideMessage, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    if command.seq in state.hidden_chat:
+        return []  # hidden already: nothing new to record
+    if _chat_line(state, command.seq) is None:
+        raise RuleViolation("chat.unknown_message", seq=command.seq)
+    return [MessageHidden(at=command.at, seq=command.seq)]
+
+
+def _remove_player(state: State, command: RemovePlayer, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    if not state.is_seated(command.player_id):
+        raise RuleViolation("player.not_seated", player=command.player_id)
+    removed: list[Event] = [PlayerRemoved(at=command.at, player_id=command.player_id, moved_to=command.moved_to)]
+    if state.phase == "round":
+        removed += _resolve_open(evolve(state, removed[0]), command)
+    return removed
+
+
+def _join(state: State, command: Join, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    if state.phase in ENDED:
         raise RuleViolation("game.ended")
+    name = command.name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise RuleViolation("seat.name_invalid")
+    if state.is_seated(command.player_id):
+        raise RuleViolation("seat.already_seated")
+    seats = state.deck.scenario.max_players
+    if sum(1 for _ in state.seated()) >= seats:
+        raise RuleViolation("seat.table_full", max=seats)
+    joined: list[Event] = [PlayerJoined(at=command.at, player_id=command.player_id, name=name)]
+    if state.phase != "lobby":
+        # A late arrival gets one of the roles nobody holds.
+        dealt = _deal(state, [command.player_id])
+        if dealt:
+            joined.append(RolesDealt(at=command.at, assignments=dealt))
+    return joined
 
-    if isinstance(command, StartRound):
-        _require_facilitator(actor)
-        if state.phase == "round":
-            raise RuleViolation("round.still_open")
-        seated = [player.id for player in state.seated()]
-        deadline = command.at + timedelta(seconds=state.config.round_seconds) if state.config.round_seconds else None
-        if state.phase == "lobby":
-            minimum = state.deck.scenario.min_players
-            if len(seated) < minimum:
-                raise RuleViolation("game.too_few_players", min=minimum, count=len(seated))
-            return [
-                RolesDealt(at=command.at, assignments=_deal(state, seated)),
-                RoundStarted(at=command.at, round=1, event_card=None, deadline=deadline),
-            ]
-        if len(state.rounds) >= state.config.rounds:
-            raise RuleViolation("game.no_rounds_left", rounds=state.config.rounds)
-        drawn = set(state.event_cards)
-        remaining = [event.id for event in state.deck.events if event.id not in drawn]
-        card = seeded(state, "event").choice(remaining) if remaining else None
-        return [RoundStarted(at=command.at, round=len(state.rounds) + 1, event_card=card, deadline=deadline)]
-    if isinstance(command, Propose):
-        player_id = _require_seated(state, actor)
-        round_ = _require_running_round(state)
-        validate_portfolio(state.deck, command.cards, state.event_cards)
-        if command.amends is not None and command.amends not in state.proposals:
-            raise RuleViolation("proposal.unknown", proposal=command.amends)
+
+def _leave(state: State, command: Leave, actor: Actor) -> list[Event]:
+    player_id = _require_seated(state, actor)
+    left: list[Event] = [PlayerLeft(at=command.at, player_id=player_id)]
+    if state.phase == "round":
+        left += _resolve_open(evolve(state, left[0]), command)
+    return left
+
+
+def _start_round(state: State, command: StartRound, actor: Actor) -> list[Event]:
+    assert state.config is not None
+    _require_facilitator(actor)
+    if state.phase == "round":
+        raise RuleViolation("round.still_open")
+    seated = [player.id for player in state.seated()]
+    deadline = command.at + timedelta(seconds=state.config.round_seconds) if state.config.round_seconds else None
+    if state.phase == "lobby":
+        minimum = state.deck.scenario.min_players
+        if len(seated) < minimum:
+            raise RuleViolation("game.too_few_players", min=minimum, count=len(seated))
         return [
-            ProposalMade(
-                at=command.at,
-                proposal_id=f"F{len(state.proposals) + 1}",
-                player_id=player_id,
-                round=round_.number,
-                cards=command.cards,
-                amends=command.amends,
-            )
+            RolesDealt(at=command.at, assignments=_deal(state, seated)),
+            RoundStarted(at=command.at, round=1, event_card=None, deadline=deadline),
         ]
-    if isinstance(command, CastVote):
-        player_id = _require_seated(state, actor)
-        _require_running_round(state)
-        proposal = _open_proposal(state, command.proposal_id)
-        if vote_weight(state, player_id) == 0:
-            raise RuleViolation("vote.no_vote")
-        if proposal.votes.get(player_id) == command.choice:
-            return []  # the same vote again changes nothing, so it records nothing
-        vote = VoteCast(at=command.at, proposal_id=proposal.id, player_id=player_id, choice=command.choice)
-        return [vote, *_resolve_open(evolve(state, vote), command, only=proposal.id)]
-    if isinstance(command, EndRound):
-        _require_facilitator(actor)
+    if len(state.rounds) >= state.config.rounds:
+        raise RuleViolation("game.no_rounds_left", rounds=state.config.rounds)
+    drawn = set(state.event_cards)
+    remaining = [event.id for event in state.deck.events if event.id not in drawn]
+    card = seeded(state, "event").choice(remaining) if remaining else None
+    return [RoundStarted(at=command.at, round=len(state.rounds) + 1, event_card=card, deadline=deadline)]
+
+
+def _propose(state: State, command: Propose, actor: Actor) -> list[Event]:
+    player_id = _require_seated(state, actor)
+    round_ = _require_running_round(state)
+    validate_portfolio(state.deck, command.cards, state.event_cards)
+    if command.amends is not None and command.amends not in state.proposals:
+        raise RuleViolation("proposal.unknown", proposal=command.amends)
+    return [
+        ProposalMade(
+            at=command.at,
+            proposal_id=f"F{len(state.proposals) + 1}",
+            player_id=player_id,
+            round=round_.number,
+            cards=command.cards,
+            amends=command.amends,
+        )
+    ]
+
+
+def _cast_vote(state: State, command: CastVote, actor: Actor) -> list[Event]:
+    player_id = _require_seated(state, actor)
+    _require_running_round(state)
+    proposal = _open_proposal(state, command.proposal_id)
+    if vote_weight(state, player_id) == 0:
+        raise RuleViolation("vote.no_vote")
+    if proposal.votes.get(player_id) == command.choice:
+        return []  # the same vote again changes nothing, so it records nothing
+    vote = VoteCast(at=command.at, proposal_id=proposal.id, player_id=player_id, choice=command.choice)
+    return [vote, *_resolve_open(evolve(state, vote), command, only=proposal.id)]
+
+
+def _end_round(state: State, command: EndRound, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    round_ = _require_open_round(state)
+    if actor.kind == "system":
+        if round_.deadline is None:
+            raise RuleViolation("round.no_deadline")
+        if command.at < round_.deadline:
+            raise RuleViolation("round.deadline_not_reached")
+        return [RoundEnded(at=command.at, round=round_.number, reason="deadline")]
+    return [RoundEnded(at=command.at, round=round_.number, reason="facilitator")]
+
+
+def _force_adopt(state: State, command: ForceAdopt, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    _require_open_round(state)
+    proposal = _open_proposal(state, command.proposal_id)
+    for_weight, _, _, total, _ = tally(state, proposal)
+    share = round(for_weight / total, 4) if total else 0.0
+    return _closing_events(state, proposal.id, share, True, command)
+
+
+def _set_rule(state: State, command: SetRule, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    changed = RuleChanged(at=command.at, rule=command.rule)
+    after = evolve(state, changed)
+    return [changed, *(_resolve_open(after, command) if state.phase == "round" else [])]
+
+
+def _set_deadline(state: State, command: SetDeadline, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    _require_open_round(state)
+    return [DeadlineSet(at=command.at, deadline=command.at + timedelta(seconds=command.seconds))]
+
+
+def _extend_deadline(state: State, command: ExtendDeadline, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    round_ = _require_open_round(state)
+    if round_.paused:
+        base = command.at + timedelta(seconds=round_.remaining or 0.0)
+    elif round_.deadline is not None:
+        base = max(round_.deadline, command.at)
+    else:
+        base = command.at
+    return [DeadlineSet(at=command.at, deadline=base + timedelta(seconds=command.seconds))]
+
+
+def _pause(state: State, command: Pause, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    round_ = _require_open_round(state)
+    if round_.paused:
+        raise RuleViolation("round.paused")
+    time_left = max(0.0, (round_.deadline - command.at).total_seconds()) if round_.deadline else None
+    return [RoundPaused(at=command.at, round=round_.number, remaining=time_left)]
+
+
+def _resume(state: State, command: Resume, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    round_ = _require_open_round(state)
+    if not round_.paused:
+        raise RuleViolation("round.not_paused")
+    deadline = command.at + timedelta(seconds=round_.remaining) if round_.remaining is not None else None
+    return [RoundResumed(at=command.at, round=round_.number, deadline=deadline)]
+
+
+def _end_game(state: State, command: EndGame, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    if state.phase == "lobby":
+        raise RuleViolation("round.not_open")
+    closing: list[Event] = []
+    if state.phase == "round":
         round_ = _require_open_round(state)
-        if actor.kind == "system":
-            if round_.deadline is None:
-                raise RuleViolation("round.no_deadline")
-            if command.at < round_.deadline:
-                raise RuleViolation("round.deadline_not_reached")
-            return [RoundEnded(at=command.at, round=round_.number, reason="deadline")]
-        return [RoundEnded(at=command.at, round=round_.number, reason="facilitator")]
-    if isinstance(command, ForceAdopt):
-        _require_facilitator(actor)
-        _require_open_round(state)
-        proposal = _open_proposal(state, command.proposal_id)
-        for_weight, _, _, total, _ = tally(state, proposal)
-        share = round(for_weight / total, 4) if total else 0.0
-        return _closing_events(state, proposal.id, share, True, command)
-    if isinstance(command, SetRule):
-        _require_facilitator(actor)
-        changed = RuleChanged(at=command.at, rule=command.rule)
-        after = evolve(state, changed)
-        return [changed, *(_resolve_open(after, command) if state.phase == "round" else [])]
-    if isinstance(command, SetDeadline):
-        _require_facilitator(actor)
-        _require_open_round(state)
-        return [DeadlineSet(at=command.at, deadline=command.at + timedelta(seconds=command.seconds))]
-    if isinstance(command, ExtendDeadline):
-        _require_facilitator(actor)
-        round_ = _require_open_round(state)
-        if round_.paused:
-            base = command.at + timedelta(seconds=round_.remaining or 0.0)
-        elif round_.deadline is not None:
-            base = max(round_.deadline, command.at)
-        else:
-            base = command.at
-        return [DeadlineSet(at=command.at, deadline=base + timedelta(seconds=command.seconds))]
-    if isinstance(command, Pause):
-        _require_facilitator(actor)
-        round_ = _require_open_round(state)
-        if round_.paused:
-            raise RuleViolation("round.paused")
-        time_left = max(0.0, (round_.deadline - command.at).total_seconds()) if round_.deadline else None
-        return [RoundPaused(at=command.at, round=round_.number, remaining=time_left)]
-    if isinstance(command, Resume):
-        _require_facilitator(actor)
-        round_ = _require_open_round(state)
-        if not round_.paused:
-            raise RuleViolation("round.not_paused")
-        deadline = command.at + timedelta(seconds=round_.remaining) if round_.remaining is not None else None
-        return [RoundResumed(at=command.at, round=round_.number, deadline=deadline)]
-    if isinstance(command, EndGame):
-        _require_facilitator(actor)
-        if state.phase == "lobby":
-            raise RuleViolation("round.not_open")
-        closing: list[Event] = []
-        if state.phase == "round":
-            round_ = _require_open_round(state)
-            closing.append(RoundEnded(at=command.at, round=round_.number, reason="facilitator"))
-        cards = sorted(state.forlig.cards) if state.forlig else []
-        rng = seeded(state, "reality")
-        rolls = {card: rng.randint(1, 6) for card in cards}
-        return [*closing, RealityChecked(at=command.at, rolls=rolls)]
-    if isinstance(command, ShowDebrief):
-        _require_facilitator(actor)
-        if state.phase != "reality_check":
-            raise RuleViolation("game.not_in_reality_check")
-        return [DebriefShown(at=command.at)]
-    raise AssertionError(f"unhandled command {command!r}")
+        closing.append(RoundEnded(at=command.at, round=round_.number, reason="facilitator"))
+    cards = sorted(state.forlig.cards) if state.forlig else []
+    rng = seeded(state, "reality")
+    rolls = {card: rng.randint(1, 6) for card in cards}
+    return [*closing, RealityChecked(at=command.at, rolls=rolls)]
+
+
+def _show_debrief(state: State, command: ShowDebrief, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    if state.phase != "reality_check":
+        raise RuleViolation("game.not_in_reality_check")
+    return [DebriefShown(at=command.at)]
+
+
+Decision = Callable[[State, Any, Actor], list[Event]]
+# Command type -> its rules. Every command in engine.model.Command has one (a test checks).
+DECISIONS: dict[type[BaseModel], Decision] = {
+    CreateGame: _create_game,
+    PostMessage: _post_message,
+    Announce: _announce,
+    HideMessage: _hide_message,
+    RemovePlayer: _remove_player,
+    Join: _join,
+    Leave: _leave,
+    StartRound: _start_round,
+    Propose: _propose,
+    CastVote: _cast_vote,
+    EndRound: _end_round,
+    ForceAdopt: _force_adopt,
+    SetRule: _set_rule,
+    SetDeadline: _set_deadline,
+    ExtendDeadline: _extend_deadline,
+    Pause: _pause,
+    Resume: _resume,
+    EndGame: _end_game,
+    ShowDebrief: _show_debrief,
+}
+# What may still happen once the game has ended: the chat, the seats (Join refuses on its own, after
+# checking the actor) and the debrief.
+AFTER_THE_END: frozenset[type[BaseModel]] = frozenset(
+    {PostMessage, Announce, HideMessage, RemovePlayer, Join, Leave, ShowDebrief}
+)
+
+
+def decide(state: State, command: Command, actor: Actor) -> list[Event]:
+    """The events a command causes, or a RuleViolation. The state is not changed.
+
+    >>> from datetime import UTC, datetime
+    >>> from engine.deck import DEFAULT_DECK_PATH, load_deck
+    >>> from engine.model import FACILITATOR, CreateGame, Join
+    >>> state = initial_state(load_deck(DEFAULT_DECK_PATH))
+    >>> at = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    >>> [event.type for event in decide(state, CreateGame(at=at, table_name="Bord 1", seed=1), FACILITATOR)]
+    ['game_created']
+    >>> decide(state, Join(at=at, player_id="p1", name="Anna"), FACILITATOR)
+    Traceback (most recent call last):
+    ...
+    engine.errors.RuleViolation: game.not_created: The game has not been created yet.
+    """
+    if not isinstance(command, CreateGame):
+        if state.config is None:
+            raise RuleViolation("game.not_created")
+        if state.phase in ENDED and type(command) not in AFTER_THE_END:
+            raise RuleViolation("game.ended")
+    return DECISIONS[type(command)](state, command, actor)
 
 
 def _open_proposal(state: State, proposal_id: str) -> Proposal:
@@ -462,7 +562,16 @@ def _unseat(state: State, player_id: str) -> State:
 
 
 def evolve(state: State, event: Event) -> State:
-    """The state after one event. Total: never raises on an event that `decide` produced."""
+    """The state after one event. Total: never raises on an event that `decide` produced.
+
+    >>> from datetime import UTC, datetime
+    >>> from engine.deck import DEFAULT_DECK_PATH, load_deck
+    >>> from engine.model import PlayerJoined
+    >>> state = initial_state(load_deck(DEFAULT_DECK_PATH))
+    >>> after = evolve(state, PlayerJoined(at=datetime(2026, 9, 1, tzinfo=UTC), player_id="p1", name="Anna"))
+    >>> after.seq, after.players["p1"].number, after.is_seated("p1")
+    (1, 1, True)
+    """
     if isinstance(event, MessagePosted):
         line = ChatLine(state.seq + 1, event.player_id, event.text, event.mentions, event.at)
         return _next(state, chat=Chat(line, state.chat, state.chat.length + 1 if state.chat else 1))

@@ -6,13 +6,14 @@ Both the snapshot (`view`) and the event stream (`event_for`) go through this mo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.budget import Assessment, assess
+from engine.budget import Assessment, assess, year_reached
 from engine.model import (
     AnnouncementMade,
     Choice,
@@ -21,11 +22,18 @@ from engine.model import (
     MessagePosted,
     Phase,
     PlayerJoined,
+    PlayerLeft,
+    PlayerRemoved,
+    ProposalAdopted,
+    ProposalMade,
+    ProposalRejected,
     RolesDealt,
+    RoundEnded,
     State,
+    VoteCast,
     Years,
 )
-from engine.rules import tally
+from engine.rules import still_to_vote, tally, voters
 
 ViewerKind = Literal["player", "facilitator", "projector"]
 CHAT_IN_SNAPSHOT = 200
@@ -77,6 +85,7 @@ class ProposalView(ViewModel):
     status: str
     votes: dict[str, Choice]
     tally: TallyView
+    missing: tuple[str, ...]  # the voters who have not voted yet, while the proposal is open
     at: datetime
 
 
@@ -100,6 +109,8 @@ class MeterView(ViewModel):
     service: int
     fte: float
     warnings: tuple[WarningView, ...]
+    reached: tuple[bool, bool, bool, bool]  # per year: the result reaches the target
+    all_reached: bool  # all four years are reached
 
 
 class RoundView(ViewModel):
@@ -140,12 +151,69 @@ class TableView(ViewModel):
     forlig: ForligView | None
     meter: MeterView | None
     rolls: dict[str, int] | None
+    voters: tuple[str, ...]  # the seated players who may vote now, in seat order
+    you_may_vote: bool  # this viewer is a player who may vote now
+
+
+class ProposalVotes(ViewModel):
+    tally: TallyView
+    missing: tuple[str, ...]
+
+
+class Derived(ViewModel):
+    """What follows from the rules about the voting, for a client that applies events as they come: the same
+    figures as the view's `voters`, `you_may_vote` and each proposal's `tally` and `missing`. An event frame
+    carries it after each event that can change it (`changes_derived`)."""
+
+    voters: tuple[str, ...]
+    you_may_vote: bool
+    proposals: dict[str, ProposalVotes]
+
+
+# The events after which `derived` can differ from before: the seats and roles, proposals and their votes,
+# and whatever resolves a proposal. A test folds games both ways to keep this list complete.
+DERIVED_BY = (
+    PlayerLeft,
+    PlayerRemoved,
+    RolesDealt,
+    ProposalMade,
+    VoteCast,
+    ProposalAdopted,
+    ProposalRejected,
+    RoundEnded,
+)
+
+
+def changes_derived(event: Event) -> bool:
+    return isinstance(event, DERIVED_BY)
+
+
+def derived(state: State, viewer: Viewer) -> Derived:
+    """The voting figures for this viewer: who may vote, whether the viewer may, the tallies, who is still to
+    vote (a player without a vote never is)."""
+    return derived_by_viewer(state, (viewer,))[viewer]
+
+
+def derived_by_viewer(state: State, viewers: Iterable[Viewer]) -> dict[Viewer, Derived]:
+    """`derived` for many viewers of one state, computed once: viewers who see the same get the same object."""
+    weights = voters(state)
+    proposals = {}
+    for proposal in state.proposals.values():
+        for_weight, against, abstain, total, _ = tally(state, proposal, weights)
+        proposals[proposal.id] = ProposalVotes(
+            tally=TallyView(for_=for_weight, against=against, abstain=abstain, total=total),
+            missing=still_to_vote(proposal, weights),
+        )
+    ids = tuple(weights)
+    both = {flag: Derived(voters=ids, you_may_vote=flag, proposals=proposals) for flag in (False, True)}
+    return {v: both[v.kind == "player" and v.player_id in weights] for v in viewers}
 
 
 def meter(state: State, cards: tuple[str, ...]) -> MeterView:
     """The live meter for any portfolio under the events drawn so far (cards must be valid)."""
     assert state.config is not None
     assessment: Assessment = assess(state.deck, cards, state.event_cards, state.config.target)
+    a, b, c, d = (year_reached(value) for value in assessment.result)
     return MeterView(
         cards=cards,
         target=assessment.target,
@@ -159,6 +227,8 @@ def meter(state: State, cards: tuple[str, ...]) -> MeterView:
         warnings=tuple(
             WarningView(code=w.code, year=w.year, kind=w.kind, amount=w.amount) for w in assessment.warnings
         ),
+        reached=(a, b, c, d),
+        all_reached=a and b and c and d,
     )
 
 
@@ -174,6 +244,23 @@ def _name(state: State, viewer: Viewer, player_id: str) -> str:
 
 
 def view(state: State, viewer: Viewer) -> TableView:
+    """The table as this viewer may see it: what a snapshot sends.
+
+    >>> from datetime import UTC, datetime
+    >>> from engine.deck import DEFAULT_DECK_PATH, load_deck
+    >>> from engine.model import GameCreated, PlayerJoined
+    >>> from engine.rules import fold
+    >>> at = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    >>> deck = load_deck(DEFAULT_DECK_PATH)
+    >>> created = GameCreated(at=at, table_name="Bord 1", deck_id=deck.scenario.id, deck_digest=deck.digest,
+    ...     seed=7, target=(1.0, 1.0, 1.0, 1.0), rule="majority", rounds=3, round_seconds=None)
+    >>> state = fold(deck, [created, PlayerJoined(at=at, player_id="p1", name="Anna")])
+    >>> [(p.name, p.seated) for p in view(state, PROJECTOR_VIEWER).players]
+    [('Spiller 1', True)]
+    >>> seen = view(state, Viewer("player", "p1"))
+    >>> seen.you, seen.voters, seen.you_may_vote  # no role dealt yet, so no vote
+    ('p1', (), False)
+    """
     config = state.config
     round_ = state.current_round
     players = tuple(
@@ -196,9 +283,10 @@ def view(state: State, viewer: Viewer) -> TableView:
             for line in state.chat.recent(CHAT_IN_SNAPSHOT)
             if (viewer.kind != "projector" or line.player_id is None) and line.seq not in hidden
         )
+    voting = derived(state, viewer)
     proposals = []
     for proposal in state.proposals.values():
-        for_weight, against, abstain, total, _ = tally(state, proposal)
+        votes = voting.proposals[proposal.id]
         proposals.append(
             ProposalView(
                 id=proposal.id,
@@ -208,7 +296,8 @@ def view(state: State, viewer: Viewer) -> TableView:
                 amends=proposal.amends,
                 status=proposal.status,
                 votes=dict(proposal.votes),
-                tally=TallyView(for_=for_weight, against=against, abstain=abstain, total=total),
+                tally=votes.tally,
+                missing=votes.missing,
                 at=proposal.at,
             )
         )
@@ -253,6 +342,8 @@ def view(state: State, viewer: Viewer) -> TableView:
         else None,
         meter=meter(state, forlig.cards) if forlig else None,
         rolls=dict(state.rolls) if state.rolls is not None else None,
+        voters=voting.voters,
+        you_may_vote=voting.you_may_vote,
     )
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import ast
+import typing
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from engine.deck import Deck, DisableCardsEffect, EventCard, Text
-from engine.errors import MESSAGES, RuleViolation
+from engine.errors import MESSAGES, RULE_CODES, RuleCode, RuleViolation
 from engine.model import (
     FACILITATOR,
     SYSTEM,
     Actor,
     Announce,
     CastVote,
+    Command,
     CreateGame,
     DeadlineSet,
     EndGame,
@@ -38,22 +42,20 @@ from engine.model import (
     ShowDebrief,
     StartRound,
 )
-from engine.rules import fold, initial_state, outcome
+from engine.rules import DECISIONS, fold, initial_state, outcome
 from engine.views import FACILITATOR_VIEWER, PROJECTOR_VIEWER, Viewer, event_for, view
 from tests.engine.conftest import Table
 
-REACHED: set[str] = set()
 # A portfolio with every kind that keeps within the capital pool.
 BALANCED = ("ÆL-04", "AD-03", "AD-02", "ÆL-01", "TM-02", "ÆL-U1", "SK-04", "DT-02", "ÆL-05")
 
 
-def refused(code: str, table: Table, command_type: type, actor: Actor = FACILITATOR, **fields: object) -> None:
+def refused(code: RuleCode, table: Table, command_type: type, actor: Actor = FACILITATOR, **fields: object) -> None:
     before = (table.state, len(table.log))
     with pytest.raises(RuleViolation) as caught:
         table.play(command_type, actor, **fields)
     assert caught.value.code == code
     assert (table.state, len(table.log)) == before, "a refused command must change nothing"
-    REACHED.add(code)
 
 
 def create(table: Table, **options: object) -> None:
@@ -560,6 +562,31 @@ def test_the_state_after_any_prefix_is_what_the_table_saw(table: Table) -> None:
         assert seen.seq == index
 
 
+def _codes_refused_in_tests() -> set[str]:
+    """The codes passed to `refused(...)` in the engine's tests; each such call asserts that the code is raised."""
+    codes: set[str] = set()
+    for path in Path(__file__).parent.glob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "refused":
+                first = node.args[0] if node.args else None
+                assert isinstance(first, ast.Constant), f"{path.name}:{node.lineno}: refused() takes a literal code"
+                codes.add(str(first.value))
+    return codes
+
+
 def test_every_rule_violation_code_is_reached_by_a_test() -> None:
-    # Runs last in this module (pytest keeps file order): the tests above record the codes they reached.
-    assert set(MESSAGES) - REACHED == set()
+    # Read from the tests' source, not from what other tests recorded at run time: true alone and in any order.
+    reached = _codes_refused_in_tests()
+    assert set(RULE_CODES) - reached == set(), "codes no test reaches"
+    assert reached - set(RULE_CODES) == set()
+
+
+def test_the_rule_violation_codes_are_the_type_and_the_messages() -> None:
+    assert set(RULE_CODES) == set(MESSAGES)
+    with pytest.raises(KeyError):
+        RuleViolation(typing.cast(RuleCode, "no.such_code"))
+
+
+def test_every_command_has_its_rules() -> None:
+    (union,) = typing.get_args(Command)[:1]
+    assert set(DECISIONS) == set(typing.get_args(union))
