@@ -1,7 +1,8 @@
 """Real server processes and real websocket clients for the server tests. No mocks.
 
-- `ServerProcess`: one `uvicorn --factory server.app:create_app` subprocess on a free port, started and
-  stopped (or killed with SIGKILL) by the test; `start()` returns once `/healthz` answers.
+- `ServerProcess` (from `testsupport`, shared with the benches and the load tester): one server process on a
+  free port, started with the production uvicorn options and stopped (or killed with SIGKILL) by the test;
+  `start()` returns once `/healthz` answers.
 - `Client`: one websocket to `/ws/tables/{id}` with a reader task that records every frame; `wait_for`
   waits for a frame matching a predicate, with a timeout that says what was awaited and what came instead.
 - `Api`: the HTTP API (create a conference, join, read a table's log) on top of httpx.
@@ -13,171 +14,23 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-ROOT = Path(__file__).resolve().parents[2]
-TEST_SECRET = "raaderum-test-secret-not-for-production"
+# Re-exported: the server tests take everything from this module.
+from testsupport.servers import TEST_SECRET as TEST_SECRET
+from testsupport.servers import ServerProcess as ServerProcess
+from testsupport.servers import free_port as free_port
+
 # Limits high enough that tests which are not about rate limiting never hit them.
 NO_RATE_LIMIT = {"RAADERUM_FRAMES_PER_SECOND": "100000", "RAADERUM_FRAME_BURST": "100000"}
 
 Frame = dict[str, Any]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class PortTaken(RuntimeError):
-    pass
-
-
-class ServerProcess:
-    """A real uvicorn process serving `server.app:create_app` on 127.0.0.1:`port`.
-
-    The process gets RAADERUM_STORE=`store_url` and a fixed RAADERUM_SECRET, so a restarted process (or a
-    second process on the same Redis) accepts the tokens of the first. `env` adds or overrides variables.
-    """
-
-    def __init__(
-        self,
-        store_url: str,
-        port: int | None = None,
-        *,
-        env: dict[str, str] | None = None,
-        log_dir: Path | None = None,
-    ) -> None:
-        self.store_url = store_url
-        self._chosen_port = port is None
-        self.port = port or free_port()
-        self.extra_env = dict(env or {})
-        self.log_dir = log_dir or Path(tempfile.mkdtemp(prefix="raaderum-server-"))
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = self.log_dir / f"uvicorn-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-        self._started = False
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process is not None else None
-
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def args(self) -> list[str]:
-        return [
-            sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app",
-            "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-        ]  # fmt: skip
-
-    def start(self, timeout: float = 20.0) -> None:
-        """Start the process and wait until GET /healthz answers 200.
-
-        A port this object picked itself is picked again if another process took it in the meantime; a
-        restart keeps its port, as a supervisor restarting a crashed server would.
-        """
-        for attempt in range(3):
-            try:
-                self._start(timeout)
-            except PortTaken:
-                if not self._chosen_port or self._started or attempt == 2:
-                    raise
-                self.port = free_port()
-                self.log_path = self.log_dir / f"uvicorn-{self.port}.log"
-            else:
-                self._started = True
-                return
-
-    def _start(self, timeout: float) -> None:
-        if self.running():
-            raise RuntimeError(f"server on port {self.port} is already running")
-        env = {
-            **os.environ,
-            "RAADERUM_STORE": self.store_url,
-            "RAADERUM_SECRET": TEST_SECRET,
-            "PYTHONUNBUFFERED": "1",
-            **self.extra_env,
-        }
-        env.pop("REDIS_URL", None)
-        self.starts += 1
-        with self.log_path.open("ab") as log:
-            log.write(f"\n===== start #{self.starts} {self.store_url} env={self.extra_env}\n".encode())
-            log.flush()
-            self.process = subprocess.Popen(
-                self.args(),
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=1.0) as http:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    message = f"uvicorn on port {self.port} exited with {self.process.returncode}:\n{self.log_tail()}"
-                    self.process = None
-                    raise PortTaken(message) if "address already in use" in message else RuntimeError(message)
-                with contextlib.suppress(httpx.HTTPError):
-                    if http.get(f"{self.url}/healthz").status_code == 200:
-                        return
-                time.sleep(0.05)
-        self.kill9()
-        raise RuntimeError(f"uvicorn did not answer /healthz within {timeout} s:\n{self.log_tail()}")
-
-    def kill9(self) -> None:
-        """Crash: SIGKILL, no shutdown handlers, nothing flushed that was not already written."""
-        self._end(signal.SIGKILL, 10.0)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Graceful shutdown (SIGTERM), SIGKILL if it takes longer than `timeout`."""
-        self._end(signal.SIGTERM, timeout)
-
-    def _end(self, sig: signal.Signals, timeout: float) -> None:
-        proc, self.process = self.process, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(sig)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
 
 
 # ---------------------------------------------------------------------------------------------------- HTTP
