@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hmac
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +51,12 @@ GC_PAUSE_SECONDS = Histogram(
     ["generation"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+DIRECT_WRITES = Gauge(
+    "raaderum_direct_writes_active",
+    "1 when table websockets get their frames written straight to uvicorn's transport (direct writes), 0 when "
+    "the last one fell back to the ASGI send queue; NaN until a table websocket has connected.",
+)
+DIRECT_WRITES.set(math.nan)
 
 STORE_APPEND = STORE_SECONDS.labels("append")
 STORE_READ = STORE_SECONDS.labels("read")
@@ -70,6 +77,11 @@ def event_appended(kind: str) -> None:
     if child is None:
         child = _events[kind] = EVENTS.labels(kind)
     child.inc()
+
+
+def direct_writes(active: bool) -> None:
+    """Whether the table websocket that just connected writes directly (server/transport/wsdirect.py)."""
+    DIRECT_WRITES.set(1 if active else 0)
 
 
 def track_tables(count: Callable[[], int]) -> None:
