@@ -4,8 +4,8 @@
 
 The store is filled in this process through the server's own code (conferences of 100 tables; each
 table: game_created, 8 players joined, roles dealt, round 1 started, `--chats` chat lines, a proposal
-and votes). Then, `--repeat` times: start a server process on that store (the options
-`raaderum loadtest` starts it with), time until GET /healthz answers 200, then until a websocket to a
+and votes). Then, `--repeat` times: start a server process on that store (testsupport's ServerProcess:
+the uvicorn options of `raaderum serve`), time until GET /healthz answers 200, then until a websocket to a
 table picked at random has its snapshot. Nothing is preloaded: a table is read from the store when it is
 first needed, so neither figure grows with the number of tables in the store.
 """
@@ -15,17 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,15 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine import SYSTEM, Actor
 from engine.deck import DEFAULT_DECK_PATH
 from engine.model import CastVote, Join, PostMessage, Propose, StartRound
-from server import conferences
 from server.auth import Claims, TokenSigner
-from server.conferences import ConferenceRequest
-from server.loadtest import free_port
+from server.live import conferences
+from server.live.conferences import ConferenceRequest
+from server.live.tables import Decks, Table, Tables, now
 from server.store import open_store
-from server.tables import Decks, Table, Tables, now
-from tests.helpers.redis_server import RedisServer
-
-ROOT = Path(__file__).resolve().parents[1]
+from testsupport.redis import DURABLE, RedisServer
+from testsupport.servers import ServerProcess
 
 
 async def fill(store_url: str, tables: int, chats: int, signer: TokenSigner) -> list[tuple[str, str]]:
@@ -85,35 +80,19 @@ async def play_table(table: Table, chats: int) -> None:
 
 async def restart(store_url: str, secret: str, table_id: str, token: str, logdir: Path) -> tuple[float, float]:
     """Start a server; (seconds until /healthz answers, seconds until the table's snapshot arrives)."""
-    port = free_port()
-    env = {**os.environ, "RAADERUM_STORE": store_url, "RAADERUM_SECRET": secret}
-    args = [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning", "--no-access-log",
-            "--ws-per-message-deflate", "false"]  # fmt: skip
+    server = ServerProcess(store_url, secret=secret, log_dir=logdir)
     started = time.perf_counter()
-    with (logdir / f"server-{port}.log").open("wb") as log:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
-        async with httpx.AsyncClient(timeout=1) as http:
-            while True:
-                try:
-                    if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if process.poll() is not None or time.perf_counter() - started > 60:
-                    raise RuntimeError("the server did not start")
-                await asyncio.sleep(0.005)
+        server.start(timeout=60, poll=0.005)
         healthy = time.perf_counter() - started
-        async with connect(f"ws://127.0.0.1:{port}/ws/tables/{table_id}", compression=None) as ws:
+        async with connect(f"{server.ws_url}/ws/tables/{table_id}", compression=None) as ws:
             await ws.send(json.dumps({"type": "hello", "token": token, "after": 0}))
             while json.loads(await ws.recv())["type"] != "snapshot":
                 pass
         served = time.perf_counter() - started
         return healthy, served
     finally:
-        process.terminate()
-        process.wait(15)
+        server.stop(15)
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
@@ -123,7 +102,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         directory = Path(tmp)
         redis: RedisServer | None = None
         if args.store == "redis":
-            redis = RedisServer(directory / "redis", "--appendonly", "yes", "--appendfsync", "always")
+            redis = RedisServer(directory / "redis", *DURABLE)
             redis.start()
             store_url = redis.url
         else:

@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/bench_replay.py [--events 20000] [--no-http]
 
 (a) the log: build it (engine), write it as JSONL (export) and read it back with every check (import);
-(b) in process, what the server does per request (`server.archive.Replay.frame_json`): time to first view
+(b) in process, what the server does per request (`server.operations.archive.Replay.frame_json`): time to first view
     (read + the frame at seq 1, and the frame at the end with its debrief) and per step (±1, random scrubs);
 (c) over HTTP on a real `raaderum serve` process: upload, the viewer's first requests, steps and scrubs.
 Figures are medians (p95 where it says so) on this machine.
@@ -44,7 +44,7 @@ from engine.model import (
     ShowDebrief,
     StartRound,
 )
-from server.archive import Replay
+from server.operations.archive import Replay
 
 STORED = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent

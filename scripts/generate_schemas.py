@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from engine.deck import Deck
 from engine.model import Command
-from server import control, protocol
+from server.api import monitor
+from server.transport import protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,12 +115,12 @@ def protocol_schema_path(frame_type: str) -> str:
     return f"docs/protocol/{frame_type}.schema.json"
 
 
-# The control room's channel, /ws/conferences/{id} (server/control.py; docs/conferences.md).
+# The control room's channel, /ws/conferences/{id} (server/api/monitor.py; docs/conferences.md).
 CONFERENCE_FRAMES: dict[str, SchemaSource] = {
-    "hello": control.ConferenceHello.model_json_schema,
-    "overview": lambda: _all_required(control.OverviewFrame.model_json_schema(mode="serialization")),
-    "tables": lambda: _all_required(control.TablesFrame.model_json_schema(mode="serialization")),
-    "heartbeat": lambda: _all_required(control.ConferenceHeartbeat.model_json_schema(mode="serialization")),
+    "hello": monitor.ConferenceHello.model_json_schema,
+    "overview": lambda: _all_required(monitor.OverviewFrame.model_json_schema(mode="serialization")),
+    "tables": lambda: _all_required(monitor.TablesFrame.model_json_schema(mode="serialization")),
+    "heartbeat": lambda: _all_required(monitor.ConferenceHeartbeat.model_json_schema(mode="serialization")),
 }
 
 # One entry per published schema, path relative to the repository root.

@@ -1,51 +1,45 @@
-"""The FastAPI application: HTTP API, the table websocket, and the services they share."""
+"""The FastAPI application, composed: settings, services, the routers of each room, and the lifespan.
+
+Where each part lives (docs/architecture.md): `deps.py` the services and the dependencies every route takes,
+`live/` the tables, presence and the control room's live state, `transport/` the websockets, `api/` the HTTP
+API, `web/` the pages and their assets, `operations/` archive and retention, `store/` the event stores.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, WebSocket
+from fastapi import FastAPI, Header, Response, WebSocket
 from pydantic import BaseModel
 from starlette.types import ASGIApp
 
-from engine import SYSTEM, RuleViolation
-from engine.model import Join
-from engine.versions import parse_stored_type
-from server import conferences, control, metrics
-from server.auth import Claims, InvalidToken, TokenSigner
-from server.conference_web import router as conference_web_router
-from server.conferences import ConferenceRequest, JoinRequest, TableRef
-from server.presence import Presence
-from server.replay import router as replay_router
+from server import metrics
+from server.api import actions, debrief, moves, replays, tables
+from server.api import conferences as conference_api
+from server.api import monitor as monitor_api
+from server.auth import Claims, TokenSigner
+from server.deps import Services, fail, services_of
+from server.live import conferences
+from server.live.conferences import ConferenceRequest
+from server.live.presence import Presence
+from server.live.tables import Decks, Tables
+from server.operations.retention import keep_retention
 from server.settings import Settings, get_settings
-from server.store import EventStore, StoredEvent, open_store
-from server.tables import Decks, Tables, now, table_stream
-from server.web import router as web_router
-from server.ws import serve_table
-from server.wsdirect import TableSockets
+from server.store import EventStore, open_store
+from server.transport.sessions import serve_table
+from server.transport.wsdirect import TableSockets
+from server.web import conference as conference_web
+from server.web import pages
+from server.web import replay as replay_web
 
 log = logging.getLogger("raaderum")
-
-
-@dataclass
-class Services:
-    settings: Settings
-    store: EventStore
-    signer: TokenSigner
-    tables: Tables
-    presence: Presence
-
-    async def conference_of(self, table_id: str) -> str | None:
-        return await conferences.conference_of(self.store, table_id)
 
 
 async def _secret(settings: Settings, store: EventStore) -> str:
@@ -80,63 +74,6 @@ async def _create_demo(services: Services) -> None:
 class Health(BaseModel):
     status: str
     store: str
-
-
-class ConferenceResponse(BaseModel):
-    conference_id: str
-    facilitator_token: str
-    tables: list[TableRef]
-
-
-class JoinResponse(BaseModel):
-    table_id: str
-    player_id: str
-    token: str
-
-
-class ProjectorTokenResponse(BaseModel):
-    token: str
-
-
-class StoredEventOut(BaseModel):
-    seq: int
-    type: str
-    version: int  # of the event's type, see engine/versions.py; `data` is the event at this version
-    at: float
-    data: dict[str, Any]
-
-
-def _stored_event_out(record: StoredEvent) -> StoredEventOut:
-    event_type, version = parse_stored_type(record.type)
-    return StoredEventOut(seq=record.seq, type=event_type, version=version, at=record.at, data=json.loads(record.data))
-
-
-class EventsResponse(BaseModel):
-    table_id: str
-    events: list[StoredEventOut]
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
-
-
-ServicesDep = Annotated[Services, Depends(services)]
-
-
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
-    if not authorization or not authorization.startswith("Bearer "):
-        raise HTTPException(401, detail={"code": "auth.missing_token", "message": "Authorization: Bearer <token>"})
-    return authorization.removeprefix("Bearer ").strip()
-
-
-def claims(services: ServicesDep, token: Annotated[str, Depends(bearer)]) -> Claims:
-    try:
-        return services.signer.verify(token)
-    except InvalidToken:
-        raise HTTPException(401, detail={"code": "auth.invalid_token", "message": "invalid token"}) from None
-
-
-ClaimsDep = Annotated[Claims, Depends(claims)]
 
 
 class _App(FastAPI):
@@ -181,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         follower = asyncio.create_task(tables.follow_store())
         scheduler = asyncio.create_task(tables.follow_schedule())
         sharing = asyncio.create_task(presence.run())
-        retention = asyncio.create_task(control.keep_retention(app))  # RAADERUM_RETENTION_DAYS, if set
+        retention = asyncio.create_task(keep_retention(app))  # RAADERUM_RETENTION_DAYS, if set
         try:
             yield
         finally:
@@ -199,7 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     async def table_socket(websocket: WebSocket, table_id: str) -> None:
-        await serve_table(websocket, table_id, websocket.app.state.services)
+        await serve_table(websocket, table_id, services_of(websocket.app))
 
     app.table_sockets = (table_socket, settings.direct_writes)
 
@@ -207,77 +144,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def prometheus_metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
         """This process's metrics in the Prometheus text format (see server/metrics.py)."""
         if not metrics.token_ok(settings.metrics_token, authorization):
-            raise HTTPException(
-                401, detail={"code": "auth.metrics_token", "message": "Authorization: Bearer <RAADERUM_METRICS_TOKEN>"}
-            )
+            raise fail(401, "auth.metrics_token", "Authorization: Bearer <RAADERUM_METRICS_TOKEN>")
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", response_model=Health)
     async def healthz() -> Health:
         return Health(status="ok", store=settings.store_kind)
 
-    @app.post("/api/conferences", status_code=201, response_model=ConferenceResponse)
-    async def create_conference(
-        body: ConferenceRequest,
-        services: ServicesDep,
-        x_admin_password: Annotated[str | None, Header()] = None,
-        authorization: Annotated[str | None, Header()] = None,
-    ) -> ConferenceResponse:
-        """Needs RAADERUM_ADMIN_PASSWORD, when it is set, in `X-Admin-Password` (or HTTP basic auth)."""
-        if not control.admin_password_ok(services.settings, x_admin_password, authorization):
-            raise HTTPException(
-                401, detail={"code": "auth.admin_password", "message": "X-Admin-Password: the operator's password"}
-            )
-        try:
-            created = await conferences.create_conference(services.store, services.tables, body)
-        except KeyError:
-            raise HTTPException(
-                422, detail={"code": "conference.unknown_deck", "message": f"no deck {body.deck!r}"}
-            ) from None
-        token = services.signer.sign(Claims(role="facilitator", conference_id=created.conference_id))
-        return ConferenceResponse(conference_id=created.conference_id, facilitator_token=token, tables=created.tables)
-
-    @app.post("/api/join", response_model=JoinResponse)
-    async def join(body: JoinRequest, services: ServicesDep) -> JoinResponse:
-        table_id = await conferences.table_for_code(services.store, body.code)
-        conference_id = await services.conference_of(table_id) if table_id else None
-        if table_id is None or conference_id is None:
-            raise HTTPException(404, detail={"code": "join.unknown_code", "message": "Ukendt kode / unknown code"})
-        table = await services.tables.get(table_id)
-        player_id = conferences.new_id()
-        try:
-            await table.execute(Join(at=now(), player_id=player_id, name=body.name), SYSTEM, f"join:{player_id}")
-        except RuleViolation as violation:
-            raise HTTPException(409, detail={"code": violation.code, "message": violation.message()}) from None
-        token = services.signer.sign(
-            Claims(role="player", conference_id=conference_id, table_id=table_id, player_id=player_id)
-        )
-        return JoinResponse(table_id=table_id, player_id=player_id, token=token)
-
-    @app.post("/api/conferences/{conference_id}/projector-token", response_model=ProjectorTokenResponse)
-    async def projector_token(conference_id: str, services: ServicesDep, who: ClaimsDep) -> ProjectorTokenResponse:
-        """A read-only token for the hall's screen: any table of the conference, names and chat hidden."""
-        if who.role != "facilitator" or who.conference_id != conference_id:
-            raise HTTPException(
-                403, detail={"code": "auth.forbidden", "message": "facilitator of this conference only"}
-            )
-        token = services.signer.sign(Claims(role="projector", conference_id=conference_id))
-        return ProjectorTokenResponse(token=token)
-
-    @app.get("/api/tables/{table_id}/events", response_model=EventsResponse)
-    async def table_events(
-        table_id: str, services: ServicesDep, who: ClaimsDep, after: Annotated[int, Query(ge=0)] = 0
-    ) -> EventsResponse:
-        if who.role != "facilitator" or await services.conference_of(table_id) != who.conference_id:
-            raise HTTPException(403, detail={"code": "auth.forbidden", "message": "facilitator of this table only"})
-        records = await services.store.read(table_stream(table_id), after=after)
-        return EventsResponse(
-            table_id=table_id,
-            events=[_stored_event_out(r) for r in records],
-        )
-
-    app.include_router(web_router)  # the players' web client: pages, static files, deck, meter, debrief
-    app.include_router(replay_router)  # export, import and the replay viewer (docs/replay.md)
-    app.include_router(control.router)  # the facilitator's conference API and live overview (docs/conferences.md)
-    app.include_router(conference_web_router)  # conference setup, control room, projector, sheets, debrief
+    app.include_router(conference_api.router)  # create, read, delete a conference; the projector's token
+    app.include_router(tables.router)  # join by code, a table's events, the join link's QR code
+    app.include_router(pages.router)  # the players' web client: pages, static files, deck, meter, debrief
+    app.include_router(replays.router)  # export, import and the replay data (docs/replay.md)
+    app.include_router(replay_web.router)  # the replay pages
+    app.include_router(monitor_api.router)  # the control room's grid and its live channel
+    app.include_router(actions.router)  # the facilitator's actions on tables
+    app.include_router(moves.router)  # a moved player's new seat
+    app.include_router(debrief.router)  # the cross-table debrief and its downloads
+    app.include_router(conference_web.router)  # the conference's pages: setup, control room, projector, sheets
     return app

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from engine.deck import DEFAULT_DECK_PATH, KINDS, Deck, DeckError, load_deck
-from server.archive_cli import export_command, replay_command
+from server.operations.archive_cli import export_command, replay_command
 
 app = typer.Typer(
     name="raaderum",

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from engine import COMMAND_ADAPTER
 from engine.errors import MESSAGES
 from engine.model import Command, Event
-from server import protocol
 from server.settings import Settings
+from server.transport import protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL_MD = ROOT / "docs" / "protocol.md"
@@ -153,7 +153,7 @@ def test_protocol_doc_describes_every_frame_and_event(protocol_md: str) -> None:
 def test_protocol_doc_states_the_limits_of_the_code(protocol_md: str) -> None:
     from engine.model import MAX_CHAT, MAX_NAME
     from engine.views import CHAT_IN_SNAPSHOT
-    from server.ws import MAX_REPLAY
+    from server.transport.sessions import MAX_REPLAY
 
     defaults = {name: field.default for name, field in Settings.model_fields.items()}
     assert defaults["max_frame_bytes"] == 16 * 1024 and "16 KiB" in protocol_md

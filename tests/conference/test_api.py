@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from server.control import OverviewFrame, TablesFrame
+from server.api.monitor import OverviewFrame, TablesFrame
 from tests.conference.conftest import Watch, new_conference, rows_of
 from tests.server.helpers import Api, ServerProcess, bearer, connect_as
 

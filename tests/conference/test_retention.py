@@ -13,10 +13,11 @@ from types import SimpleNamespace
 import httpx
 
 from engine.deck import DEFAULT_DECK_PATH
-from server import conferences, control
-from server.conferences import ConferenceRequest
+from server.live import conferences
+from server.live.conferences import ConferenceRequest
+from server.live.tables import Decks, Tables
+from server.operations import retention
 from server.store import open_store
-from server.tables import Decks, Tables
 from tests.conference.conftest import Facilitator, StartServer, Watch, new_conference
 from tests.server.helpers import Api, bearer, connect_as
 
@@ -81,21 +82,23 @@ async def test_expired_conferences_are_found_and_deleted_with_an_injected_clock(
         old = await conferences.create_conference(store, tables, ConferenceRequest(name="Gammel", tables=2))
         await asyncio.sleep(0.05)
         new = await conferences.create_conference(store, tables, ConferenceRequest(name="Ny", tables=1))
-        services = SimpleNamespace(store=store, tables=tables, settings=SimpleNamespace(retention_days=3))
+        services = SimpleNamespace(
+            store=store, tables=tables, presence=None, settings=SimpleNamespace(retention_days=3)
+        )
         app = SimpleNamespace(state=SimpleNamespace(services=services))
 
         # Three days after the old one and a moment before the new one is three days old: only the old goes.
         moment = new.at + timedelta(days=3) - timedelta(milliseconds=10)
         assert await conferences.expired_conferences(store, new.at - timedelta(milliseconds=10)) == [old.conference_id]
-        assert await control.purge_expired(app, 3, moment) == [old.conference_id]
+        assert await retention.purge_expired(app, 3, moment) == [old.conference_id]
         assert await conferences.load_conference(store, old.conference_id) is None
         assert await store.read(f"table:{old.tables[0].table_id}") == []
         assert await store.get_key(f"code:{old.tables[0].join_code}") is None
         assert await conferences.load_conference(store, new.conference_id) is not None
-        assert await control.purge_expired(app, 3, moment) == []
+        assert await retention.purge_expired(app, 3, moment) == []
 
         # The loop: at startup, then again; the clock says it is a week later.
-        task = asyncio.create_task(control.keep_retention(app, clock=lambda: new.at + timedelta(days=7)))
+        task = asyncio.create_task(retention.keep_retention(app, clock=lambda: new.at + timedelta(days=7)))
         for _ in range(100):
             if await conferences.load_conference(store, new.conference_id) is None:
                 break

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from engine.archive import ConferenceHeader, EventLine, LogHeader, TableInfo
 from engine.model import Event
 from engine.replay import MARKER_KINDS
-from server.archive_cli import export_command, replay_command
+from server.operations.archive_cli import export_command, replay_command
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "clients" / "web"

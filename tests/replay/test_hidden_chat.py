@@ -11,7 +11,7 @@ import json
 from engine.deck import Deck
 from engine.replay import frame, hidden_chat
 from engine.views import FACILITATOR_VIEWER, view
-from server.archive import Replay, replay_id_of
+from server.operations.archive import Replay, replay_id_of
 from tests.replay.logs import HIDDEN_ANNOUNCEMENT, HIDDEN_MESSAGE, moderated_game, table_log
 
 HIDDEN = (9, 14)  # the seqs of the hidden line and the hidden announcement in moderated_game

@@ -21,7 +21,7 @@ from engine.deck import DEFAULT_DECK_PATH, load_deck
 from engine.rules import evolve, initial_state
 from engine.upcast import decode_event
 from engine.views import FACILITATOR_VIEWER, view
-from server.archive import replay_id_of
+from server.operations.archive import replay_id_of
 from tests.server.helpers import Api, Client, Conference, Player, ServerProcess, bearer, connect_as, free_port
 
 NAMES = ("Anna Holm", "Bo Kristensen", "Carina Lund", "Dennis Møller")

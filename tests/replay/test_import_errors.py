@@ -17,7 +17,7 @@ import pytest
 from engine.archive import ArchiveError, build_conference, read_archive
 from engine.deck import Deck
 from engine.model import FACILITATOR, Actor, Join, PostMessage, StartRound
-from server.archive import Replays, replay_id_of, replay_key
+from server.operations.archive import Replays, replay_id_of, replay_key
 from server.store import open_store
 from tests.engine.test_properties import T0, play
 from tests.replay.logs import table_log

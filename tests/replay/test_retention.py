@@ -15,8 +15,9 @@ import httpx
 import pytest
 
 from engine.deck import Deck
-from server import control
-from server.archive import REPLAY_IMPORTS, ReplayImported, Replays, replay_id_of, replay_key
+from server.deps import replays_of
+from server.operations import retention
+from server.operations.archive import REPLAY_IMPORTS, ReplayImported, Replays, replay_id_of, replay_key
 from server.store import EventStore, open_store
 from tests.replay.conftest import TRACEBACK
 from tests.replay.logs import moderated_game, table_log
@@ -48,7 +49,7 @@ async def test_a_replay_imported_before_the_period_is_deleted_and_a_recent_one_s
     store: EventStore, log_v1_text: str, other_log: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = app_of(store)
-    replays = control.app_replays(app)
+    replays = replays_of(app)
     (old,) = await replays.add(log_v1_text)
     await asyncio.sleep(0.05)
     (new,) = await replays.add(other_log)
@@ -58,7 +59,7 @@ async def test_a_replay_imported_before_the_period_is_deleted_and_a_recent_one_s
     # Three days after the old import and a moment before the new one is three days old: only the old goes.
     moment = new_at + timedelta(days=DAYS) - timedelta(milliseconds=10)
     with caplog.at_level(logging.WARNING, logger="raaderum.control"):
-        assert await control.purge_expired_replays(app, DAYS, moment) == [old.replay_id]
+        assert await retention.purge_expired_replays(app, DAYS, moment) == [old.replay_id]
     assert "retention: deleted 1 replay(s) imported more than 3 days ago" in caplog.text
     assert await store.get_key(replay_key(old.replay_id)) is None
     assert await store.get_key(replay_key(new.replay_id)) == other_log
@@ -72,11 +73,11 @@ async def test_a_replay_imported_before_the_period_is_deleted_and_a_recent_one_s
     # Idempotent: the next pass deletes nothing and logs nothing.
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="raaderum.control"):
-        assert await control.purge_expired_replays(app, DAYS, moment) == []
+        assert await retention.purge_expired_replays(app, DAYS, moment) == []
     assert "retention" not in caplog.text
 
     # A week later the new one goes too, by the loop that also deletes old conferences.
-    task = asyncio.create_task(control.keep_retention(app, clock=lambda: new_at + timedelta(days=7)))
+    task = asyncio.create_task(retention.keep_retention(app, clock=lambda: new_at + timedelta(days=7)))
     try:
         for _ in range(200):
             if await store.get_key(replay_key(new.replay_id)) is None:
@@ -95,20 +96,20 @@ async def test_several_processes_delete_at_once_and_none_keeps_serving_its_cache
     stores = [open_store(store_url) for _ in range(3)]
     try:
         apps = [app_of(s) for s in stores]
-        (imported,) = await control.app_replays(apps[0]).add(log_v1_text)
+        (imported,) = await replays_of(apps[0]).add(log_v1_text)
         for app in apps[1:]:
-            await control.app_replays(app).get(imported.replay_id)  # cached in every "process"
+            await replays_of(app).get(imported.replay_id)  # cached in every "process"
         moment = await import_time(stores[0], imported.replay_id) + timedelta(days=DAYS, seconds=1)
 
         # Two passes at once: the key is deleted (twice, harmlessly), nothing fails.
-        results = await asyncio.gather(*(control.purge_expired_replays(app, DAYS, moment) for app in apps[:2]))
+        results = await asyncio.gather(*(retention.purge_expired_replays(app, DAYS, moment) for app in apps[:2]))
         assert imported.replay_id in results[0] + results[1]
         assert await stores[2].get_key(replay_key(imported.replay_id)) is None
         # The third process's pass finds it deleted already: it deletes nothing more but forgets its cached copy.
-        assert await control.purge_expired_replays(apps[2], DAYS, moment) == []
+        assert await retention.purge_expired_replays(apps[2], DAYS, moment) == []
         for app in apps:
             with pytest.raises(KeyError):
-                await control.app_replays(app).get(imported.replay_id)
+                await replays_of(app).get(imported.replay_id)
         # Deleting what is deleted is harmless.
         await stores[0].delete_key(replay_key(imported.replay_id))
     finally:
@@ -118,7 +119,7 @@ async def test_several_processes_delete_at_once_and_none_keeps_serving_its_cache
 
 async def test_importing_a_log_again_refreshes_its_time(store: EventStore, log_v1_text: str) -> None:
     app = app_of(store)
-    replays = control.app_replays(app)
+    replays = replays_of(app)
     (first,) = await replays.add(log_v1_text)
     first_at = await import_time(store, first.replay_id)
     await asyncio.sleep(0.05)
@@ -129,17 +130,17 @@ async def test_importing_a_log_again_refreshes_its_time(store: EventStore, log_v
 
     # Past the first import's period but not the second's: the newest import counts.
     between = again_at + timedelta(days=DAYS) - timedelta(milliseconds=10)
-    assert await control.purge_expired_replays(app, DAYS, between) == []
+    assert await retention.purge_expired_replays(app, DAYS, between) == []
     assert await store.get_key(replay_key(first.replay_id)) == log_v1_text
     later = again_at + timedelta(days=DAYS, seconds=1)
-    assert await control.purge_expired_replays(app, DAYS, later) == [first.replay_id]
+    assert await retention.purge_expired_replays(app, DAYS, later) == [first.replay_id]
     assert await store.get_key(replay_key(first.replay_id)) is None
 
     # Imported once more after its deletion: it is back, and counted from now.
     await replays.add(log_v1_text)
     third_at = await import_time(store, first.replay_id)
     assert third_at > again_at
-    assert await control.purge_expired_replays(app, DAYS, third_at + timedelta(days=DAYS, milliseconds=-10)) == []
+    assert await retention.purge_expired_replays(app, DAYS, third_at + timedelta(days=DAYS, milliseconds=-10)) == []
     assert await store.get_key(replay_key(first.replay_id)) == log_v1_text
     assert (await replays.get(first.replay_id)).replay_id == first.replay_id
 
@@ -171,10 +172,10 @@ async def test_a_replay_stored_without_an_import_record_is_counted_from_its_firs
     replay_id = replay_id_of(log_v1_text)
     await store.set_key(replay_key(replay_id), log_v1_text)
     app = app_of(store)
-    assert await control.purge_expired_replays(app, DAYS, datetime.fromisoformat("2100-01-01T00:00:00+00:00")) == []
-    assert (await control.app_replays(app).get(replay_id)).replay_id == replay_id
+    assert await retention.purge_expired_replays(app, DAYS, datetime.fromisoformat("2100-01-01T00:00:00+00:00")) == []
+    assert (await replays_of(app).get(replay_id)).replay_id == replay_id
     opened = await import_time(store, replay_id)
-    assert await control.purge_expired_replays(app, DAYS, opened + timedelta(days=DAYS, seconds=1)) == [replay_id]
+    assert await retention.purge_expired_replays(app, DAYS, opened + timedelta(days=DAYS, seconds=1)) == [replay_id]
     assert await store.get_key(replay_key(replay_id)) is None
 
 
@@ -185,7 +186,7 @@ async def test_without_a_retention_period_no_replay_is_deleted(store: EventStore
     (imported,) = await replays.add(log_v1_text)
     clock.now += timedelta(days=3650)
     # The loop returns at once without a period: it deletes nothing, ever.
-    await asyncio.wait_for(control.keep_retention(app, clock=lambda: clock.now), 1)
+    await asyncio.wait_for(retention.keep_retention(app, clock=lambda: clock.now), 1)
     assert await store.get_key(replay_key(imported.replay_id)) == log_v1_text
     assert (await replays.get(imported.replay_id)).replay_id == imported.replay_id
     assert await replays.text(imported.replay_id) == log_v1_text

@@ -19,9 +19,9 @@ from engine.deck import DEFAULT_DECK_PATH, Deck
 from engine.model import GameCreated, PlayerJoined
 from engine.upcast import UPCASTERS
 from engine.views import FACILITATOR_VIEWER, Viewer
-from server.archive import export_table
+from server.live.tables import Decks, Tables, table_stream
+from server.operations.archive import export_table
 from server.store import EventStore, NewEvent, open_store
-from server.tables import Decks, Tables, table_stream
 
 AT = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 

@@ -87,7 +87,7 @@ async def test_unknown_frame_type(server: ServerProcess, api: Api, table: Table)
 async def test_server_errors_are_worded_in_the_language_of_the_hello(
     server: ServerProcess, api: Api, table: Table
 ) -> None:
-    from server.protocol import ERROR_CODES, ERROR_MESSAGES_DA
+    from server.transport.protocol import ERROR_CODES, ERROR_MESSAGES_DA
 
     danish = await Client.connect(server.ws_url, table.id, "danish")
     english = await Client.connect(server.ws_url, table.id, "english")

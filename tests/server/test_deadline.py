@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from engine.upcast import decode_stored
+from server.live.tables import DEADLINE_GRACE, table_stream
 from server.store import open_store
-from server.tables import DEADLINE_GRACE, table_stream
 from tests.server.conftest import StartServer
 from tests.server.helpers import Api, Client, Frame, ServerProcess, connect_as
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from server.conferences import CODE_ALPHABET
+from server.live.conferences import CODE_ALPHABET
 from tests.server.conftest import StartServer
 from tests.server.helpers import Api, bearer
 

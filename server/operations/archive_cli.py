@@ -36,10 +36,10 @@ def export_command(
     if (table is None) == (conference is None):
         typer.echo("Angiv enten --table ID eller --conference ID.", err=True)
         raise typer.Exit(2)
-    from server.archive import ExportError, export_conference, export_table
+    from server.live.tables import Decks
+    from server.operations.archive import ExportError, export_conference, export_table
     from server.settings import get_settings
     from server.store import open_store
-    from server.tables import Decks
 
     folder = decks or get_settings().decks_dir
 
@@ -116,7 +116,7 @@ def _serve(archive: object, host: str, port: int, store: str | None, open_browse
 
     from engine.archive import Archive
     from server.app import create_app
-    from server.archive import Replays
+    from server.operations.archive import Replays
     from server.settings import Settings
     from server.store import open_store
 

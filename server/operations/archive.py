@@ -42,9 +42,9 @@ from engine.model import GameCreated, State
 from engine.replay import Marker, frame, game_over, hidden_chat, markers
 from engine.upcast import decode_stored
 from engine.versions import parse_stored_type
-from server import conferences
+from server.live import conferences
+from server.live.tables import MAX_RETRIES, Decks, now, table_stream
 from server.store import ConcurrencyError, EventStore, NewEvent
-from server.tables import MAX_RETRIES, Decks, now, table_stream
 
 REPLAY_ID = re.compile(r"^[0-9a-f]{20}$")
 REPLAY_CACHE = 8  # parsed replays kept in memory per process

@@ -15,13 +15,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from engine import COMMAND_ADAPTER, FACILITATOR, Actor, RuleViolation
 from engine.views import Viewer
-from server import metrics, protocol
+from server import metrics
 from server.auth import Claims, InvalidToken
-from server.tables import Table, now
-from server.wsdirect import Outgoing, direct_socket, forget_handshake, text_frame
+from server.live.tables import Table, now
+from server.transport import protocol
+from server.transport.wsdirect import Outgoing, direct_socket, forget_handshake, text_frame
 
 if TYPE_CHECKING:
-    from server.app import Services
+    from server.deps import Services
 
 log = logging.getLogger("raaderum.ws")
 
@@ -38,7 +39,7 @@ class Closed(Exception):
 
 class Connection:
     """The table's view of a socket. `send` never blocks: frames go straight to the transport (see
-    `server.wsdirect`) or, on other ASGI servers, into a bounded queue drained by a sender task. A client
+    `server.transport.wsdirect`) or, on other ASGI servers, into a bounded queue drained by a sender task. A client
     that does not read fast enough is closed with 4008 (slow consumer)."""
 
     __slots__ = ("_beat", "_closing", "_heartbeat", "_table", "claims", "direct", "lang", "last_sent",

@@ -23,12 +23,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -39,14 +39,12 @@ from engine.debrief import debrief
 from engine.deck import Deck
 from engine.errors import RuleViolation
 from engine.views import MeterView, meter
-from server.auth import Claims, InvalidToken
-from server.conferences import normalise_code
+from server.auth import Claims
+from server.deps import ClaimsDep, Services, ServicesDep, fail
+from server.live.conferences import normalise_code
+from server.live.tables import Table
 
-if TYPE_CHECKING:
-    from server.app import Services
-    from server.tables import Table
-
-WEB_DIR = Path(__file__).resolve().parent.parent / "clients" / "web"
+WEB_DIR = Path(__file__).resolve().parents[2] / "clients" / "web"
 LANGS = ("da", "en")
 DEFAULT_LANG = "da"
 LANG_COOKIE = "raaderum_lang"
@@ -59,14 +57,6 @@ GZIP_MIN = 512
 IMPORT = re.compile(r'^import\s[^;]*?from\s+"(\./[\w.-]+\.js)"', re.MULTILINE)
 
 router = APIRouter(include_in_schema=True)
-
-
-# ---- errors --------------------------------------------------------------------------------------
-
-
-def _fail(status: int, code: str, message: str, **extra: Any) -> HTTPException:
-    # The same error shape as the rest of the HTTP API: {"detail": {"code", "message", ...}}.
-    return HTTPException(status, detail={"code": code, "message": message, **extra})
 
 
 # ---- gettext catalogs ----------------------------------------------------------------------------
@@ -234,16 +224,12 @@ def _bytes_response(
 async def static_file(path: str, request: Request, v: str | None = None) -> Response:
     asset = ASSETS.get(path)
     if asset is None:
-        raise _fail(404, "static.not_found", "no such file")
+        raise fail(404, "static.not_found", "no such file")
     cache = IMMUTABLE if v == asset.version else REVALIDATE
     return _bytes_response(request, asset.body, asset.gzipped, asset.media_type, f'"{asset.version}"', cache)
 
 
 # ---- pages ---------------------------------------------------------------------------------------
-
-
-def _services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
 
 
 def _lang(request: Request, lang: str | None) -> tuple[Lang, bool]:
@@ -328,17 +314,19 @@ async def join_link(request: Request, code: str, lang: str | None = None) -> Res
     return _page(request, "join.html", chosen, remember, entry="js/join.js", code=normalise_code(code)[:20])
 
 
-async def _table_or_404(request: Request, table_id: str, lang: Lang, remember: bool) -> Table | Response:
+async def _table_or_404(
+    request: Request, services: Services, table_id: str, lang: Lang, remember: bool
+) -> Table | Response:
     try:
-        return await _services(request).tables.get(table_id)
+        return await services.tables.get(table_id)
     except KeyError:
         return _page(request, "notfound.html", lang, remember, status=404)
 
 
 @router.get("/table/{table_id}", response_class=HTMLResponse, include_in_schema=False)
-async def table_page(request: Request, table_id: str, lang: str | None = None) -> Response:
+async def table_page(request: Request, table_id: str, services: ServicesDep, lang: str | None = None) -> Response:
     chosen, remember = _lang(request, lang)
-    table = await _table_or_404(request, table_id, chosen, remember)
+    table = await _table_or_404(request, services, table_id, chosen, remember)
     if isinstance(table, Response):
         return table
     deck = table.state.deck
@@ -354,9 +342,9 @@ async def table_page(request: Request, table_id: str, lang: str | None = None) -
 
 
 @router.get("/table/{table_id}/debrief", response_class=HTMLResponse, include_in_schema=False)
-async def debrief_page(request: Request, table_id: str, lang: str | None = None) -> Response:
+async def debrief_page(request: Request, table_id: str, services: ServicesDep, lang: str | None = None) -> Response:
     chosen, remember = _lang(request, lang)
-    table = await _table_or_404(request, table_id, chosen, remember)
+    table = await _table_or_404(request, services, table_id, chosen, remember)
     if isinstance(table, Response):
         return table
     deck = table.state.deck
@@ -379,7 +367,7 @@ async def interface_catalog(request: Request, lang: str, v: str | None = None) -
     """The interface strings of one language as {lang, messages: {msgid: translation}} (missing: use the msgid)."""
     catalog = catalogs().get(lang)
     if catalog is None:
-        raise _fail(404, "i18n.unknown_lang", f"no catalog for {lang!r}; use da or en")
+        raise fail(404, "i18n.unknown_lang", f"no catalog for {lang!r}; use da or en")
     cache = IMMUTABLE if v == catalog.version else REVALIDATE
     return _bytes_response(request, catalog.json, catalog.gzipped, "application/json", f'"{catalog.version}"', cache)
 
@@ -417,14 +405,15 @@ def _deck_json(deck: Deck, lang: str | None) -> tuple[bytes, bytes]:
 async def deck_json(
     request: Request,
     deck_id: str,
+    services: ServicesDep,
     lang: Annotated[Lang | None, Query(description="Only this language's texts (smaller); both when absent")] = None,
     v: Annotated[str | None, Query(description="The deck's version; with it the answer is cached for a year")] = None,
 ) -> Response:
     """The deck (scenario, cards, events, roles) as JSON. The ETag is the deck's digest."""
     try:
-        deck = _services(request).tables.decks.get(deck_id)
+        deck = services.tables.decks.get(deck_id)
     except KeyError:
-        raise _fail(404, "deck.unknown", f"no deck {deck_id!r}") from None
+        raise fail(404, "deck.unknown", f"no deck {deck_id!r}") from None
     body, gzipped = _deck_json(deck, lang)
     version = _deck_version(deck)
     cache = IMMUTABLE if v == version else REVALIDATE
@@ -435,28 +424,18 @@ async def deck_json(
 # ---- who is asking -------------------------------------------------------------------------------
 
 
-def _claims(request: Request, authorization: str | None) -> Claims:
-    if not authorization or not authorization.startswith("Bearer "):
-        raise _fail(401, "auth.missing_token", "Authorization: Bearer <token>")
-    try:
-        return _services(request).signer.verify(authorization.removeprefix("Bearer ").strip())
-    except InvalidToken:
-        raise _fail(401, "auth.invalid_token", "invalid token") from None
-
-
-async def _table_for(request: Request, table_id: str, claims: Claims) -> Table:
+async def _table_for(services: Services, table_id: str, claims: Claims) -> Table:
     """The table, when the token is a player's at it or the facilitator's of its conference."""
-    services = _services(request)
     if claims.role == "player":
         allowed = claims.table_id == table_id
     else:
         allowed = claims.role == "facilitator" and await services.conference_of(table_id) == claims.conference_id
     if not allowed:
-        raise _fail(403, "auth.wrong_table", "the token is not for this table")
+        raise fail(403, "auth.wrong_table", "the token is not for this table")
     try:
         return await services.tables.get(table_id)
     except KeyError:
-        raise _fail(404, "table.unknown", "no such table") from None
+        raise fail(404, "table.unknown", "no such table") from None
 
 
 # ---- the live meter ------------------------------------------------------------------------------
@@ -475,22 +454,22 @@ class MeterRequest(BaseModel):
     responses={422: {"description": "Invalid portfolio: detail = {code, message, params}"}},
 )
 async def live_meter(
-    request: Request,
     table_id: str,
     body: Annotated[MeterRequest, Body()],
-    authorization: Annotated[str | None, Header()] = None,
+    services: ServicesDep,
+    claims: ClaimsDep,
     lang: Lang = "da",
 ) -> MeterView:
     """The engine's meter for a portfolio under the events drawn so far at this table, with its warnings."""
-    table = await _table_for(request, table_id, _claims(request, authorization))
+    table = await _table_for(services, table_id, claims)
     state = table.state
     if state.config is None:
-        raise _fail(409, "game.not_created", RuleViolation("game.not_created").message(lang))
+        raise fail(409, "game.not_created", RuleViolation("game.not_created").message(lang))
     cards = tuple(body.cards)
     try:
         validate_portfolio(state.deck, cards, state.event_cards)
     except RuleViolation as violation:
-        raise _fail(422, violation.code, violation.message(lang), params=violation.params) from None
+        raise fail(422, violation.code, violation.message(lang), params=violation.params) from None
     return meter(state, cards)
 
 
@@ -501,15 +480,12 @@ _DEBRIEF_CACHE = 64
 
 
 @router.get("/api/tables/{table_id}/debrief", tags=["web"])
-async def table_debrief(
-    request: Request, table_id: str, authorization: Annotated[str | None, Header()] = None
-) -> Response:
+async def table_debrief(request: Request, table_id: str, services: ServicesDep, claims: ClaimsDep) -> Response:
     """The engine's Debrief of the table. Players get it once the facilitator has shown it; the facilitator always."""
-    claims = _claims(request, authorization)
-    table = await _table_for(request, table_id, claims)
+    table = await _table_for(services, table_id, claims)
     state = table.state
     if claims.role == "player" and state.phase != "debrief":
-        raise _fail(409, "debrief.not_shown", "Debriefingen er ikke vist endnu. / The debrief has not been shown yet.")
+        raise fail(409, "debrief.not_shown", "Debriefingen er ikke vist endnu. / The debrief has not been shown yet.")
     key = (table_id, state.seq, state.config.deck_digest if state.config else "")
     cached = _DEBRIEFS.get(key)
     if cached is None:

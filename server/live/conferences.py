@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.deck import AdoptionRule
 from engine.model import MAX_NAME, CreateGame
+from server.live.tables import Table, Tables, now, table_stream
 from server.store import ConcurrencyError, EventStore, NewEvent
-from server.tables import Table, Tables, now, table_stream
 
 # No 0/O, 1/l/I: a code read aloud or off a projector is typed right the first time.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -3,7 +3,7 @@
 The pages are static: they hold no token and no data. The control room's secret link carries the
 facilitator's token in the URL *fragment* (`/control/{id}#token=…`), which browsers never send to a
 server; the page moves it to localStorage and takes it out of the address bar. The projector's link does
-the same with a projector token. Data comes from the conference API (`server/control.py`) with the token in
+the same with a projector token. Data comes from the conference API (`server/api/`) with the token in
 an `Authorization` header, or over the conference websocket.
 
 Interface strings are the gettext catalog `clients/web/locale/{lang}/LC_MESSAGES/conference.po`, laid over
@@ -20,13 +20,14 @@ import gzip
 import json
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
-from server.web import (
+from server.deps import Services, ServicesDep, fail
+from server.web.pages import (
     ASSETS,
     GZIP_MIN,
     IMMUTABLE,
@@ -39,13 +40,9 @@ from server.web import (
     Lang,
     _bytes_response,
     _csp,
-    _fail,
     _lang,
     make_environment,
 )
-
-if TYPE_CHECKING:
-    from server.app import Services
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,7 +69,7 @@ def environment(lang: str) -> Environment:
 async def conference_catalog(request: Request, lang: str, v: str | None = None) -> Response:
     catalog = catalogs().get(lang)
     if catalog is None:
-        raise _fail(404, "i18n.unknown_lang", f"no catalog for {lang!r}; use da or en")
+        raise fail(404, "i18n.unknown_lang", f"no catalog for {lang!r}; use da or en")
     cache = IMMUTABLE if v == catalog.version else REVALIDATE
     return _bytes_response(request, catalog.json, catalog.gzipped, "application/json", f'"{catalog.version}"', cache)
 
@@ -89,10 +86,6 @@ def _modules() -> list[str]:
 def importmap() -> str:
     """Every module's plain URL to its hashed one (the players' modules and the conference's)."""
     return json.dumps({"imports": {f"/static/{p}": ASSETS.url(p) for p in _modules()}}, separators=(",", ":"))
-
-
-def _services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
 
 
 def page(request: Request, template: str, lang: str | None, entry: str, **context: Any) -> Response:
@@ -160,8 +153,7 @@ def _decks(services: Services) -> list[dict[str, Any]]:
 
 
 @router.get("/conference/new", response_class=HTMLResponse)
-async def setup_page(request: Request, lang: str | None = None) -> Response:
-    services = _services(request)
+async def setup_page(request: Request, services: ServicesDep, lang: str | None = None) -> Response:
     return page(
         request,
         "conference_new.html",

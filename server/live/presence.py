@@ -15,16 +15,23 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from server import protocol
-from server.wsdirect import Outgoing
+from server.transport import protocol
+from server.transport.wsdirect import Outgoing
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-    from server.tables import Table
-    from server.ws import Connection
+    from engine.views import Viewer
+    from server.live.tables import Table
+
+
+class Connection(Protocol):
+    """What presence needs of a socket (server/transport/sessions.py): who is behind it."""
+
+    viewer: Viewer
+
 
 log = logging.getLogger("raaderum.presence")
 

@@ -26,7 +26,7 @@ from engine.versions import stored_type
 from engine.views import Viewer, event_for, view
 from server import metrics
 from server.store import ConcurrencyError, EventStore, NewEvent, StoredEvent
-from server.wsdirect import Outgoing
+from server.transport.wsdirect import Outgoing
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,0 +1,108 @@
+"""The cross-table debrief and its downloads (JSON, CSV)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from engine.conference import CrossDebrief
+from server.api.access import conference_for
+from server.api.debrief_csv import Dialect, cards_csv, tables_csv
+from server.auth import Claims
+from server.deps import ClaimsDep, MonitorDep, Services, ServicesDep, fail
+from server.live.conferences import ConferenceCreated
+from server.live.monitor import ConferenceGone, Monitor
+from server.live.tables import now
+
+log = logging.getLogger("raaderum.control")
+
+router = APIRouter()
+
+
+# ---- the cross-table debrief --------------------------------------------------------------------------------
+
+
+class ConferenceDebrief(BaseModel):
+    conference_id: str
+    name: str
+    generated_at: datetime
+    debrief: CrossDebrief
+
+
+async def _debrief(
+    services: Services, monitor: Monitor, who: Claims, conference_id: str, *, projector: bool
+) -> tuple[ConferenceCreated, ConferenceDebrief]:
+    created = await conference_for(services, who, conference_id, projector=projector)
+    try:
+        cross = await monitor.cross(created)
+    except ConferenceGone:
+        raise fail(404, "conference.unknown", "a table of the conference is gone (deleted?)") from None
+    return created, ConferenceDebrief(
+        conference_id=conference_id, name=created.request.name, generated_at=now(), debrief=cross
+    )
+
+
+@router.get("/api/conferences/{conference_id}/debrief", response_model=ConferenceDebrief, tags=["conferences"])
+async def get_debrief(
+    conference_id: str, services: ServicesDep, monitor: MonitorDep, who: ClaimsDep
+) -> ConferenceDebrief:
+    """The cross-table debrief (facilitator or projector: it holds no names and no chat)."""
+    _, result = await _debrief(services, monitor, who, conference_id, projector=True)
+    return result
+
+
+def _filename(name: str, suffix: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "konference"
+    return f"raaderum-{safe}-{suffix}"
+
+
+def _download(body: str, media_type: str, filename: str) -> Response:
+    return Response(
+        body.encode("utf-8"),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/api/conferences/{conference_id}/debrief.json", tags=["conferences"], response_class=Response)
+async def download_debrief_json(
+    conference_id: str, services: ServicesDep, monitor: MonitorDep, who: ClaimsDep
+) -> Response:
+    """The cross-table debrief as a JSON file (facilitator)."""
+    created, result = await _debrief(services, monitor, who, conference_id, projector=False)
+    return _download(
+        result.model_dump_json(indent=2), "application/json", _filename(created.request.name, "debrief.json")
+    )
+
+
+@router.get("/api/conferences/{conference_id}/debrief.csv", tags=["conferences"], response_class=Response)
+async def download_debrief_csv(
+    conference_id: str,
+    services: ServicesDep,
+    monitor: MonitorDep,
+    who: ClaimsDep,
+    dialect: Annotated[Dialect, Query(description="da: ; and decimal commas, for Excel in Danish")] = "standard",
+) -> Response:
+    """A row per table (facilitator). Shares and probabilities are 0-1, money mio. kr., flags 1/0."""
+    created, result = await _debrief(services, monitor, who, conference_id, projector=False)
+    body = tables_csv(result.debrief, dialect)
+    return _download(body, "text/csv; charset=utf-8", _filename(created.request.name, "tables.csv"))
+
+
+@router.get("/api/conferences/{conference_id}/debrief-cards.csv", tags=["conferences"], response_class=Response)
+async def download_cards_csv(
+    conference_id: str,
+    services: ServicesDep,
+    monitor: MonitorDep,
+    who: ClaimsDep,
+    dialect: Annotated[Dialect, Query(description="da: ; and decimal commas, for Excel in Danish")] = "standard",
+) -> Response:
+    """A row per table × card (facilitator): `status` is chosen, proposed or never."""
+    created, result = await _debrief(services, monitor, who, conference_id, projector=False)
+    body = cards_csv(result.debrief, created.request.language, dialect)
+    return _download(body, "text/csv; charset=utf-8", _filename(created.request.name, "cards.csv"))

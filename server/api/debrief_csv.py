@@ -1,0 +1,101 @@
+"""The cross-table debrief as CSV: a row per table, and a row per table and card."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Literal
+
+from engine.conference import CrossDebrief
+
+Dialect = Literal["standard", "da"]
+
+
+def _number(value: float | None, dialect: Dialect) -> str:
+    if value is None:
+        return ""
+    text = f"{round(value, 4) + 0.0:.4f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if dialect == "da" else text
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else "1" if value else "0"
+
+
+def _csv(rows: Sequence[Sequence[str]], dialect: Dialect) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if dialect == "da" else ",", lineterminator="\r\n")
+    writer.writerows(rows)
+    # Excel in Danish reads ; and decimal commas, and needs the byte order mark to see UTF-8.
+    return ("\ufeff" if dialect == "da" else "") + buffer.getvalue()
+
+
+def tables_csv(cross: CrossDebrief, dialect: Dialect = "standard") -> str:
+    """A row per table: its forlig against the target, the verdict, the composition, the reality check."""
+    labels = cross.years
+    kind_ids = list(cross.composition.average.by_kind)
+    header = [
+        "table_number",
+        "table",
+        "table_id",
+        "phase",
+        "players",
+        "forlig",
+        "cards",
+        "proposals",
+        "rounds",
+        *(f"result_{label}" for label in labels),
+        *(f"reached_{label}" for label in labels),
+        "verdict_reached",
+        "reality_checked",
+        *(f"realised_result_{label}" for label in labels),
+        *(f"realised_reached_{label}" for label in labels),
+        "administration_share",
+        "welfare_share",
+        *(f"share_{kind}" for kind in kind_ids),
+        *(f"probability_{label}" for label in labels),
+        "probability_all_years",
+    ]
+    shares = {c.table_id: c.shares for c in cross.composition.tables}
+    rows = [header]
+    for t in cross.tables:
+        realised = t.realised_result or (None, None, None, None)
+        realised_reached = t.realised_reached or (None, None, None, None)
+        rows.append(
+            [
+                str(t.number),
+                t.name,
+                t.table_id,
+                t.phase,
+                str(t.players),
+                t.forlig or "",
+                " ".join(t.cards),
+                str(t.proposals),
+                str(t.rounds),
+                *(_number(value, dialect) for value in t.result),
+                *(_flag(value) for value in t.reached),
+                _flag(t.verdict_reached),
+                _flag(t.rolled),
+                *(_number(value, dialect) for value in realised),
+                *(_flag(value) for value in realised_reached),
+                _number(t.administration_share, dialect),
+                _number(t.welfare_share, dialect),
+                *(_number(shares[t.table_id].by_kind[kind], dialect) for kind in kind_ids),
+                *(_number(value, dialect) for value in t.probability),
+                _number(t.probability_all_years, dialect),
+            ]
+        )
+    return _csv(rows, dialect)
+
+
+def cards_csv(cross: CrossDebrief, lang: str = "da", dialect: Dialect = "standard") -> str:
+    """A row per table × card: chosen (in the forlig), proposed (not adopted) or never proposed."""
+    rows = [["table_number", "table", "table_id", "card", "title", "kind", "area", "status"]]
+    for column, t in enumerate(cross.tables):
+        for card in cross.heatmap.rows:
+            title = card.title.en if lang == "en" else card.title.da
+            rows.append(
+                [str(t.number), t.name, t.table_id, card.card, title, card.kind, card.area, card.statuses[column]]
+            )
+    return _csv(rows, dialect)

@@ -1,0 +1,219 @@
+"""Replay and archive over HTTP: export logs, upload them, and the read-only replay viewer.
+
+- `GET /api/tables/{table_id}/export` and `GET /api/conferences/{conference_id}/export`: the facilitator's
+  token of that conference, like the events API; `?pseudonymise=true` replaces the players' names.
+- `POST /api/replays`: the body is a log file (one table or a conference). Anyone may upload — creating a
+  conference needs no credentials either, so a token would not keep anyone out — within MAX_UPLOAD bytes.
+  A replay is reachable only by its id, which cannot be guessed without the log.
+- `GET /api/replays/{id}` (the timeline and the deck's names), `GET /api/replays/{id}/at/{seq}` (what the
+  table saw after event `seq`), `GET /api/replays/{id}/export` (the log, as it was imported).
+
+The pages, `/replay` (upload a log) and `/replay/{id}?at=SEQ` (the viewer), are server/web/replay.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from engine.archive import ArchiveError
+from engine.deck import Deck
+from server.auth import Claims
+from server.deps import ClaimsDep, ReplaysDep, ServicesDep, fail
+from server.operations.archive import ExportError, Replay, Replays, export_conference, export_table
+
+MAX_UPLOAD_MB = 64
+MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024  # bytes; a 20,000-event log is about 5 MB
+Lang = Literal["da", "en"]
+
+router = APIRouter()
+
+
+def _facilitator_of(claims: Claims, conference_id: str | None) -> None:
+    """403 for anyone but the facilitator of `conference_id`."""
+    if claims.role != "facilitator" or conference_id is None or claims.conference_id != conference_id:
+        raise fail(403, "auth.forbidden", "facilitator of this table only")
+
+
+def _download(text: str, name: str) -> Response:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "log"
+    return Response(
+        text.encode(),
+        media_type="application/x-ndjson; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="raaderum-{safe}.jsonl"', "Cache-Control": "no-store"},
+    )
+
+
+def _export_failed(error: ExportError) -> HTTPException:
+    status = 404 if error.code.endswith(".unknown") else 409
+    return fail(status, error.code, error.message)
+
+
+# ---- Export --------------------------------------------------------------------------------------
+
+
+@router.get("/api/tables/{table_id}/export", tags=["replay"], response_class=Response)
+async def export_table_log(
+    table_id: str,
+    services: ServicesDep,
+    who: ClaimsDep,
+    pseudonymise: Annotated[bool, Query(description="Replace player names by Spiller 1, Spiller 2, …")] = False,
+) -> Response:
+    """The table's whole log as JSONL (docs/replay.md): a header with the deck, then one line per event."""
+    _facilitator_of(who, await services.conference_of(table_id))
+    try:
+        log = await export_table(services.store, services.tables.decks, table_id, pseudonymised=pseudonymise)
+    except ExportError as error:
+        raise _export_failed(error) from None
+    return _download(log.render(), f"{log.header.table.table_name}-{table_id}")
+
+
+@router.get("/api/conferences/{conference_id}/export", tags=["replay"], response_class=Response)
+async def export_conference_log(
+    conference_id: str,
+    services: ServicesDep,
+    who: ClaimsDep,
+    pseudonymise: Annotated[bool, Query(description="Replace player names by Spiller 1, Spiller 2, …")] = False,
+) -> Response:
+    """Every table of the conference in one JSONL file: a conference line, then each table's log."""
+    _facilitator_of(who, conference_id)
+    try:
+        archive = await export_conference(
+            services.store, services.tables.decks, conference_id, pseudonymised=pseudonymise
+        )
+    except ExportError as error:
+        raise _export_failed(error) from None
+    return _download(archive.render(), f"conference-{conference_id}")
+
+
+# ---- Import --------------------------------------------------------------------------------------
+
+
+class ImportedReplay(BaseModel):
+    replay_id: str
+    table_id: str
+    table_name: str
+    events: int
+    url: str
+
+
+class ImportResponse(BaseModel):
+    replays: list[ImportedReplay]
+
+
+@router.post(
+    "/api/replays",
+    status_code=201,
+    response_model=ImportResponse,
+    tags=["replay"],
+    responses={
+        413: {"description": "The log is larger than the server accepts"},
+        422: {"description": "The log was refused: detail = {code: replay.invalid, message: 'line N: why', line}"},
+    },
+)
+async def upload_replay(request: Request, replays: ReplaysDep) -> ImportResponse:
+    """Import a log file (the request body, as exported) as read-only replays, one per table in it.
+
+    Everything is checked before anything is stored; a refused log stores nothing.
+    """
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPLOAD:
+            raise fail(413, "replay.too_large", f"a log may be at most {MAX_UPLOAD_MB} MB")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = body[: error.start].count(b"\n") + 1
+        raise fail(422, "replay.invalid", f"line {line}: not UTF-8 text", line=line) from None
+    try:
+        imported = await replays.add(text)
+    except ArchiveError as error:
+        raise fail(422, "replay.invalid", str(error), line=error.line) from None
+    return ImportResponse(
+        replays=[
+            ImportedReplay(
+                replay_id=item.replay_id,
+                table_id=item.table_id,
+                table_name=item.table_name,
+                events=item.events,
+                url=f"/replay/{item.replay_id}",
+            )
+            for item in imported
+        ]
+    )
+
+
+# ---- The viewer's data -----------------------------------------------------------------------------
+
+ReplayId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{20}$")]
+
+
+async def _replay(replays: Replays, replay_id: str) -> Replay:
+    try:
+        return await replays.get(replay_id)
+    except KeyError:
+        raise fail(404, "replay.unknown", "no such replay") from None
+
+
+def _names(deck: Deck, lang: str) -> dict[str, Any]:
+    scenario = deck.scenario
+    return {
+        "municipality": scenario.municipality.get(lang),
+        "years": list(scenario.years),
+        "cards": {
+            card.id: {"title": card.title.get(lang), "kind": card.kind, "area": card.area} for card in deck.cards
+        },
+        "events": {event.id: {"title": event.title.get(lang)} for event in deck.events},
+        "roles": {role.id: {"title": role.title.get(lang)} for role in deck.roles},
+    }
+
+
+@router.get("/api/replays/{replay_id}", tags=["replay"])
+async def replay_meta(replays: ReplaysDep, replay_id: ReplayId, lang: Lang = "da") -> Response:
+    """The replay's timeline: header facts, the number of events, the markers, and the deck's names."""
+    replay = await _replay(replays, replay_id)
+    header = replay.log.header
+    body = {
+        "replay_id": replay.replay_id,
+        "table": header.table.model_dump(mode="json"),
+        "raaderum_version": header.raaderum_version,
+        "deck_id": header.deck_id,
+        "deck_digest": header.deck_digest,
+        "total": replay.log.total,
+        "markers": [[marker.seq, marker.kind, marker.label] for marker in replay.markers],
+        "deck": _names(replay.log.deck, lang),
+    }
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(data, media_type="application/json", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/api/replays/{replay_id}/at/{seq}", tags=["replay"])
+async def replay_frame(replays: ReplaysDep, replay_id: ReplayId, seq: Annotated[int, PathParam(ge=1)]) -> Response:
+    """What the table saw right after event `seq`: {seq, total, event, view, proposal_meter, debrief}.
+
+    The view is the facilitator's (`engine.views.view`); the debrief is there once the game has ended.
+    """
+    replay = await _replay(replays, replay_id)
+    if seq > replay.log.total:
+        raise fail(404, "replay.beyond_end", f"the log has {replay.log.total} events")
+    data = await asyncio.to_thread(replay.frame_json, seq)
+    # A replay never changes: a frame can be cached as long as the browser likes.
+    return Response(data, media_type="application/json", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/api/replays/{replay_id}/export", tags=["replay"], response_class=Response)
+async def replay_export(replays: ReplaysDep, replay_id: ReplayId) -> Response:
+    """The imported log, byte for byte as an export of it gives it."""
+    try:
+        text = await replays.text(replay_id)
+    except KeyError:
+        raise fail(404, "replay.unknown", "no such replay") from None
+    return _download(text, f"replay-{replay_id}")

@@ -1,0 +1,375 @@
+"""The control room's live state: a row per table, the hubs that push changed rows to the watching sockets,
+and the cached debriefs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import WebSocket
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from starlette.websockets import WebSocketDisconnect
+
+from engine.budget import assess
+from engine.conference import CrossDebrief, TableInput, cross_debrief
+from engine.debrief import Debrief, debrief
+from engine.model import (
+    Phase,
+    State,
+)
+from server.live.conferences import ConferenceCreated, TableRef
+from server.live.presence import Presence
+from server.live.tables import Table, Tables, now
+from server.store import EventStore
+from server.transport import protocol
+from server.transport.sockets import close as close_socket
+
+log = logging.getLogger("raaderum.control")
+
+TICK_SECONDS = 0.25  # the control room's updates are coalesced to at most one frame per tick
+STALLED_SECONDS = 300.0  # a round with no event for this long is flagged "stalled"
+NEAR_DEADLINE_SECONDS = 180.0  # a table without a forlig this close to its deadline is flagged
+OFFLINE_GRACE_SECONDS = 20.0  # half the table offline for this long (phones reconnect within seconds)
+HEARTBEAT_SECONDS = 25.0
+
+
+class ConferenceGone(KeyError):
+    """A table of the conference is gone: it was deleted while someone looked at it."""
+
+
+Flag = Literal["stalled", "no_forlig_near_deadline", "offline"]
+Years = tuple[float, float, float, float]
+
+
+# ---- the overview: one row per table --------------------------------------------------------------------
+
+
+class TableRow(BaseModel):
+    """One table in the control room's grid (and, anonymous as it is, on the projector)."""
+
+    table_id: str
+    number: int
+    name: str
+    join_code: str
+    seq: int
+    phase: Phase
+    round: int | None
+    rounds_total: int | None
+    paused: bool
+    deadline: datetime | None = Field(description="The open round's deadline; null when none or paused")
+    remaining: float | None = Field(description="Seconds left when paused")
+    seated: int
+    online: int = Field(description="Seated players connected right now")
+    forlig: str | None = Field(description="The proposal id of the table's forlig")
+    result: Years | None = Field(description="The forlig against the target per year (mio. kr.; ≥ 0 reached)")
+    reached: tuple[bool, bool, bool, bool] | None
+    proposals_open: int
+    last_activity: datetime | None = Field(description="When the table's last event happened")
+    flags: list[Flag]
+
+
+class Overview(BaseModel):
+    conference_id: str
+    at: datetime
+    stalled_seconds: float = STALLED_SECONDS
+    near_deadline_seconds: float = NEAR_DEADLINE_SECONDS
+    tables: list[TableRow]
+
+
+@dataclass
+class _Base:
+    seq: int
+    fields: dict[str, Any]
+    seated: frozenset[str]
+
+
+def _stamp() -> str:
+    """Now as a JSON string, written as pydantic writes times ("…Z")."""
+    return json.dumps(now().isoformat().replace("+00:00", "Z"))
+
+
+@dataclass(eq=False)
+class Watcher:
+    """One control-room or projector socket: rows waiting to be sent, merged so a slow reader gets the latest."""
+
+    websocket: WebSocket
+    lang: str = "da"
+    pending: dict[str, str] = field(default_factory=dict)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+    def push(self, rows: dict[str, str]) -> None:
+        self.pending.update(rows)
+        self.wake.set()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), HEARTBEAT_SECONDS)
+                self.wake.clear()
+                rows, self.pending = self.pending, {}
+                at = _stamp()
+                if rows:
+                    frame = f'{{"type":"tables","at":{at},"tables":[{",".join(rows.values())}]}}'
+                else:
+                    frame = f'{{"type":"heartbeat","at":{at}}}'
+                await self.websocket.send_text(frame)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return  # the socket is gone; its receive loop ends and unwatches it
+
+
+class Hub:
+    """The live overview of one conference in this process, shared by every socket that watches it."""
+
+    def __init__(self, monitor: Monitor, created: ConferenceCreated, tables: list[Table]) -> None:
+        self.monitor = monitor
+        self.created = created
+        self.tables = list(zip(created.tables, tables, strict=True))
+        self.watchers: set[Watcher] = set()
+        self.rows: dict[str, str] = {}
+        self.keys: dict[str, tuple[Any, ...]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def tick(self) -> dict[str, str]:
+        """The rows that changed since the last tick, as JSON."""
+        moment = now()
+        clock = time.monotonic()
+        changed: dict[str, str] = {}
+        for number, (ref, table) in enumerate(self.tables, start=1):
+            seq = table.state.seq
+            seen = self.monitor.activity.get(table.id)
+            if seen is None or seen[0] != seq:
+                seen = self.monitor.activity[table.id] = (seq, moment)  # it happened since the last tick
+            row = self.monitor.row(ref, number, table, seen[1], moment, clock)
+            key = (seq, row.online, tuple(row.flags), row.last_activity)
+            if self.keys.get(table.id) == key:
+                continue
+            self.keys[table.id] = key
+            self.rows[table.id] = changed[table.id] = row.model_dump_json()
+        return changed
+
+    def overview_frame(self) -> str:
+        at = _stamp()
+        conference = json.dumps(self.created.conference_id)
+        rows = ",".join(self.rows.values())
+        return f'{{"type":"overview","conference_id":{conference},"at":{at},"tables":[{rows}]}}'
+
+    async def run(self) -> None:
+        while self.watchers:
+            await asyncio.sleep(TICK_SECONDS)
+            try:
+                changed = self.tick()
+            except Exception:
+                log.exception("conference %s: overview tick failed", self.created.conference_id)
+                continue
+            if changed:
+                for watcher in list(self.watchers):
+                    watcher.push(changed)
+
+    async def close(self, code: str, close_code: int) -> None:
+        for watcher in list(self.watchers):
+            error = protocol.Error(id=None, code=code, message=protocol.error_message(code, watcher.lang))
+            with contextlib.suppress(Exception):
+                await watcher.websocket.send_text(error.model_dump_json())
+            await close_socket(watcher.websocket, close_code, code)
+
+
+class Monitor:
+    """The conferences watched from this process: rows per table, last activity, cached debriefs."""
+
+    def __init__(self, store: EventStore, tables: Tables, presence: Presence) -> None:
+        self.store = store
+        self.tables = tables
+        self.presence = presence
+        self.hubs: dict[str, Hub] = {}
+        self.activity: dict[str, tuple[int, datetime | None]] = {}  # table id -> (seq, when it changed)
+        self.offline_since: dict[str, float] = {}
+        self._bases: dict[str, _Base] = {}
+        self._results: OrderedDict[tuple[Any, ...], Years] = OrderedDict()
+        self._debriefs: OrderedDict[tuple[str, int], Debrief] = OrderedDict()
+        self._cross: OrderedDict[tuple[Any, ...], CrossDebrief] = OrderedDict()
+
+    async def tables_of(self, created: ConferenceCreated) -> list[Table]:
+        try:
+            return [await self.tables.get(ref.table_id) for ref in created.tables]
+        except KeyError:
+            raise ConferenceGone(created.conference_id) from None
+
+    # ---- rows ---------------------------------------------------------------------------------------
+
+    def _result(self, state: State, cards: tuple[str, ...]) -> Years:
+        assert state.config is not None
+        key = (state.deck.digest, cards, state.event_cards, state.config.target)
+        result = self._results.get(key)
+        if result is None:
+            result = assess(state.deck, cards, state.event_cards, state.config.target).result
+            self._results[key] = result
+            while len(self._results) > 2000:
+                self._results.popitem(last=False)
+        return result
+
+    def _base(self, ref: TableRef, number: int, table: Table) -> _Base:
+        state = table.state
+        cached = self._bases.get(table.id)
+        if cached is not None and cached.seq == state.seq:
+            return cached
+        config = state.config
+        round_ = state.current_round
+        playing = state.phase == "round" and round_ is not None
+        forlig = state.forlig
+        result = self._result(state, forlig.cards) if forlig is not None and config is not None else None
+        seated = frozenset(player.id for player in state.seated())
+        base = _Base(
+            seq=state.seq,
+            seated=seated,
+            fields={
+                "table_id": table.id,
+                "number": number,
+                "name": config.table_name if config else f"Bord {number}",
+                "join_code": ref.join_code,
+                "seq": state.seq,
+                "phase": state.phase,
+                "round": round_.number if round_ else None,
+                "rounds_total": config.rounds if config else None,
+                "paused": bool(playing and round_ and round_.paused),
+                "deadline": round_.deadline if playing and round_ else None,
+                "remaining": round_.remaining if playing and round_ and round_.paused else None,
+                "seated": len(seated),
+                "forlig": forlig.proposal_id if forlig else None,
+                "result": result,
+                "reached": tuple(value >= 0 for value in result) if result is not None else None,
+                "proposals_open": sum(1 for p in state.proposals.values() if p.status == "open"),
+            },
+        )
+        self._bases[table.id] = base
+        return base
+
+    def row(
+        self,
+        ref: TableRef,
+        number: int,
+        table: Table,
+        activity: datetime | None,
+        moment: datetime,
+        clock: float | None = None,
+    ) -> TableRow:
+        """The table's row. `clock` (monotonic) turns on the grace period of the offline flag (live grid)."""
+        base = self._base(ref, number, table)
+        fields = base.fields
+        online = len(base.seated.intersection(self.presence.online(table.id).online))
+        flags: list[Flag] = []
+        running = fields["phase"] == "round" and not fields["paused"]
+        if running and activity is not None and (moment - activity).total_seconds() >= STALLED_SECONDS:
+            flags.append("stalled")
+        deadline = fields["deadline"]
+        near = deadline is not None and (deadline - moment).total_seconds() <= NEAR_DEADLINE_SECONDS
+        if running and fields["forlig"] is None and near:
+            flags.append("no_forlig_near_deadline")
+        seated = fields["seated"]
+        if fields["phase"] not in ("reality_check", "debrief") and seated and online * 2 < seated:
+            if clock is None:
+                flags.append("offline")
+            else:
+                since = self.offline_since.setdefault(table.id, clock)
+                if clock - since >= OFFLINE_GRACE_SECONDS:
+                    flags.append("offline")
+        else:
+            self.offline_since.pop(table.id, None)
+        return TableRow(**fields, online=online, last_activity=activity, flags=flags)
+
+    async def last_activity(self, table: Table) -> datetime | None:
+        seq = table.state.seq
+        seen = self.activity.get(table.id)
+        if seen is not None and seen[0] == seq:
+            return seen[1]
+        records = await self.store.read(table.stream, after=max(0, seq - 1))
+        at = datetime.fromtimestamp(records[-1].at, UTC) if records else None
+        self.activity[table.id] = (seq, at)
+        return at
+
+    async def overview(self, created: ConferenceCreated) -> Overview:
+        tables = await self.tables_of(created)
+        moment = now()
+        rows = [
+            self.row(ref, number, table, await self.last_activity(table), moment)
+            for number, (ref, table) in enumerate(zip(created.tables, tables, strict=True), start=1)
+        ]
+        return Overview(conference_id=created.conference_id, at=moment, tables=rows)
+
+    # ---- the live hub ---------------------------------------------------------------------------------
+
+    async def watch(self, created: ConferenceCreated, watcher: Watcher) -> Hub:
+        hub = self.hubs.get(created.conference_id)
+        if hub is None:
+            tables = await self.tables_of(created)
+            for table in tables:
+                await self.last_activity(table)
+            hub = self.hubs.setdefault(created.conference_id, Hub(self, created, tables))
+        if not hub.rows:
+            hub.tick()
+        hub.watchers.add(watcher)
+        await watcher.websocket.send_text(hub.overview_frame())
+        watcher.task = asyncio.create_task(watcher.run())
+        if hub.task is None or hub.task.done():
+            hub.task = asyncio.create_task(hub.run())
+        return hub
+
+    def unwatch(self, hub: Hub, watcher: Watcher) -> None:
+        hub.watchers.discard(watcher)
+        if watcher.task is not None:
+            watcher.task.cancel()
+        if not hub.watchers:
+            if hub.task is not None:
+                hub.task.cancel()
+            if self.hubs.get(hub.created.conference_id) is hub:
+                del self.hubs[hub.created.conference_id]
+
+    async def deleted(self, conference_id: str) -> None:
+        hub = self.hubs.pop(conference_id, None)
+        if hub is not None:
+            await hub.close("conference.unknown", protocol.CLOSE_UNKNOWN_TABLE)
+
+    # ---- debriefs -------------------------------------------------------------------------------------
+
+    async def debrief(self, table: Table) -> tuple[State, Debrief]:
+        state = table.state
+        key = (table.id, state.seq)
+        result = self._debriefs.get(key)
+        if result is None:
+            result = await run_in_threadpool(debrief, state)  # 10,000 Monte Carlo draws: off the event loop
+            self._debriefs[key] = result
+            while len(self._debriefs) > 400:
+                self._debriefs.popitem(last=False)
+        return state, result
+
+    async def cross(self, created: ConferenceCreated) -> CrossDebrief:
+        tables = await self.tables_of(created)
+        key = (created.conference_id, *((table.id, table.state.seq) for table in tables))
+        cached = self._cross.get(key)
+        if cached is not None:
+            return cached
+        results = await asyncio.gather(*(self.debrief(table) for table in tables))
+        inputs = [
+            TableInput(
+                table_id=table.id,
+                number=number,
+                name=state.config.table_name if state.config else f"Bord {number}",
+                state=state,
+                debrief=result,
+            )
+            for number, (table, (state, result)) in enumerate(zip(tables, results, strict=True), start=1)
+        ]
+        cross = await run_in_threadpool(cross_debrief, inputs)
+        self._cross[key] = cross
+        while len(self._cross) > 20:
+            self._cross.popitem(last=False)
+        return cross

@@ -1,0 +1,82 @@
+"""Deleting a conference, and the retention period (RAADERUM_RETENTION_DAYS): conferences older than the
+period, and replays imported longer ago than that, are deleted at startup and then daily."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import WebSocket
+
+from server.deps import monitor_of, replays_of, services_of
+from server.live import conferences
+from server.live.tables import Table, now
+from server.transport import protocol
+from server.transport.sockets import refuse as refuse_socket
+
+log = logging.getLogger("raaderum.control")
+
+
+DAY = 24 * 3600.0
+
+_CLOSING: set[asyncio.Future[None]] = set()
+
+
+def _closer(table: Table) -> None:
+    """Close the sockets of a deleted table in this process: the table is unknown now (4004)."""
+    for listener in list(table.listeners):
+        websocket = getattr(listener, "websocket", None)
+        if isinstance(websocket, WebSocket):
+            lang = getattr(listener, "lang", "da")
+            task = asyncio.ensure_future(refuse_socket(websocket, "table.unknown", protocol.CLOSE_UNKNOWN_TABLE, lang))
+            _CLOSING.add(task)
+            task.add_done_callback(_CLOSING.discard)
+
+
+async def delete(app: Any, conference_id: str) -> bool:
+    services = services_of(app)
+    deleted = await conferences.delete_conference(services.store, services.tables, conference_id, _closer)
+    if deleted is not None:
+        await monitor_of(app).deleted(conference_id)
+    return deleted is not None
+
+
+async def purge_expired(app: Any, days: float, moment: datetime) -> list[str]:
+    """Delete every conference created more than `days` before `moment`; returns their ids."""
+    services = services_of(app)
+    expired = await conferences.expired_conferences(services.store, moment - timedelta(days=days))
+    for conference_id in expired:
+        await delete(app, conference_id)
+    if expired:
+        log.warning("retention: deleted %d conference(s) older than %g days", len(expired), days)
+    return expired
+
+
+async def purge_expired_replays(app: Any, days: float, moment: datetime) -> list[str]:
+    """Delete every replay last imported more than `days` before `moment` (docs/replay.md); returns their ids."""
+    deleted = await replays_of(app).purge(moment - timedelta(days=days))
+    if deleted:
+        log.warning("retention: deleted %d replay(s) imported more than %g days ago", len(deleted), days)
+    return deleted
+
+
+async def keep_retention(app: Any, clock: Callable[[], datetime] = now) -> None:
+    """At startup and then daily (more often for a period under ten days' tenth): delete old conferences and
+    old imported replays."""
+    days = services_of(app).settings.retention_days
+    if days is None:
+        return
+    interval = min(DAY, max(1.0, days * DAY / 10))
+    while True:
+        try:
+            await purge_expired(app, days, clock())
+        except Exception:
+            log.exception("retention: deleting old conferences failed; trying again later")
+        try:
+            await purge_expired_replays(app, days, clock())
+        except Exception:
+            log.exception("retention: deleting old replays failed; trying again later")
+        await asyncio.sleep(interval)
