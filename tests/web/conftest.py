@@ -11,11 +11,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +20,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Request, sync_playwright
 from websockets.sync.client import ClientConnection, connect
+
+from testsupport.servers import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -43,71 +40,16 @@ LAPTOP = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
 TIMEOUT_MS = 15_000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class WebServer:
-    """`uvicorn --factory server.app:create_app` on a free port and a fresh SQLite file."""
+class WebServer(ServerProcess):
+    """A real server (testsupport's, with the production options) on a free port and a fresh SQLite file."""
 
     def __init__(self, directory: Path) -> None:
-        self.port = _free_port()
-        self.log_path = directory / "uvicorn.log"
-        env = {
-            **os.environ,
-            "RAADERUM_STORE": f"sqlite:///{directory / 'events.db'}",
-            "RAADERUM_SECRET": SECRET,
-            "RAADERUM_FRAMES_PER_SECOND": "1000",
-            "RAADERUM_FRAME_BURST": "1000",
-            "PYTHONUNBUFFERED": "1",
-        }
-        env.pop("REDIS_URL", None)
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "server.app:create_app", *self.options()],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 20
-        with httpx.Client(timeout=1.0) as http:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"uvicorn exited:\n{self.log()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if http.get(f"{self.url}/healthz").status_code == 200:
-                        return
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"uvicorn did not start:\n{self.log()}")
-
-    def options(self) -> list[str]:
-        return ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+        rates = {"RAADERUM_FRAMES_PER_SECOND": "1000", "RAADERUM_FRAME_BURST": "1000"}
+        super().__init__(f"sqlite:///{directory / 'events.db'}", env=rates, log_dir=directory, secret=SECRET)
+        self.start()
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        return self.log_text()
 
 
 @pytest.fixture(scope="session")
