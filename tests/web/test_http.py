@@ -61,7 +61,7 @@ def test_static_files_are_gzipped_and_cached_for_a_year_only_under_their_version
         assert plain.headers["content-type"].startswith("text/javascript")
         again = http.get("/static/js/table.js", headers={"If-None-Match": plain.headers["etag"]})
         assert again.status_code == 304
-        for sneaky in ("/static/../server/web.py", "/static/%2e%2e/server/web.py", "/static/js/nope.js"):
+        for sneaky in ("/static/../server/web/pages.py", "/static/%2e%2e/server/web/pages.py", "/static/js/nope.js"):
             assert http.get(sneaky).status_code == 404, sneaky
     # Every module the page preloads is in its import map under the same versioned URL.
     importmap = re.search(r'<script type="importmap">(.*?)</script>', page)
