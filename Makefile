@@ -24,5 +24,6 @@ check: $(STAMP)
 test: $(STAMP)
 	bash scripts/ensure-redis.sh
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-node.sh
 	$(MAKE) check
 	$(VENV)/bin/pytest -q

@@ -151,7 +151,7 @@ class TableView(ViewModel):
     forlig: ForligView | None
     meter: MeterView | None
     rolls: dict[str, int] | None
-    voters: tuple[str, ...]  # the seated players who may vote now, in seat order
+    voters: dict[str, int]  # the seated players who may vote now (in seat order), with their vote weight
     you_may_vote: bool  # this viewer is a player who may vote now
 
 
@@ -165,7 +165,7 @@ class Derived(ViewModel):
     figures as the view's `voters`, `you_may_vote` and each proposal's `tally` and `missing`. An event frame
     carries it after each event that can change it (`changes_derived`)."""
 
-    voters: tuple[str, ...]
+    voters: dict[str, int]
     you_may_vote: bool
     proposals: dict[str, ProposalVotes]
 
@@ -189,8 +189,8 @@ def changes_derived(event: Event) -> bool:
 
 
 def derived(state: State, viewer: Viewer) -> Derived:
-    """The voting figures for this viewer: who may vote, whether the viewer may, the tallies, who is still to
-    vote (a player without a vote never is)."""
+    """The voting figures for this viewer: who may vote and with what weight, whether the viewer may, the
+    tallies, who is still to vote (a player without a vote never is)."""
     return derived_by_viewer(state, (viewer,))[viewer]
 
 
@@ -204,8 +204,7 @@ def derived_by_viewer(state: State, viewers: Iterable[Viewer]) -> dict[Viewer, D
             tally=TallyView(for_=for_weight, against=against, abstain=abstain, total=total),
             missing=still_to_vote(proposal, weights),
         )
-    ids = tuple(weights)
-    both = {flag: Derived(voters=ids, you_may_vote=flag, proposals=proposals) for flag in (False, True)}
+    both = {flag: Derived(voters=weights, you_may_vote=flag, proposals=proposals) for flag in (False, True)}
     return {v: both[v.kind == "player" and v.player_id in weights] for v in viewers}
 
 
@@ -259,7 +258,7 @@ def view(state: State, viewer: Viewer) -> TableView:
     [('Spiller 1', True)]
     >>> seen = view(state, Viewer("player", "p1"))
     >>> seen.you, seen.voters, seen.you_may_vote  # no role dealt yet, so no vote
-    ('p1', (), False)
+    ('p1', {}, False)
     """
     config = state.config
     round_ = state.current_round

@@ -1,0 +1,106 @@
+"""The figures the engine derives for the screens: who may vote, who is still to vote, the tallies, a year reached."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.budget import year_reached
+from engine.debrief import debrief
+from engine.deck import Deck
+from engine.model import Actor, CastVote, ForceAdopt, Leave, Propose
+from engine.views import (
+    DERIVED_BY,
+    FACILITATOR_VIEWER,
+    PROJECTOR_VIEWER,
+    Viewer,
+    changes_derived,
+    derived,
+    derived_by_viewer,
+    view,
+)
+from tests.engine.conftest import Table
+from tests.engine.test_properties import commands, opening, play
+from tests.engine.test_rules import BALANCED, started
+
+
+def test_a_player_without_a_vote_is_never_still_to_vote(table: Table) -> None:
+    # Eight players hold every role, the økonomidirektør's too, which has no vote.
+    first, *_ = started(table, players=8)
+    without = table.holder("oekonomidirektoer")
+    table.play(Propose, first, cards=BALANCED)
+    seen = view(table.state, FACILITATOR_VIEWER)
+    (proposal,) = seen.proposals
+    assert without not in seen.voters and without not in proposal.missing
+    assert set(proposal.missing) == set(seen.voters) == set(table.players_with_vote())
+    assert seen.voters[table.holder("borgmester")] == 2
+    assert view(table.state, Viewer("player", without)).you_may_vote is False
+    assert view(table.state, Viewer("player", table.holder("borgmester"))).you_may_vote is True
+    assert not view(table.state, PROJECTOR_VIEWER).you_may_vote and not seen.you_may_vote
+
+
+def test_who_is_still_to_vote_shrinks_with_each_vote_and_is_nobody_once_resolved(table: Table) -> None:
+    started(table, players=4)
+    voters = list(table.players_with_vote())
+    table.play(Propose, Actor.player(voters[0]), cards=BALANCED)
+    table.play(CastVote, Actor.player(voters[0]), proposal_id="F1", choice="against")
+    figures = derived(table.state, FACILITATOR_VIEWER).proposals["F1"]
+    assert figures.missing == tuple(voters[1:])
+    assert figures.tally.against == table.deck.role(table.state.players[voters[0]].role or "").weight
+    for voter in voters[1:]:
+        table.play(CastVote, Actor.player(voter), proposal_id="F1", choice="against")
+    assert table.state.proposals["F1"].status == "rejected"
+    assert derived(table.state, FACILITATOR_VIEWER).proposals["F1"].missing == ()
+
+
+def test_a_player_who_leaves_is_no_longer_a_voter(table: Table) -> None:
+    started(table, players=4)
+    voter = next(table.players_with_vote())
+    table.play(Leave, Actor.player(voter))
+    assert voter not in derived(table.state, FACILITATOR_VIEWER).voters
+
+
+def test_the_view_carries_the_derived_figures_of_the_same_function(table: Table) -> None:
+    first, *_ = started(table, players=5)
+    table.play(Propose, first, cards=BALANCED)
+    for viewer in (FACILITATOR_VIEWER, PROJECTOR_VIEWER, *(Viewer("player", pid) for pid in table.seated_ids())):
+        seen, figures = view(table.state, viewer), derived(table.state, viewer)
+        assert (seen.voters, seen.you_may_vote) == (figures.voters, figures.you_may_vote)
+        assert {p.id: (p.tally, p.missing) for p in seen.proposals} == {
+            key: (value.tally, value.missing) for key, value in figures.proposals.items()
+        }
+
+
+def test_viewers_who_see_the_same_figures_share_them(table: Table) -> None:
+    started(table, players=8)
+    players = [Viewer("player", pid) for pid in table.seated_ids()]
+    shared = derived_by_viewer(table.state, [FACILITATOR_VIEWER, PROJECTOR_VIEWER, *players])
+    assert len({id(figures) for figures in shared.values()}) == 2  # those who may vote, and the rest
+
+
+@pytest.mark.parametrize("target", [1.0, 200.0])
+def test_the_meter_says_which_years_are_reached_as_the_debrief_does(table: Table, target: float) -> None:
+    first, *_ = started(table, target=target)
+    table.play(Propose, first, cards=BALANCED)
+    table.play(ForceAdopt, proposal_id="F1")
+    shown = view(table.state, FACILITATOR_VIEWER).meter
+    assert shown is not None
+    assert shown.reached == tuple(year_reached(value) for value in shown.result)
+    assert shown.reached == tuple(row.reached for row in debrief(table.state, draws=10).years)
+    assert shown.all_reached == all(shown.reached) == (target == 1.0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), seed=st.integers(0, 2**32))
+def test_only_the_listed_events_change_the_derived_figures(deck: Deck, data: st.DataObject, seed: int) -> None:
+    """An event frame carries the figures only after the events in DERIVED_BY: any other leaves them as they were."""
+    steps = opening(data.draw(st.sampled_from([0, 3, 5, 6]))) + data.draw(st.lists(commands(deck), max_size=50))
+    log, states = play(deck, steps, seed)
+    for index, event in enumerate(log[1:], start=1):
+        if changes_derived(event):
+            continue
+        before, after = states[index - 1], states[index]
+        for viewer in (FACILITATOR_VIEWER, *(Viewer("player", pid) for pid in after.players)):
+            assert derived(before, viewer) == derived(after, viewer), f"{event.type} changed the figures"
+    assert all(changes_derived(kind.model_construct()) for kind in DERIVED_BY)
