@@ -23,11 +23,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.helpers when run as a script
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for testsupport when run as a script
 
 from server.store import EventStore, NewEvent, open_store
 from server.store.sqlite import SqliteEventStore
-from tests.helpers.redis_server import RedisServer
+from testsupport.redis import RedisServer
 
 PAYLOAD = json.dumps(
     {"kind": "vote.cast", "player": "p-3f9a", "card": "skole-07", "choice": "yes", "note": "Æblegrød ½ mio. kr."},

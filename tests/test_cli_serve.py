@@ -18,7 +18,7 @@ from typing import IO
 import httpx
 import pytest
 
-from tests.helpers.redis_server import RedisServer
+from testsupport.redis import RedisServer
 
 RAADERUM = Path(sys.executable).parent / "raaderum"
 START_TIMEOUT = 30.0

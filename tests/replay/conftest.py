@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine.deck import DEFAULT_DECK_PATH, Deck, load_deck
-from tests.helpers.store_fixtures import redis_srv, redis_url, store, store_url
 from tests.server.helpers import ServerProcess
+from testsupport.store_fixtures import redis_srv, redis_url, store, store_url
 
 __all__ = ["redis_srv", "redis_url", "store", "store_url"]  # shared fixtures (test_retention.py)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.store_fixtures import redis_srv, redis_url
 from tests.server.helpers import Api, Client, ServerProcess
+from testsupport.store_fixtures import redis_srv, redis_url
 
 __all__ = ["redis_srv", "redis_url"]  # the throwaway Redis, shared with the store tests
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.redis_server import RedisServer
 from tests.server.conftest import StartServer
 from tests.server.helpers import (
     NO_RATE_LIMIT,
@@ -24,6 +23,7 @@ from tests.server.helpers import (
     connect_as,
     log_triples,
 )
+from testsupport.redis import RedisServer
 
 BURST = 100
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.helpers.store_fixtures import redis_srv, redis_url, store, store_url
+from testsupport.store_fixtures import redis_srv, redis_url, store, store_url
 
 __all__ = ["redis_srv", "redis_url", "store", "store_url"]

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from server.store import AppendResult, NewEvent, StoreError, open_store
 from server.store.sqlite import SqliteEventStore, path_from_url
-from tests.helpers.redis_server import RedisServer
+from testsupport.redis import RedisServer
 
 
 def ev(n: int) -> NewEvent:
