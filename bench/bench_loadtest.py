@@ -1,4 +1,4 @@
-"""The performance targets of docs/performance.md, measured with `raaderum loadtest` (server/loadtest.py).
+"""The performance targets of docs/performance.md, measured with `raaderum loadtest` (loadtest/).
 
     .venv/bin/python bench/bench_loadtest.py conference [--repeat 3] [--duration 60]
     .venv/bin/python bench/bench_loadtest.py scaleout   [--repeat 3] [--duration 30]
@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.loadtest import Options, main, render
+from loadtest import Options, main, render
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUPS = {
