@@ -14,12 +14,12 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from engine.budget import target_years
+from engine.model import Years
 from server.api.access import admin_password_ok, conference_for, join_base
 from server.auth import Claims
 from server.deps import ClaimsDep, Services, ServicesDep, fail
 from server.live import conferences
 from server.live.conferences import ConferenceCreated, ConferenceRequest, TableRef
-from server.live.monitor import Years
 from server.operations.retention import delete
 
 log = logging.getLogger("raaderum.control")

@@ -7,11 +7,10 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import WebSocket
 from fastapi.concurrency import run_in_threadpool
@@ -21,9 +20,16 @@ from starlette.websockets import WebSocketDisconnect
 from engine.budget import assess
 from engine.conference import CrossDebrief, TableInput, cross_debrief
 from engine.debrief import Debrief, debrief
-from engine.model import (
-    Phase,
-    State,
+from engine.model import Phase, State, Years
+from engine.monitor import (
+    NEAR_DEADLINE_SECONDS,
+    STALLED_SECONDS,
+    Flag,
+    Reached,
+    TableOverview,
+    flags,
+    table_overview,
+    under_half_online,
 )
 from server.live.conferences import ConferenceCreated, TableRef
 from server.live.presence import Presence
@@ -35,18 +41,11 @@ from server.transport.sockets import close as close_socket
 log = logging.getLogger("raaderum.control")
 
 TICK_SECONDS = 0.25  # the control room's updates are coalesced to at most one frame per tick
-STALLED_SECONDS = 300.0  # a round with no event for this long is flagged "stalled"
-NEAR_DEADLINE_SECONDS = 180.0  # a table without a forlig this close to its deadline is flagged
-OFFLINE_GRACE_SECONDS = 20.0  # half the table offline for this long (phones reconnect within seconds)
 HEARTBEAT_SECONDS = 25.0
 
 
 class ConferenceGone(KeyError):
     """A table of the conference is gone: it was deleted while someone looked at it."""
-
-
-Flag = Literal["stalled", "no_forlig_near_deadline", "offline"]
-Years = tuple[float, float, float, float]
 
 
 # ---- the overview: one row per table --------------------------------------------------------------------
@@ -70,7 +69,7 @@ class TableRow(BaseModel):
     online: int = Field(description="Seated players connected right now")
     forlig: str | None = Field(description="The proposal id of the table's forlig")
     result: Years | None = Field(description="The forlig against the target per year (mio. kr.; ≥ 0 reached)")
-    reached: tuple[bool, bool, bool, bool] | None
+    reached: Reached | None  # engine.monitor.reached: what the pages show, never recomputed there
     proposals_open: int
     last_activity: datetime | None = Field(description="When the table's last event happened")
     flags: list[Flag]
@@ -86,7 +85,10 @@ class Overview(BaseModel):
 
 @dataclass
 class _Base:
+    """What a table's row takes from its state, kept while its seq stays the same."""
+
     seq: int
+    overview: TableOverview
     fields: dict[str, Any]
     seated: frozenset[str]
 
@@ -142,14 +144,13 @@ class Hub:
     def tick(self) -> dict[str, str]:
         """The rows that changed since the last tick, as JSON."""
         moment = now()
-        clock = time.monotonic()
         changed: dict[str, str] = {}
         for number, (ref, table) in enumerate(self.tables, start=1):
             seq = table.state.seq
             seen = self.monitor.activity.get(table.id)
             if seen is None or seen[0] != seq:
                 seen = self.monitor.activity[table.id] = (seq, moment)  # it happened since the last tick
-            row = self.monitor.row(ref, number, table, seen[1], moment, clock)
+            row = self.monitor.row(ref, number, table, seen[1], moment, live=True)
             key = (seq, row.online, tuple(row.flags), row.last_activity)
             if self.keys.get(table.id) == key:
                 continue
@@ -192,7 +193,7 @@ class Monitor:
         self.presence = presence
         self.hubs: dict[str, Hub] = {}
         self.activity: dict[str, tuple[int, datetime | None]] = {}  # table id -> (seq, when it changed)
-        self.offline_since: dict[str, float] = {}
+        self.offline_since: dict[str, datetime] = {}  # table id -> since when under half online (live grid)
         self._bases: dict[str, _Base] = {}
         self._results: OrderedDict[tuple[Any, ...], Years] = OrderedDict()
         self._debriefs: OrderedDict[tuple[str, int], Debrief] = OrderedDict()
@@ -222,34 +223,13 @@ class Monitor:
         cached = self._bases.get(table.id)
         if cached is not None and cached.seq == state.seq:
             return cached
-        config = state.config
-        round_ = state.current_round
-        playing = state.phase == "round" and round_ is not None
         forlig = state.forlig
-        result = self._result(state, forlig.cards) if forlig is not None and config is not None else None
-        seated = frozenset(player.id for player in state.seated())
-        base = _Base(
-            seq=state.seq,
-            seated=seated,
-            fields={
-                "table_id": table.id,
-                "number": number,
-                "name": config.table_name if config else f"Bord {number}",
-                "join_code": ref.join_code,
-                "seq": state.seq,
-                "phase": state.phase,
-                "round": round_.number if round_ else None,
-                "rounds_total": config.rounds if config else None,
-                "paused": bool(playing and round_ and round_.paused),
-                "deadline": round_.deadline if playing and round_ else None,
-                "remaining": round_.remaining if playing and round_ and round_.paused else None,
-                "seated": len(seated),
-                "forlig": forlig.proposal_id if forlig else None,
-                "result": result,
-                "reached": tuple(value >= 0 for value in result) if result is not None else None,
-                "proposals_open": sum(1 for p in state.proposals.values() if p.status == "open"),
-            },
-        )
+        result = self._result(state, forlig.cards) if forlig is not None and state.config is not None else None
+        overview = table_overview(state, result)
+        fields = overview.model_dump(exclude={"table_name"})
+        name = overview.table_name if overview.table_name is not None else f"Bord {number}"
+        fields.update(table_id=table.id, number=number, name=name, join_code=ref.join_code)
+        base = _Base(state.seq, overview, fields, frozenset(player.id for player in state.seated()))
         self._bases[table.id] = base
         return base
 
@@ -260,31 +240,19 @@ class Monitor:
         table: Table,
         activity: datetime | None,
         moment: datetime,
-        clock: float | None = None,
+        *,
+        live: bool = False,
     ) -> TableRow:
-        """The table's row. `clock` (monotonic) turns on the grace period of the offline flag (live grid)."""
+        """The table's row at `moment`. `live` (the pushed grid) gives the offline flag its grace period."""
         base = self._base(ref, number, table)
-        fields = base.fields
         online = len(base.seated.intersection(self.presence.online(table.id).online))
-        flags: list[Flag] = []
-        running = fields["phase"] == "round" and not fields["paused"]
-        if running and activity is not None and (moment - activity).total_seconds() >= STALLED_SECONDS:
-            flags.append("stalled")
-        deadline = fields["deadline"]
-        near = deadline is not None and (deadline - moment).total_seconds() <= NEAR_DEADLINE_SECONDS
-        if running and fields["forlig"] is None and near:
-            flags.append("no_forlig_near_deadline")
-        seated = fields["seated"]
-        if fields["phase"] not in ("reality_check", "debrief") and seated and online * 2 < seated:
-            if clock is None:
-                flags.append("offline")
-            else:
-                since = self.offline_since.setdefault(table.id, clock)
-                if clock - since >= OFFLINE_GRACE_SECONDS:
-                    flags.append("offline")
-        else:
+        since: datetime | None = None
+        if not under_half_online(base.overview, online):
             self.offline_since.pop(table.id, None)
-        return TableRow(**fields, online=online, last_activity=activity, flags=flags)
+        elif live:
+            since = self.offline_since.setdefault(table.id, moment)
+        found = flags(base.overview, now=moment, last_activity=activity, online=online, offline_since=since)
+        return TableRow(**base.fields, online=online, last_activity=activity, flags=found)
 
     async def last_activity(self, table: Table) -> datetime | None:
         seq = table.state.seq

@@ -31,7 +31,8 @@ function yearCells(row) {
   const labels = app.info ? app.info.years : ["", "", "", ""];
   return labels.map((label, i) => {
     const value = row.result ? row.result[i] : null;
-    const state = value === null ? "none" : value >= 0 ? "ok" : "short";
+    // Whether a year is reached comes with the row (engine/monitor.py), never recomputed here.
+    const state = value === null ? "none" : row.reached[i] ? "ok" : "short";
     return h(
       "li",
       { class: state, title: label },

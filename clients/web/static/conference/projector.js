@@ -42,7 +42,7 @@ function cells(values, reached, compact = false) {
     { class: compact ? "years big compact" : "years big" },
     app.info.years.map((label, i) => {
       const value = values ? values[i] : null;
-      const ok = reached ? reached[i] : value !== null && value >= 0;
+      const ok = value !== null && reached[i]; // the engine's, sent with the figures (engine/monitor.py)
       const mark = value === null ? "–" : ok ? "✓" : "✗";
       return h(
         "li",
