@@ -103,6 +103,7 @@ def _run_server(host: str, port: int, store: str | None, workers: int, demo: boo
 
     import uvicorn
 
+    from server.serving import uvicorn_options
     from server.settings import get_settings
 
     # Workers are separate processes that build their own app from the environment, so settings go there.
@@ -119,17 +120,7 @@ def _run_server(host: str, port: int, store: str | None, workers: int, demo: boo
     if workers > 1 and settings.store_kind != "redis":
         typer.echo("Flere workers kræver Redis: sæt --store redis://… eller REDIS_URL.", err=True)
         raise typer.Exit(2)
-    uvicorn.run(
-        "server.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        ws_max_size=settings.max_frame_bytes * 4,
-        ws_per_message_deflate=False,  # frames are small; compression costs memory per connection
-        proxy_headers=True,
-        log_level="info",
-    )
+    uvicorn.run(**uvicorn_options(host=host, port=port, workers=workers))
 
 
 @app.command()
@@ -157,6 +148,17 @@ def demo(
     _run_server(host, port, DEFAULT_SQLITE_URL, 1, True)
 
 
+def _find_loadtest() -> None:
+    """Make the load-test package importable from a checkout: it is not in the wheel, and an editable install
+    maps only the wheel's packages, so it is found beside this `server/` package."""
+    import importlib.util
+    import sys
+
+    checkout = Path(__file__).resolve().parents[1]
+    if importlib.util.find_spec("loadtest") is None and (checkout / "loadtest" / "__init__.py").is_file():
+        sys.path.append(str(checkout))
+
+
 @app.command()
 def loadtest(
     tables: Annotated[int, typer.Option(min=1, help="Game tables.")] = 2,
@@ -179,7 +181,18 @@ def loadtest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Play a conference with bots over real websockets and report latency, errors, memory and correctness."""
-    from server.loadtest import LoadtestError, Options, main, render
+    _find_loadtest()
+    try:
+        from loadtest import LoadtestError, Options, main, render
+    except ModuleNotFoundError as error:
+        if error.name not in ("loadtest", "httpx", "websockets"):
+            raise
+        typer.echo(
+            f"loadtest: the load tester is not installed ({error.name} is missing). It runs from a checkout "
+            "of Råderum: pip install -e '.[loadtest]' (docs/performance.md).",
+            err=True,
+        )
+        raise typer.Exit(2) from None
 
     options = Options(
         tables=tables, players=players, duration=duration, rate=rate, url=url, store=store, workers=workers,

@@ -17,15 +17,16 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from server.loadtest import CGROUP_PERIOD_US, Options, Servers, run_loadtest
-
-ROOT = Path(__file__).resolve().parents[1]
+from engine.deck import DEFAULT_DECK_PATH, load_deck
+from loadtest import Options, run_loadtest
+from loadtest.bots import Bot, Conference, Run, TableRun
+from loadtest.servers import CGROUP_PERIOD_US, Servers
 
 
 def broken_app() -> FastAPI:
     """The real app, except that one player misses one event (the first at or after LOADTEST_DROP_FROM_SEQ)."""
-    from server import tables
     from server.app import create_app
+    from server.live import tables
 
     drop_from = int(os.environ["LOADTEST_DROP_FROM_SEQ"])
     original = tables.Table._apply
@@ -111,17 +112,36 @@ async def test_the_asgi_send_path_passes_too() -> None:
     assert report["errors"] == {}
 
 
-def test_the_cli_prints_the_report_as_json() -> None:
+def test_the_cli_prints_the_report_as_json(tmp_path: Path) -> None:
+    # The installed console script, run outside the checkout: it finds the load tester beside `server/`.
     result = subprocess.run(
-        [sys.executable, "-m", "server.cli", "loadtest", "--tables", "1", "--players", "3", "--duration", "2",
-         "--rate", "1", "--no-watchers", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [str(Path(sys.executable).parent / "raaderum"), "loadtest", "--tables", "1", "--players", "3",
+         "--duration", "2", "--rate", "1", "--no-watchers", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert report["ok"] and report["correctness"]["passed"]
     assert report["connections"]["players"] == 3 and report["connections"]["watchers"] == 0
     assert "acked" in result.stderr  # the progress lines go to stderr
+
+
+def test_the_bots_take_vote_rights_from_the_deck() -> None:
+    """In a deck where the økonomidirektør votes and the mayor does not, the bots follow the deck."""
+    deck = load_deck(DEFAULT_DECK_PATH)
+    swapped = {"oekonomidirektoer": {"votes": True, "weight": 1}, "borgmester": {"votes": False}}
+    roles = tuple(role.model_copy(update=swapped.get(role.id, {})) for role in deck.roles)
+    run = Run(Options(seed=1), deck.model_copy(update={"roles": roles}))
+    table = TableRun(1, "t", "CODE", "http://127.0.0.1:1", Conference("c", "f", None, ""), run.non_voting_roles)
+    director = Bot(run, table, "player", "token", "p1", 1)
+    mayor = Bot(run, table, "player", "token", "p2", 2)
+    assignments = json.dumps({"p1": "oekonomidirektoer", "p2": "borgmester"})
+    frame = f'{{"type":"event","seq":1,"event":{{"type":"roles_dealt","assignments":{assignments}}}}}'
+    director.on_text(frame.encode())
+    mayor.on_text(frame.encode())
+    assert director.votes_role and not mayor.votes_role
+    table.seated = {"p1", "p2", "p3", "p4", "p5"}
+    assert table.voters == 4  # the fewest who may vote: the deck keeps one role (the mayor here) from voting
 
 
 class FakeTransport:
@@ -136,11 +156,12 @@ class FakeTransport:
 
 
 async def test_the_load_generators_frame_parser_cuts_frames_out_of_any_chunks() -> None:
+    from websockets.client import ClientProtocol
     from websockets.protocol import State
     from websockets.uri import parse_uri
 
-    from server.loadtest import ClientProtocol, Link
-    from server.wsdirect import text_frame
+    from loadtest.link import Link
+    from server.transport.wsdirect import text_frame
 
     received: list[bytes] = []
     link = Link("ws://127.0.0.1:1/ws/tables/t", received.append, lambda link: None)
