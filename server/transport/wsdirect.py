@@ -5,14 +5,16 @@ uvicorn's framing: about 30 µs per delivery, most of a busy server's time. A se
 masked, so its bytes are the same for every socket: the table builds them once per event and viewer
 class (`Outgoing`), and each connection only hands them to its transport (a few µs).
 
-This needs uvicorn's sans-I/O websockets protocol (`--ws websockets-sansio`, what `auto` picks when
-the websockets package is installed): `TableSockets` finds it behind the ASGI `send` callable and
-puts it in the scope. Anything else (another ASGI server, `--ws wsproto`, RAADERUM_DIRECT_WRITES=0)
-falls back to the ASGI path with a send queue and a sender task per connection.
+This needs uvicorn's sans-I/O websockets protocol (`websockets-sansio`, which `server.serving` names):
+`TableSockets` finds it behind the ASGI `send` callable and puts it in the scope. Anything else (another
+ASGI server, `--ws wsproto`, a uvicorn whose private attributes changed, RAADERUM_DIRECT_WRITES=0) falls
+back to the ASGI path with a send queue and a sender task per connection. Which path the table sockets
+take is on /metrics (`raaderum_direct_writes_active`), and a fallback nobody asked for logs a warning.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import struct
 from collections.abc import Awaitable, Callable
@@ -22,6 +24,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from websockets.protocol import State
 
+from server import metrics
+
+log = logging.getLogger("raaderum.ws")
 SCOPE_KEY = "raaderum.ws_protocol"
 _TABLE_PATH = re.compile(r"/ws/tables/([^/]+)")
 _PROTOCOL_CLASS = "WebSocketsSansIOProtocol"
@@ -40,6 +45,7 @@ class TableSockets:
         self.app = app
         self.serve = serve
         self.direct = direct
+        self._warned = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
@@ -56,6 +62,16 @@ class TableSockets:
         if match is None:
             await self.app(scope, receive, send)
             return
+        direct = SCOPE_KEY in scope
+        metrics.direct_writes(direct)
+        if self.direct and not direct and not self._warned:
+            self._warned = True
+            log.warning(
+                "direct writes are on but %s is not uvicorn's %s with the attributes they need: table websockets "
+                "use the slower ASGI send path (run uvicorn with ws='websockets-sansio', the tested version)",
+                type(getattr(send, "__self__", send)).__name__,
+                _PROTOCOL_CLASS,
+            )
         await self.serve(WebSocket(scope, receive, send), match[1])
 
 
