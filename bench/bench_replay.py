@@ -5,7 +5,8 @@ Run: .venv/bin/python bench/bench_replay.py [--events 20000] [--no-http]
 (a) the log: build it (engine), write it as JSONL (export) and read it back with every check (import);
 (b) in process, what the server does per request (`server.operations.archive.Replay.frame_json`): time to first view
     (read + the frame at seq 1, and the frame at the end with its debrief) and per step (±1, random scrubs);
-(c) over HTTP on a real `raaderum serve` process: upload, the viewer's first requests, steps and scrubs.
+(c) over HTTP on a real server process (testsupport's, with `raaderum serve`'s uvicorn options): upload,
+    the viewer's first requests, steps and scrubs.
 Figures are medians (p95 where it says so) on this machine.
 """
 
@@ -13,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # for testsupport when run as a script
 from bench_engine import CHAT, PLAYERS, Table, portfolio, seated_table
 
 from engine.archive import TableLog, build_table_log, event_line, read_archive
@@ -45,9 +45,9 @@ from engine.model import (
     StartRound,
 )
 from server.operations.archive import Replay
+from testsupport.servers import ServerProcess
 
 STORED = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def big_game(deck: Deck, events: int) -> Table:
@@ -136,30 +136,12 @@ def in_process(text: str, total: int, rng: random.Random) -> None:
     print(f"    random scrub: {summary(scrubs)}; a frame is {size / 1024:.0f} KiB of JSON")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def over_http(text: str, total: int, rng: random.Random) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("RAADERUM_", "REDIS_URL"))}
-        command = [str(Path(sys.executable).parent / "raaderum"), "serve", "--port", str(port)]
-        command += ["--store", f"sqlite:///{Path(folder) / 'events.db'}"]
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-        base = f"http://127.0.0.1:{port}"
+        server = ServerProcess(f"sqlite:///{Path(folder) / 'events.db'}", log_dir=Path(folder))
+        server.start()
         try:
-            with httpx.Client(base_url=base, timeout=60) as http:
-                for _ in range(400):
-                    with contextlib.suppress(httpx.HTTPError):
-                        if http.get("/healthz").status_code == 200:
-                            break
-                    time.sleep(0.05)
+            with httpx.Client(base_url=server.url, timeout=60) as http:
                 started = time.perf_counter()
                 uploaded = http.post("/api/replays", content=text.encode())
                 upload = time.perf_counter() - started
@@ -188,8 +170,7 @@ def over_http(text: str, total: int, rng: random.Random) -> None:
                 print(f"    step +1: {summary(steps)}")
                 print(f"    random scrub: {summary(scrubs)}")
         finally:
-            server.terminate()
-            server.wait(15)
+            server.stop(15)
 
 
 def main() -> None:
