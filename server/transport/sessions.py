@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine import COMMAND_ADAPTER, FACILITATOR, Actor, RuleViolation
 from engine.views import Viewer
@@ -19,7 +19,10 @@ from server import metrics
 from server.auth import Claims, InvalidToken
 from server.live.tables import Table, now
 from server.transport import protocol
-from server.transport.wsdirect import Outgoing, direct_socket, forget_handshake, text_frame
+from server.transport.sockets import close as close_socket
+from server.transport.sockets import open_sink
+from server.transport.sockets import refuse as refuse_socket
+from server.transport.wsdirect import Outgoing, forget_handshake
 
 if TYPE_CHECKING:
     from server.deps import Services
@@ -38,42 +41,28 @@ class Closed(Exception):
 
 
 class Connection:
-    """The table's view of a socket. `send` never blocks: frames go straight to the transport (see
-    `server.transport.wsdirect`) or, on other ASGI servers, into a bounded queue drained by a sender task. A client
-    that does not read fast enough is closed with 4008 (slow consumer)."""
+    """The table's view of a socket. `send` never blocks: frames go to the connection's `FrameSink`, straight
+    to the transport (server/transport/wsdirect.py) or, on other ASGI servers, into a bounded queue drained by
+    a sender task (server/transport/sockets.py). A client that does not read fast enough is closed with 4008
+    (slow consumer)."""
 
-    __slots__ = ("_beat", "_closing", "_heartbeat", "_table", "claims", "direct", "lang", "last_sent",
-                 "limit_bytes", "overflowed", "queue", "viewer", "websocket")  # fmt: skip
+    __slots__ = ("_beat", "_closing", "_heartbeat", "_table", "claims", "lang", "overflowed", "sink", "viewer",
+                 "websocket")  # fmt: skip
 
     def __init__(self, websocket: WebSocket, viewer: Viewer, claims: Claims, queue_frames: int, lang: str) -> None:
         self.websocket = websocket
         self.lang = lang  # the hello's: every error message to this client is worded in it
         self.viewer = viewer
         self.claims = claims
-        self.direct = direct_socket(websocket.scope)
-        self.queue: asyncio.Queue[str] | None = None if self.direct else asyncio.Queue(maxsize=queue_frames)
-        # Direct writes are bounded in bytes: what the transport may buffer for a client that stops reading.
-        self.limit_bytes = 64 * 1024 + queue_frames * 1024
+        self.sink = open_sink(websocket, queue_frames)
         self.overflowed = False
-        self.last_sent = time.monotonic()
         self._beat: asyncio.TimerHandle | None = None
         self._closing: asyncio.Future[None] | None = None
         self._table: Table | None = None
         self._heartbeat = 0.0
 
     def send(self, frame: str | Outgoing) -> None:
-        if self.overflowed:
-            return
-        if self.direct is not None:
-            buffered = self.direct.write(frame.wire if isinstance(frame, Outgoing) else text_frame(frame.encode()))
-            self.last_sent = time.monotonic()
-            if buffered > self.limit_bytes:
-                self._overflow()
-            return
-        assert self.queue is not None
-        try:
-            self.queue.put_nowait(frame.text if isinstance(frame, Outgoing) else frame)
-        except asyncio.QueueFull:
+        if not self.overflowed and not self.sink.put(frame):
             self._overflow()
 
     def send_model(self, frame: protocol.Frame) -> None:
@@ -84,32 +73,25 @@ class Connection:
         metrics.SLOW_CONSUMERS.inc()
         # The receive loop ends when the close is through (uvicorn then reports the disconnect).
         self._closing = asyncio.ensure_future(
-            _close(self.websocket, protocol.CLOSE_SLOW_CONSUMER, "too slow: resume from your last seq")
+            close_socket(self.websocket, protocol.CLOSE_SLOW_CONSUMER, "too slow: resume from your last seq")
         )
 
     def start(self, table: Table, heartbeat_seconds: float) -> list[asyncio.Task[None]]:
-        """Start heartbeats (a timer, not a task); returns the sender task on the ASGI path."""
+        """Start heartbeats (a timer, not a task); returns the sink's tasks (the sender, on the ASGI path)."""
         self._table = table
         self._heartbeat = heartbeat_seconds
         self._beat = asyncio.get_running_loop().call_later(heartbeat_seconds / 2, self._tick)
-        return [] if self.queue is None else [asyncio.create_task(self.run_sender())]
+        return self.sink.start()
 
     def _tick(self) -> None:
         # Keeps phones' NAT mappings and proxies' idle timers alive; tells the client its seq is current.
-        if self._table is not None and time.monotonic() - self.last_sent >= self._heartbeat:
+        if self._table is not None and time.monotonic() - self.sink.last_sent >= self._heartbeat:
             self.send_model(protocol.Heartbeat(seq=self._table.state.seq))
         self._beat = asyncio.get_running_loop().call_later(self._heartbeat / 2, self._tick)
 
     def stop(self) -> None:
         if self._beat is not None:
             self._beat.cancel()
-
-    async def run_sender(self) -> None:
-        assert self.queue is not None
-        while True:
-            frame = await self.queue.get()
-            await self.websocket.send_text(frame)
-            self.last_sent = time.monotonic()
 
 
 class RateLimit:
@@ -171,7 +153,7 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
         try:
             table = await services.tables.get(table_id)
         except KeyError:
-            await _refuse(websocket, "table.unknown", hello.lang, protocol.CLOSE_UNKNOWN_TABLE)
+            await refuse_socket(websocket, "table.unknown", protocol.CLOSE_UNKNOWN_TABLE, hello.lang)
             return
         connection = Connection(websocket, viewer_for(claims), claims, settings.send_queue_frames, lang)
         tasks += connection.start(table, settings.heartbeat_seconds)
@@ -192,7 +174,7 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
                 message = protocol.error_message("frame.too_large", lang)
                 too_large = protocol.Error(id=None, code="frame.too_large", message=message)
                 await websocket.send_text(too_large.model_dump_json())
-        await _close(websocket, closed.code, closed.reason)
+        await close_socket(websocket, closed.code, closed.reason)
     except WebSocketDisconnect:
         pass
     finally:
@@ -215,35 +197,22 @@ async def _handshake(websocket: WebSocket, table_id: str, services: Services) ->
         )
         hello = protocol.Hello.model_validate_json(text)
     except (TimeoutError, ValidationError, ValueError):
-        await _refuse(websocket, "hello.expected", "da", protocol.CLOSE_PROTOCOL)
+        await refuse_socket(websocket, "hello.expected", protocol.CLOSE_PROTOCOL)
         raise WebSocketDisconnect(protocol.CLOSE_PROTOCOL) from None
     try:
         claims = services.signer.verify(hello.token)
     except InvalidToken:
-        await _refuse(websocket, "auth.invalid_token", hello.lang, protocol.CLOSE_UNAUTHORIZED)
+        await refuse_socket(websocket, "auth.invalid_token", protocol.CLOSE_UNAUTHORIZED, hello.lang)
         raise WebSocketDisconnect(protocol.CLOSE_UNAUTHORIZED) from None
     conference_id = await services.conference_of(table_id)
     if conference_id is None:
-        await _refuse(websocket, "table.unknown", hello.lang, protocol.CLOSE_UNKNOWN_TABLE)
+        await refuse_socket(websocket, "table.unknown", protocol.CLOSE_UNKNOWN_TABLE, hello.lang)
         raise WebSocketDisconnect(protocol.CLOSE_UNKNOWN_TABLE)
     allowed = claims.table_id == table_id if claims.role == "player" else conference_id == claims.conference_id
     if not allowed:
-        await _refuse(websocket, "auth.wrong_table", hello.lang, protocol.CLOSE_UNAUTHORIZED)
+        await refuse_socket(websocket, "auth.wrong_table", protocol.CLOSE_UNAUTHORIZED, hello.lang)
         raise WebSocketDisconnect(protocol.CLOSE_UNAUTHORIZED)
     return hello, claims
-
-
-async def _refuse(websocket: WebSocket, code: str, lang: str, close_code: int) -> None:
-    error = protocol.Error(id=None, code=code, message=protocol.error_message(code, lang))
-    with contextlib.suppress(Exception):
-        await websocket.send_text(error.model_dump_json())
-    await _close(websocket, close_code, code)
-
-
-async def _close(websocket: WebSocket, code: int, reason: str) -> None:
-    if websocket.application_state == WebSocketState.CONNECTED:
-        with contextlib.suppress(Exception):
-            await websocket.close(code=code, reason=reason[:120])
 
 
 async def _receive_loop(connection: Connection, table: Table, services: Services) -> None:
