@@ -6,7 +6,6 @@ Both the snapshot (`view`) and the event stream (`event_for`) go through this mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -24,6 +23,7 @@ from engine.model import (
     PlayerJoined,
     PlayerLeft,
     PlayerRemoved,
+    Proposal,
     ProposalAdopted,
     ProposalMade,
     ProposalRejected,
@@ -161,17 +161,18 @@ class ProposalVotes(ViewModel):
 
 
 class Derived(ViewModel):
-    """What follows from the rules about the voting, for a client that applies events as they come: the same
-    figures as the view's `voters`, `you_may_vote` and each proposal's `tally` and `missing`. An event frame
-    carries it after each event that can change it (`changes_derived`)."""
+    """What an event changed in the figures that follow from the voting rules, for a client that applies
+    events as they come: `voters` when the seats or roles changed (else null), and `tally` and `missing` of
+    each proposal whose figures the event may have changed. Laid over the snapshot's `voters` and its
+    proposals' `tally` and `missing`, in seq order, they give the view's figures at every seq. The same for
+    every viewer: one frame serves everybody who sees the event alike."""
 
-    voters: dict[str, int]
-    you_may_vote: bool
+    voters: dict[str, int] | None
     proposals: dict[str, ProposalVotes]
 
 
-# The events after which `derived` can differ from before: the seats and roles, proposals and their votes,
-# and whatever resolves a proposal. A test folds games both ways to keep this list complete.
+# The events after which the voting figures can differ from before. Votes and resolutions touch one
+# proposal (a round's end, those it closes); seats and roles change who votes, so every tally's total.
 DERIVED_BY = (
     PlayerLeft,
     PlayerRemoved,
@@ -184,28 +185,38 @@ DERIVED_BY = (
 )
 
 
-def changes_derived(event: Event) -> bool:
-    return isinstance(event, DERIVED_BY)
+def _proposal_votes(state: State, proposal: Proposal, weights: dict[str, int]) -> ProposalVotes:
+    for_weight, against, abstain, total, _ = tally(state, proposal, weights)
+    return ProposalVotes(
+        tally=TallyView(for_=for_weight, against=against, abstain=abstain, total=total),
+        missing=still_to_vote(proposal, weights),
+    )
 
 
-def derived(state: State, viewer: Viewer) -> Derived:
-    """The voting figures for this viewer: who may vote and with what weight, whether the viewer may, the
-    tallies, who is still to vote (a player without a vote never is)."""
-    return derived_by_viewer(state, (viewer,))[viewer]
-
-
-def derived_by_viewer(state: State, viewers: Iterable[Viewer]) -> dict[Viewer, Derived]:
-    """`derived` for many viewers of one state, computed once: viewers who see the same get the same object."""
+def voting(state: State) -> Derived:
+    """All the voting figures: who may vote and with what weight, each proposal's tally and who is still to
+    vote on it (a player without a vote never is)."""
     weights = voters(state)
-    proposals = {}
-    for proposal in state.proposals.values():
-        for_weight, against, abstain, total, _ = tally(state, proposal, weights)
-        proposals[proposal.id] = ProposalVotes(
-            tally=TallyView(for_=for_weight, against=against, abstain=abstain, total=total),
-            missing=still_to_vote(proposal, weights),
-        )
-    both = {flag: Derived(voters=weights, you_may_vote=flag, proposals=proposals) for flag in (False, True)}
-    return {v: both[v.kind == "player" and v.player_id in weights] for v in viewers}
+    return Derived(
+        voters=weights, proposals={key: _proposal_votes(state, p, weights) for key, p in state.proposals.items()}
+    )
+
+
+def derived(state: State, event: Event) -> Derived | None:
+    """What `event` changed in the voting figures (`state` is the state right after it); None for an event
+    that changes none of them (only events in DERIVED_BY can)."""
+    if not isinstance(event, DERIVED_BY):
+        return None
+    if isinstance(event, PlayerLeft | PlayerRemoved | RolesDealt):
+        return voting(state)
+    if isinstance(event, RoundEnded):
+        touched = [p for p in state.proposals.values() if p.round == event.round and p.status == "closed"]
+        if not touched:
+            return None  # nothing was left open
+    else:
+        touched = [state.proposals[event.proposal_id]]
+    weights = voters(state)
+    return Derived(voters=None, proposals={p.id: _proposal_votes(state, p, weights) for p in touched})
 
 
 def meter(state: State, cards: tuple[str, ...]) -> MeterView:
@@ -282,10 +293,11 @@ def view(state: State, viewer: Viewer) -> TableView:
             for line in state.chat.recent(CHAT_IN_SNAPSHOT)
             if (viewer.kind != "projector" or line.player_id is None) and line.seq not in hidden
         )
-    voting = derived(state, viewer)
+    figures = voting(state)
+    weights = figures.voters or {}  # voting() always says who votes
     proposals = []
     for proposal in state.proposals.values():
-        votes = voting.proposals[proposal.id]
+        votes = figures.proposals[proposal.id]
         proposals.append(
             ProposalView(
                 id=proposal.id,
@@ -341,8 +353,8 @@ def view(state: State, viewer: Viewer) -> TableView:
         else None,
         meter=meter(state, forlig.cards) if forlig else None,
         rolls=dict(state.rolls) if state.rolls is not None else None,
-        voters=voting.voters,
-        you_may_vote=voting.you_may_vote,
+        voters=weights,
+        you_may_vote=viewer.kind == "player" and viewer.player_id in weights,
     )
 
 
