@@ -23,7 +23,7 @@ from engine.deck import load_deck
 from engine.model import EndRound, GameCreated
 from engine.upcast import decode_stored
 from engine.versions import stored_type
-from engine.views import Viewer, event_for, view
+from engine.views import Viewer, derived, event_for, view
 from server import metrics
 from server.store import ConcurrencyError, EventStore, NewEvent, StoredEvent
 from server.transport.wsdirect import Outgoing
@@ -36,6 +36,9 @@ log = logging.getLogger("raaderum.tables")
 MAX_RETRIES = 20
 SCHEDULE_STREAM = "schedule"
 RECENT_COMMANDS = 1000
+# How many seqs back a table keeps each event's voting figures, so a replay sends them as they went out live.
+# At least the largest replay a connection asks for (transport.sessions.MAX_REPLAY).
+FIGURES_KEPT = 500
 # A process that has a table loaded ends its round at the deadline itself. Every other process keeps only a
 # timer this much later, as a fallback for a table no process has loaded (nobody connected, or a restart).
 DEADLINE_GRACE = 5.0
@@ -68,9 +71,10 @@ def decoded(record: StoredEvent) -> tuple[Event, str]:
     return event, record.data if record.type == stored_type(event.type) else event.model_dump_json()
 
 
-def event_frame(seq: int, event_json: str) -> str:
-    # The stored JSON is spliced in verbatim: one encoding per event, not one per socket.
-    return f'{{"type":"event","seq":{seq},"event":{event_json}}}'
+def event_frame(seq: int, event_json: str, figures_json: str = "null") -> str:
+    # The stored JSON is spliced in verbatim: one encoding per event, not one per socket. `derived` (what the
+    # event changed in the voting figures, engine.views.derived) is the same for every viewer.
+    return f'{{"type":"event","seq":{seq},"event":{event_json},"derived":{figures_json}}}'
 
 
 class Decks:
@@ -113,6 +117,7 @@ class Table:
         # Command ids this process appended lately: a retry is answered before the rules see it again.
         self._recent: OrderedDict[str, int] = OrderedDict()
         self._catching_up: asyncio.Task[None] | None = None
+        self._figures: dict[int, str] = {}  # seq -> the JSON of its event's `derived`, the last FIGURES_KEPT seqs
 
     # ---- reading the log ----------------------------------------------------------------------
 
@@ -130,21 +135,26 @@ class Table:
     def _apply(self, event: Event, event_json: str) -> None:
         started = time.perf_counter()
         self.state = evolve(self.state, event)
+        seq = self.state.seq
+        self._figures.pop(seq - FIGURES_KEPT, None)
+        figures = derived(self.state, event)
+        figures_json = "null" if figures is None else figures.model_dump_json()
+        if figures is not None:
+            self._figures[seq] = figures_json
         if not self.listeners:
             return
-        seq = self.state.seq
         # One frame per viewer class, built once and written to every socket that sees it the same way.
         shared: Outgoing | None = None
         filtered: dict[Viewer, Outgoing] = {}
         for listener in list(self.listeners):
             seen = event_for(self.state, event, listener.viewer)
             if seen is event:
-                shared = shared or Outgoing(event_frame(seq, event_json))
+                shared = shared or Outgoing(event_frame(seq, event_json, figures_json))
                 listener.send(shared)
             else:
                 frame = filtered.get(listener.viewer)
                 if frame is None:
-                    frame = filtered[listener.viewer] = Outgoing(event_frame(seq, seen.model_dump_json()))
+                    frame = filtered[listener.viewer] = Outgoing(event_frame(seq, seen.model_dump_json(), figures_json))
                 listener.send(frame)
         metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
 
@@ -215,11 +225,12 @@ class Table:
 
     async def _attach_locked(self, listener: Listener, after: int, max_replay: int) -> None:
         await self.catch_up()
-        if 0 < after <= self.state.seq and self.state.seq - after <= max_replay:
+        if 0 < after <= self.state.seq and self.state.seq - after <= min(max_replay, FIGURES_KEPT):
             for record in await self.store.read(self.stream, after=after):
                 event, event_json = decoded(record)
                 seen = event_for(self.state, event, listener.viewer, record.seq)
-                listener.send(event_frame(record.seq, event_json if seen is event else seen.model_dump_json()))
+                figures = self._figures.get(record.seq, "null")
+                listener.send(event_frame(record.seq, event_json if seen is event else seen.model_dump_json(), figures))
         elif after != self.state.seq or after == 0:
             snapshot = view(self.state, listener.viewer)
             listener.send(f'{{"type":"snapshot","seq":{self.state.seq},"view":{snapshot.model_dump_json()}}}')

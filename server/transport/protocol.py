@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.model import Event
-from engine.views import TableView
+from engine.views import Derived, TableView
 
 # Command frames carry an engine command's fields (without `at`: the server stamps the time) plus `id`.
 WIRE_COMMANDS = (
@@ -58,6 +58,11 @@ class EventFrame(Frame):
     type: Literal["event"] = "event"
     seq: int
     event: Event
+    derived: Derived | None = Field(
+        default=None,
+        description="What the event changed in the voting figures (who may vote, tallies, who is still to vote); "
+        "null when it changed none",
+    )
 
 
 class Ack(Frame):
