@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp
 
 from server import metrics
-from server.api import actions, debrief, moves, replays, tables
+from server.api import actions, debrief, decks, moves, replays, tables
 from server.api import conferences as conference_api
 from server.api import monitor as monitor_api
 from server.auth import Claims, TokenSigner
@@ -35,8 +35,8 @@ from server.settings import Settings, get_settings
 from server.store import EventStore, open_store
 from server.transport.sessions import serve_table
 from server.transport.wsdirect import TableSockets
+from server.web import assets, catalogs, pages
 from server.web import conference as conference_web
-from server.web import pages
 from server.web import replay as replay_web
 
 log = logging.getLogger("raaderum")
@@ -152,8 +152,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Health(status="ok", store=settings.store_kind)
 
     app.include_router(conference_api.router)  # create, read, delete a conference; the projector's token
-    app.include_router(tables.router)  # join by code, a table's events, the join link's QR code
-    app.include_router(pages.router)  # the players' web client: pages, static files, deck, meter, debrief
+    app.include_router(tables.router)  # join by code, events, the live meter, the debrief, the join link's QR code
+    app.include_router(decks.router)  # the deck as JSON
+    app.include_router(pages.router)  # the players' pages
+    app.include_router(assets.router)  # the web client's static files
+    app.include_router(catalogs.router)  # the interface strings for the pages' JS
     app.include_router(replays.router)  # export, import and the replay data (docs/replay.md)
     app.include_router(replay_web.router)  # the replay pages
     app.include_router(monitor_api.router)  # the control room's grid and its live channel

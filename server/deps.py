@@ -8,7 +8,7 @@ which only composes the app: that keeps the import graph of `server/` free of cy
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, HTTPException
 from starlette.requests import HTTPConnection
@@ -21,6 +21,8 @@ from server.live.tables import Tables
 from server.operations.archive import Replays
 from server.settings import Settings
 from server.store import EventStore
+
+Lang = Literal["da", "en"]  # the interface languages a request may ask for
 
 
 @dataclass

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     send_queue_frames: int = 1000
     heartbeat_seconds: float = 25.0
     hello_timeout_seconds: float = 10.0
-    # Write frames straight to uvicorn's transport, once-encoded per event (server/transport/wsdirect.py); off = ASGI sends.
+    # Write frames straight to uvicorn's transport, once-encoded per event (server/transport/wsdirect.py);
+    # off = ASGI sends.
     direct_writes: bool = True
 
     @property

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -26,12 +26,11 @@ from pydantic import BaseModel
 from engine.archive import ArchiveError
 from engine.deck import Deck
 from server.auth import Claims
-from server.deps import ClaimsDep, ReplaysDep, ServicesDep, fail
+from server.deps import ClaimsDep, Lang, ReplaysDep, ServicesDep, fail
 from server.operations.archive import ExportError, Replay, Replays, export_conference, export_table
 
 MAX_UPLOAD_MB = 64
 MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024  # bytes; a 20,000-event log is about 5 MB
-Lang = Literal["da", "en"]
 
 router = APIRouter()
 

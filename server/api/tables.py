@@ -1,26 +1,35 @@
-"""A table seen from outside its socket: joining it by code, its stored events, its join link's QR code."""
+"""A table over HTTP: joining it by code, its stored events, the live meter, its debrief, its join link's QR code."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
+from collections import OrderedDict
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine import SYSTEM, RuleViolation
+from engine.budget import validate_portfolio
+from engine.debrief import debrief
 from engine.model import Join
 from engine.versions import parse_stored_type
+from engine.views import MeterView, meter
 from server.api.access import join_base
 from server.auth import Claims
-from server.deps import ClaimsDep, ServicesDep, fail
+from server.deps import ClaimsDep, Lang, Services, ServicesDep, fail
 from server.live import conferences
 from server.live.conferences import JoinRequest, normalise_code
-from server.live.tables import now, table_stream
+from server.live.tables import Table, now, table_stream
+from server.responses import bytes_response
 from server.store import StoredEvent
+
+MAX_PORTFOLIO = 100
 
 router = APIRouter()
 
@@ -90,3 +99,81 @@ async def join_qr(request: Request, code: str, services: ServicesDep) -> Respons
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", border=2, xmldecl=False, omitsize=True, light="#fff", title=url)
     return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
+
+
+# ---- who is asking -------------------------------------------------------------------------------
+
+
+async def _table_for(services: Services, table_id: str, claims: Claims) -> Table:
+    """The table, when the token is a player's at it or the facilitator's of its conference."""
+    if claims.role == "player":
+        allowed = claims.table_id == table_id
+    else:
+        allowed = claims.role == "facilitator" and await services.conference_of(table_id) == claims.conference_id
+    if not allowed:
+        raise fail(403, "auth.wrong_table", "the token is not for this table")
+    try:
+        return await services.tables.get(table_id)
+    except KeyError:
+        raise fail(404, "table.unknown", "no such table") from None
+
+
+# ---- the live meter ------------------------------------------------------------------------------
+
+
+class MeterRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cards: list[str] = Field(max_length=MAX_PORTFOLIO, description="Card ids of the portfolio")
+
+
+@router.post(
+    "/api/tables/{table_id}/meter",
+    response_model=MeterView,
+    tags=["web"],
+    responses={422: {"description": "Invalid portfolio: detail = {code, message, params}"}},
+)
+async def live_meter(
+    table_id: str,
+    body: Annotated[MeterRequest, Body()],
+    services: ServicesDep,
+    claims: ClaimsDep,
+    lang: Lang = "da",
+) -> MeterView:
+    """The engine's meter for a portfolio under the events drawn so far at this table, with its warnings."""
+    table = await _table_for(services, table_id, claims)
+    state = table.state
+    if state.config is None:
+        raise fail(409, "game.not_created", RuleViolation("game.not_created").message(lang))
+    cards = tuple(body.cards)
+    try:
+        validate_portfolio(state.deck, cards, state.event_cards)
+    except RuleViolation as violation:
+        raise fail(422, violation.code, violation.message(lang), params=violation.params) from None
+    return meter(state, cards)
+
+
+# ---- the debrief ---------------------------------------------------------------------------------
+
+_DEBRIEFS: OrderedDict[tuple[str, int, str], tuple[bytes, bytes]] = OrderedDict()
+_DEBRIEF_CACHE = 64
+
+
+@router.get("/api/tables/{table_id}/debrief", tags=["web"])
+async def table_debrief(request: Request, table_id: str, services: ServicesDep, claims: ClaimsDep) -> Response:
+    """The engine's Debrief of the table. Players get it once the facilitator has shown it; the facilitator always."""
+    table = await _table_for(services, table_id, claims)
+    state = table.state
+    if claims.role == "player" and state.phase != "debrief":
+        raise fail(409, "debrief.not_shown", "Debriefingen er ikke vist endnu. / The debrief has not been shown yet.")
+    key = (table_id, state.seq, state.config.deck_digest if state.config else "")
+    cached = _DEBRIEFS.get(key)
+    if cached is None:
+        result = await run_in_threadpool(debrief, state)  # 10,000 Monte Carlo draws: off the event loop
+        body = result.model_dump_json().encode()
+        cached = (body, gzip.compress(body, mtime=0))
+        _DEBRIEFS[key] = cached
+        while len(_DEBRIEFS) > _DEBRIEF_CACHE:
+            _DEBRIEFS.popitem(last=False)
+    etag = f'"{table_id}-{state.seq}"'
+    return bytes_response(request, cached[0], cached[1], "application/json", etag, "private, no-cache")

@@ -26,23 +26,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
-from server.deps import Services, ServicesDep, fail
-from server.web.pages import (
-    ASSETS,
-    GZIP_MIN,
-    IMMUTABLE,
-    LANG_COOKIE,
-    LANGS,
-    REVALIDATE,
-    WEB_DIR,
-    YEAR,
-    Catalog,
-    Lang,
-    _bytes_response,
-    _csp,
-    _lang,
-    make_environment,
-)
+from server.deps import Lang, Services, ServicesDep, fail
+from server.responses import GZIP_MIN, IMMUTABLE, REVALIDATE, YEAR, bytes_response
+from server.web.assets import ASSETS, WEB_DIR
+from server.web.catalogs import LANG_COOKIE, LANGS, Catalog, make_environment
+from server.web.pages import csp, page_lang
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,7 +59,7 @@ async def conference_catalog(request: Request, lang: str, v: str | None = None) 
     if catalog is None:
         raise fail(404, "i18n.unknown_lang", f"no catalog for {lang!r}; use da or en")
     cache = IMMUTABLE if v == catalog.version else REVALIDATE
-    return _bytes_response(request, catalog.json, catalog.gzipped, "application/json", f'"{catalog.version}"', cache)
+    return bytes_response(request, catalog.json, catalog.gzipped, "application/json", f'"{catalog.version}"', cache)
 
 
 # ---- modules and pages --------------------------------------------------------------------------------
@@ -89,7 +77,7 @@ def importmap() -> str:
 
 
 def page(request: Request, template: str, lang: str | None, entry: str, **context: Any) -> Response:
-    chosen, remember = _lang(request, lang)
+    chosen, remember = page_lang(request, lang)
     return _render(request, template, chosen, remember, entry, **context)
 
 
@@ -112,7 +100,7 @@ def _render(request: Request, template: str, lang: Lang, remember: bool, entry: 
         )
     )
     headers = {
-        "Content-Security-Policy": _csp(imports),
+        "Content-Security-Policy": csp(imports),
         "Cache-Control": "no-cache",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",

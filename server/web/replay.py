@@ -22,9 +22,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
-from server.api.replays import MAX_UPLOAD_MB, Lang
-from server.deps import ReplaysDep
-from server.web.pages import LANG_COOKIE, WEB_DIR, make_environment
+from server.api.replays import MAX_UPLOAD_MB
+from server.deps import Lang, ReplaysDep
+from server.web.assets import WEB_DIR
+from server.web.catalogs import LANG_COOKIE, make_environment
 
 router = APIRouter()
 
