@@ -96,6 +96,20 @@ def test_the_server_package_has_no_import_cycle() -> None:
     assert cycles(graph) == []
 
 
+def test_only_the_dependencies_module_hands_out_the_services() -> None:
+    """Routes take Services, claims, replays and the monitor from server/deps.py, not from the app's state, and
+    raise its one error helper: no router keeps a `_services` or `_fail` of its own."""
+    for path in sorted((ROOT / PACKAGE).rglob("*.py")):
+        if path.name in ("deps.py", "app.py"):  # deps reads app.state; app.py's lifespan fills it
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "services":
+                assert not (isinstance(node.value, ast.Attribute) and node.value.attr == "state"), path
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.name not in ("_services", "_fail", "_verify", "_claims"), (path, node.name)
+
+
 def test_the_check_finds_a_cycle_through_a_type_checking_import(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     (package / "sub").mkdir(parents=True)
