@@ -182,6 +182,10 @@ def test_three_players_play_a_whole_game(
     # ---- vote F1 down, then adopt F2; the tally is live for everybody
     voters = [page for page in players.values() if can_vote(page, "F1")]
     assert voters, "at least the mayor votes"
+    # Who has not voted yet: the players with a vote, never one whose role has none (the server says who).
+    waiting = re.escape(", ".join(name for name, page in players.items() if page in voters))
+    for page in players.values():
+        expect(proposal(page, "F1").locator(".tally")).to_have_text(re.compile(f"Har ikke stemt: {waiting}$"))
     for page in players.values():
         if page not in voters:
             expect(proposal(page, "F1").locator(".actions > .note")).to_have_text("Din rolle har ikke stemmeret.")

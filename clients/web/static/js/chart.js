@@ -11,9 +11,9 @@ const SIDE = 6;
 
 /**
  * Bars: the råderum a portfolio finds each year (its cards plus the events' effect); a dashed line: the
- * target; under each year the result (found − target), green when reached.
+ * target; under each year the result (found − target), green when the server says the year is reached.
  */
-export function yearChart({ labels, target, found, title }) {
+export function yearChart({ labels, target, found, reached, title }) {
   const values = [...target, ...found, 0];
   const max = Math.max(...values) * 1.12 || 1;
   const min = Math.min(...values) * 1.12;
@@ -37,15 +37,15 @@ export function yearChart({ labels, target, found, title }) {
     const cx = SIDE + slot * (i + 0.5);
     const top = y(Math.max(0, found[i]));
     const height = Math.max(1, Math.abs(y(found[i]) - y(0)));
-    const reached = found[i] - target[i] >= -1e-9;
+    const ok = reached[i] ? "ok" : "short";
     svg.append(
-      s("rect", { x: cx - bar / 2, y: top, width: bar, height, rx: 2, class: reached ? "bar ok" : "bar short" }),
+      s("rect", { x: cx - bar / 2, y: top, width: bar, height, rx: 2, class: `bar ${ok}` }),
       s("line", { x1: cx - bar / 2 - 8, x2: cx + bar / 2 + 8, y1: y(target[i]), y2: y(target[i]), class: "target" }),
       s("text", { x: cx, y: Math.min(top, y(target[i])) - 6, class: "value", "text-anchor": "middle" }, short(found[i])),
       s("text", { x: cx, y: H - BOTTOM + 18, class: "label", "text-anchor": "middle" }, label),
       s(
         "text",
-        { x: cx, y: H - BOTTOM + 36, class: reached ? "result ok" : "result short", "text-anchor": "middle" },
+        { x: cx, y: H - BOTTOM + 36, class: `result ${ok}`, "text-anchor": "middle" },
         short(found[i] - target[i], { sign: true }),
       ),
     );

@@ -59,7 +59,7 @@ function yearsSection(d) {
   return section(
     "years-title",
     _("The four years against the target"),
-    yearChart({ labels, target, found, title: _("Råderum found per year against the target") }),
+    yearChart({ labels, target, found, reached: d.years.map((y) => y.reached), title: _("Råderum found per year against the target") }),
     h("p", { class: "legend" }, h("span", { class: "key bar-key" }), _("råderum found (cards and events); green: the target is reached"), " ", h("span", { class: "key target-key" }), _("target")),
     h(
       "table",

@@ -3,7 +3,7 @@ import { h } from "./dom.js";
 import { _ } from "./i18n.js";
 import { deck, role, text } from "./deck.js";
 
-function roleCard(r, { secret, own }) {
+function roleCard(r, { secret, own, weight }) {
   return h(
     "section",
     { class: "role-card", "aria-labelledby": "role-title" },
@@ -14,10 +14,11 @@ function roleCard(r, { secret, own }) {
     h(
       "p",
       { class: "weight" },
-      r.votes && r.weight > 0
-        ? r.weight === 1
+      // The weight is the server's (its `voters`): the rules decide who votes, not the role card.
+      weight > 0
+        ? weight === 1
           ? _("You have 1 vote.")
-          : _("You have %(n)s votes.", { n: r.weight })
+          : _("You have %(n)s votes.", { n: weight })
         : _("Your role has no vote."),
     ),
     r.hjertesager.length
@@ -37,7 +38,7 @@ export function renderPeople(root, app) {
   const secret = deck.scenario.secret_roles;
   const mine = state.yourRole ? role(state.yourRole) : null;
   const roleBox = mine
-    ? roleCard(mine, { secret, own: true })
+    ? roleCard(mine, { secret, own: true, weight: state.derived.voters[state.you] || 0 })
     : h(
         "section",
         { class: "role-card pending" },

@@ -1,5 +1,13 @@
 // The client's state: a projection of the server's snapshot (engine/views.py TableView) plus the events
 // applied since (engine/model.py), one at a time and each only once. `timeline` is what the chat stream shows.
+// The events are applied as they say, nothing more: what follows from the rules (who may vote, who is still to
+// vote, the tallies) is `derived`, as the snapshot has it, with what the server says each event changed in it
+// (the event frame's `derived`) laid over it.
+// tests/parity/ folds every game both here (under Node) and in engine/views.py and compares `tableView`.
+
+function noDerived() {
+  return { voters: {}, proposals: {} };
+}
 
 export function emptyState() {
   return {
@@ -19,6 +27,7 @@ export function emptyState() {
     proposals: new Map(),
     forlig: null,
     rolls: null,
+    derived: noDerived(),
     timeline: [],
     epoch: 0, // bumped when the timeline is rebuilt from a snapshot
     online: new Set(),
@@ -65,6 +74,10 @@ export function applySnapshot(state, seq, view) {
     proposals: new Map(view.proposals.map((p) => [p.id, proposalFrom(p)])),
     forlig: view.forlig ? { ...view.forlig, cards: [...view.forlig.cards] } : null,
     rolls: view.rolls,
+    derived: {
+      voters: { ...view.voters },
+      proposals: Object.fromEntries(view.proposals.map((p) => [p.id, { tally: { ...p.tally }, missing: [...p.missing] }])),
+    },
     epoch: state.epoch + 1,
   });
   state.timeline = timelineFromSnapshot(state, view);
@@ -126,13 +139,18 @@ function timelineFromSnapshot(state, view) {
 }
 
 /**
- * Apply one event. Returns null when it was applied before (seq <= state.seq), "gap" when events are
- * missing before it (the connection then resumes from state.seq), else the timeline items it added.
+ * Apply one event, and the frame's `derived` figures when it has them. Returns null when it was applied before
+ * (seq <= state.seq), "gap" when events are missing before it (the connection then resumes from state.seq),
+ * else the timeline items it added.
  */
-export function applyEvent(state, seq, event) {
+export function applyEvent(state, seq, event, derived = null) {
   if (seq <= state.seq) return null;
   if (seq !== state.seq + 1) return "gap";
   state.seq = seq;
+  if (derived) {
+    if (derived.voters) state.derived.voters = derived.voters;
+    Object.assign(state.derived.proposals, derived.proposals);
+  }
   const added = [];
   const add = (item) => {
     const full = { at: event.at, seq, ...item };
@@ -196,11 +214,12 @@ export function applyEvent(state, seq, event) {
       if (event.event_card) state.eventCards = [...state.eventCards, event.event_card];
       add({ key: `r${event.round}`, kind: "round", round: event.round, event_card: event.event_card });
       break;
+    // A line is never empty (the rules refuse that): an empty text is one the server kept from this viewer.
     case "message_posted":
-      add({ key: `c${seq}`, kind: "chat", player_id: event.player_id, text: event.text, mentions: event.mentions });
+      add({ key: `c${seq}`, kind: "chat", player_id: event.player_id, text: event.text, mentions: event.mentions, hidden: !event.text });
       break;
     case "announcement_made":
-      add({ key: `c${seq}`, kind: "announce", player_id: null, text: event.text, mentions: [] });
+      add({ key: `c${seq}`, kind: "announce", player_id: null, text: event.text, mentions: [], hidden: !event.text });
       break;
     case "proposal_made":
       state.proposals.set(
@@ -239,7 +258,6 @@ export function applyEvent(state, seq, event) {
           forced: event.forced,
         };
       }
-      if (state.round) state.round.adopted = event.proposal_id;
       add({ key: `a${event.proposal_id}`, kind: "adopted", proposal_id: event.proposal_id, share_for: event.share_for, forced: event.forced });
       break;
     }
@@ -260,7 +278,11 @@ export function applyEvent(state, seq, event) {
         }
       }
       state.phase = "round_ended";
-      if (state.round) state.round.ended_at = event.at;
+      if (state.round) {
+        // The round's forlig is the one adopted in it (a forlig of an earlier round still holds, but is not its).
+        const adopted = state.forlig && state.forlig.round === state.round.number ? state.forlig.proposal_id : null;
+        Object.assign(state.round, { ended_at: event.at, adopted, paused: false, remaining: null });
+      }
       add({ key: `re${event.round}`, kind: "round_ended", round: event.round, reason: event.reason });
       break;
     case "rule_changed":
@@ -324,15 +346,82 @@ export function applyPresence(state, frame) {
   state.facilitatorOnline = frame.facilitator;
 }
 
-/** Who voted how, by head; the vote weights are the server's business (roles may be secret). */
+/** Who voted how, by head, and who is still to vote (as the server says: a player without a vote never is). */
 export function votesOf(state, proposal) {
   const out = { for: [], against: [], abstain: [], missing: [] };
   for (const player of state.players.values()) {
-    if (!player.seated) continue;
     const choice = proposal.votes[player.id];
-    out[choice || "missing"].push(player);
+    if (player.seated && choice) out[choice].push(player);
   }
+  const figures = state.derived.proposals[proposal.id];
+  for (const id of figures ? figures.missing : []) if (state.players.has(id)) out.missing.push(state.players.get(id));
   return out;
+}
+
+/** Whether this player is among those the server says may vote now (never the facilitator or the projector). */
+export function mayVote(state) {
+  return state.you !== null && state.derived.voters[state.you] > 0;
+}
+
+const CHAT_IN_SNAPSHOT = 200; // engine/views.py keeps the last 200 lines in a snapshot
+
+/**
+ * The state in the shape of the server's TableView (engine/views.py), for the parity test: everything the
+ * client keeps. Left out: `viewer` and `meter` (the page asks the server for the forlig's meter).
+ */
+export function tableView(state) {
+  const players = [...state.players.values()];
+  const chat = state.timeline
+    .filter((item) => (item.kind === "chat" || item.kind === "announce") && !item.hidden)
+    .sort((a, b) => a.seq - b.seq)
+    .slice(-CHAT_IN_SNAPSHOT)
+    .map((item) => ({ seq: item.seq, player_id: item.player_id, text: item.text, mentions: [...item.mentions], at: item.at }));
+  const round = state.round
+    ? {
+        number: state.round.number,
+        event_card: state.round.event_card,
+        started_at: state.round.started_at,
+        deadline: state.round.deadline,
+        ended_at: state.round.ended_at,
+        adopted: state.round.adopted,
+        paused: Boolean(state.round.paused),
+        remaining: state.round.remaining ?? null,
+      }
+    : null;
+  return {
+    you: state.you,
+    your_role: state.yourRole,
+    seq: state.seq,
+    table_name: state.tableName,
+    deck_id: state.deckId,
+    phase: state.phase,
+    rule: state.rule,
+    rounds_total: state.roundsTotal,
+    target: state.target,
+    round,
+    event_cards: [...state.eventCards],
+    players: players.map((p) => ({ id: p.id, name: p.name, number: p.number, seated: p.seated, role: p.role })),
+    chat,
+    proposals: [...state.proposals.values()].map((p) => {
+      const figures = state.derived.proposals[p.id] || { tally: null, missing: null };
+      return {
+        id: p.id,
+        round: p.round,
+        player_id: p.player_id,
+        cards: [...p.cards],
+        amends: p.amends,
+        status: p.status,
+        votes: { ...p.votes },
+        tally: figures.tally,
+        missing: figures.missing,
+        at: p.at,
+      };
+    }),
+    forlig: state.forlig,
+    rolls: state.rolls,
+    voters: { ...state.derived.voters },
+    you_may_vote: mayVote(state),
+  };
 }
 
 export function playerName(state, playerId) {

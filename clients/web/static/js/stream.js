@@ -3,7 +3,7 @@ import { h, setText } from "./dom.js";
 import { _, ngettext } from "./i18n.js";
 import { mio, percent, short, timeOfDay } from "./format.js";
 import { card, event as eventCard, role, ruleName, text, years } from "./deck.js";
-import { playerName, votesOf } from "./state.js";
+import { mayVote, playerName, votesOf } from "./state.js";
 import { cardChip, meterFigures, messageText, yearStrip } from "./views.js";
 
 function statusName(status) {
@@ -12,11 +12,6 @@ function statusName(status) {
 
 function names(players) {
   return players.length ? players.map((p) => p.name).join(", ") : "–";
-}
-
-export function canVote(state) {
-  const mine = state.yourRole ? role(state.yourRole) : null;
-  return Boolean(mine && mine.votes && mine.weight > 0);
 }
 
 const SHOWN_CARDS = 6;
@@ -101,7 +96,7 @@ class ProposalView {
     if (p.status === "open") parts.push(_("Not voted yet: %(names)s", { names: names(votes.missing) }));
     setText(this.tally, parts.join(" · "));
     const open = p.status === "open" && state.phase === "round" && !(state.round && state.round.paused);
-    const voter = canVote(state);
+    const voter = mayVote(state);
     const mine = p.votes[state.you];
     for (const [value, button] of Object.entries(this.choices)) {
       button.setAttribute("aria-pressed", String(mine === value));

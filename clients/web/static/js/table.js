@@ -153,8 +153,7 @@ function renderStanding() {
   app.meterFor(state.forlig.cards).then((result) => {
     if (standingKey !== key || !result.ok) return;
     const m = result.data;
-    const all = m.result.every((v) => v >= 0);
-    el.dataset.state = all ? "ok" : "short";
+    el.dataset.state = m.all_reached ? "ok" : "short";
     el.replaceChildren(
       h("span", { class: "label" }, _("Forlig %(id)s", { id })),
       yearStrip(m),
@@ -217,7 +216,7 @@ function handle(frame) {
       performance.mark("raaderum:usable");
     }
   } else if (frame.type === "event") {
-    const added = applyEvent(state, frame.seq, frame.event);
+    const added = applyEvent(state, frame.seq, frame.event, frame.derived);
     if (added === "gap") {
       app.conn.reconnectNow();
       return;

@@ -82,8 +82,8 @@ export function meterFigures(m, { title = "", compact = false } = {}) {
           "tr",
           { class: r === 3 ? "result-row" : null },
           h("th", { scope: "row" }, name),
-          values.map((v) =>
-            h("td", { class: r === 3 ? (v >= 0 ? "ok" : "short") : null }, short(v, { sign: r === 3 })),
+          values.map((v, i) =>
+            h("td", { class: r === 3 ? (m.reached[i] ? "ok" : "short") : null }, short(v, { sign: r === 3 })),
           ),
         ),
       ),
@@ -104,7 +104,7 @@ export function meterFigures(m, { title = "", compact = false } = {}) {
   return h(
     "div",
     { class: compact ? "meter compact" : "meter" },
-    yearChart({ labels, target: m.target, found: got, title }),
+    yearChart({ labels, target: m.target, found: got, reached: m.reached, title }),
     table,
     facts,
     warnings,
@@ -119,11 +119,11 @@ export function yearStrip(m) {
     years().map((label, i) =>
       h(
         "li",
-        { class: m.result[i] >= 0 ? "ok" : "short" },
+        { class: m.reached[i] ? "ok" : "short" },
         h("span", { class: "year" }, label),
         h("span", { class: "value" }, short(m.result[i], { sign: true })),
-        h("span", { class: "mark", "aria-hidden": "true" }, m.result[i] >= 0 ? "✓" : "✗"),
-        h("span", { class: "visually-hidden" }, m.result[i] >= 0 ? _("reached") : _("not reached")),
+        h("span", { class: "mark", "aria-hidden": "true" }, m.reached[i] ? "✓" : "✗"),
+        h("span", { class: "visually-hidden" }, m.reached[i] ? _("reached") : _("not reached")),
       ),
     ),
   );
