@@ -145,7 +145,7 @@ function meterTable(caption, meter, years) {
     [t("Target"), meter.target],
     [t("Events"), meter.event_effect],
     [t("Portfolio"), meter.forlig_effect],
-    [t("Result"), meter.result, meter.result.map((value) => value >= 0)],
+    [t("Result"), meter.result, meter.reached],
   ]);
 }
 
