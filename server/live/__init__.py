@@ -1,1 +1,2 @@
-"""The tables as they are played: loaded and kept per process, deadlines, presence, conferences and the control room's live state."""
+"""The tables as they are played: kept per process, deadlines, presence, conferences and the control
+room's live state."""
