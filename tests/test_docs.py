@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from engine import COMMAND_ADAPTER
-from engine.errors import MESSAGES
+from engine.errors import MESSAGES, RULE_CODES
 from engine.model import Command, Event
 from server.settings import Settings
 from server.transport import protocol
@@ -135,6 +135,9 @@ def test_every_server_error_code_has_a_danish_message_too() -> None:
 def test_protocol_doc_lists_every_rule_violation_with_its_english_message(protocol_md: str) -> None:
     for code, (_, english) in MESSAGES.items():
         assert f"| `{code}` | {english} |" in protocol_md, f"{code} is not in the rule violations table of protocol.md"
+    # And no other: the table's codes are exactly the RuleCode type's.
+    table = protocol_md.split("### Rule violations", 1)[1].split("\n#", 1)[0]
+    assert set(re.findall(r"^\| `([a-z_.]+)` \|", table, flags=re.MULTILINE)) == RULE_CODES
 
 
 def test_protocol_doc_lists_every_close_code(protocol_md: str) -> None:
