@@ -107,8 +107,9 @@ def vote_weight(state: State, player_id: str) -> int:
 
 def voters(state: State) -> dict[str, int]:
     """Who may vote now: the seated players whose role has a vote, in seat order, with their weight."""
-    weights = {player.id: vote_weight(state, player.id) for player in state.seated()}
-    return {player_id: weight for player_id, weight in weights.items() if weight > 0}
+    # vote_weight's rule, with the roles looked up once: this runs for every vote.
+    weight = {role.id: role.weight if role.votes else 0 for role in state.deck.roles}
+    return {p.id: weight[p.role] for p in state.players.values() if p.seated and p.role and weight[p.role] > 0}
 
 
 def tally(state: State, proposal: Proposal, weights: dict[str, int] | None = None) -> tuple[int, int, int, int, bool]:
