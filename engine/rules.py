@@ -98,17 +98,13 @@ def seeded(state: State, purpose: str) -> random.Random:
 
 
 def vote_weight(state: State, player_id: str) -> int:
-    player = state.players.get(player_id)
-    if player is None or not player.seated or player.role is None:
-        return 0
-    role = state.deck.role(player.role)
-    return role.weight if role.votes else 0
+    """A seated player's vote weight: their role's, when the role votes; 0 for everyone else."""
+    return voters(state).get(player_id, 0)
 
 
 def voters(state: State) -> dict[str, int]:
     """Who may vote now: the seated players whose role has a vote, in seat order, with their weight."""
-    # vote_weight's rule, with the roles looked up once: this runs for every vote.
-    weight = {role.id: role.weight if role.votes else 0 for role in state.deck.roles}
+    weight = {role.id: role.weight if role.votes else 0 for role in state.deck.roles}  # each role looked up once
     return {p.id: weight[p.role] for p in state.players.values() if p.seated and p.role and weight[p.role] > 0}
 
 
