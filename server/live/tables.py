@@ -226,7 +226,9 @@ class Table:
     async def _attach_locked(self, listener: Listener, after: int, max_replay: int) -> None:
         await self.catch_up()
         if 0 < after <= self.state.seq and self.state.seq - after <= min(max_replay, FIGURES_KEPT):
-            for record in await self.store.read(self.stream, after=after):
+            # Only up to our state: an event another process appended since catch_up() reaches this listener
+            # live, through _apply, once the listener is registered. Replaying it here too would send it twice.
+            for record in await self.store.read(self.stream, after=after, limit=self.state.seq - after):
                 event, event_json = decoded(record)
                 seen = event_for(self.state, event, listener.viewer, record.seq)
                 figures = self._figures.get(record.seq, "null")
