@@ -55,6 +55,12 @@ def shift_one_year(values: Years) -> Years:
     return (0.0, values[0], values[1], values[2])
 
 
+def target_slopes(scenario: Scenario) -> Years:
+    """How much each year's target rises per mio. kr. of X: today every year scales by gap / gap[0]."""
+    gap = scenario.baseline_gap
+    return rounded(value / gap[0] for value in gap)
+
+
 def target_years(scenario: Scenario, budget_year_target: float | None) -> Years:
     """The råderum to find each year: the baseline gap, scaled so the budgetår equals X when X is set."""
     gap = scenario.baseline_gap
