@@ -126,18 +126,20 @@ class Table:
         started = time.perf_counter()
         stored = await self.store.read(self.stream, after=self.state.seq)
         metrics.STORE_READ.observe(time.perf_counter() - started)
+        last = stored[-1].seq if stored else 0
         for record in stored:
             if record.seq != self.state.seq + 1:
                 raise RuntimeError(f"{self.stream}: gap in the log at {record.seq}")
-            self._apply(*decoded(record))
+            # Loading a long log: the figures of events too old to be replayed are never needed.
+            self._apply(*decoded(record), replayable=record.seq > last - FIGURES_KEPT)
         self._schedule_deadline()
 
-    def _apply(self, event: Event, event_json: str) -> None:
+    def _apply(self, event: Event, event_json: str, *, replayable: bool = True) -> None:
         started = time.perf_counter()
         self.state = evolve(self.state, event)
         seq = self.state.seq
         self._figures.pop(seq - FIGURES_KEPT, None)
-        figures = derived(self.state, event)
+        figures = derived(self.state, event) if replayable or self.listeners else None
         figures_json = "null" if figures is None else figures.model_dump_json()
         if figures is not None:
             self._figures[seq] = figures_json
