@@ -200,6 +200,7 @@ def _check_deck(deck: Deck, line: int) -> None:
             "cards": [(here, card) for card in deck.cards],
             "events": [(here, event) for event in deck.events],
             "roles": [(here, role) for role in deck.roles],
+            "sources": [(here, source) for source in deck.sources],
         },
     )
     if problems:

@@ -11,9 +11,18 @@ import json
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 Kind = Literal["besparelse", "effektivisering", "investering", "udvidelse"]
 KINDS: tuple[Kind, ...] = ("besparelse", "effektivisering", "investering", "udvidelse")
@@ -63,6 +72,7 @@ class Scenario(Strict):
     default_rounds: int = Field(ge=1, le=10)
     default_rule: AdoptionRule
     secret_roles: bool = Field(description="Hjertesager are secret (each player sees only their own)")
+    price_level: Text | None = Field(default=None, description="The prices the amounts are in, shown with the figures")
     min_players: int = Field(default=3, ge=1)
     max_players: int = Field(default=8, ge=1, le=8)
 
@@ -98,6 +108,7 @@ class Card(Strict):
     consequences: Text
     sources: tuple[str, ...] = ()
     estimated: bool = Field(default=False, description="Figures are an estimate (skønnet/egen konstruktion)")
+    scaled: Text | None = Field(default=None, description="How the figures were scaled from another municipality's")
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
 
@@ -207,7 +218,22 @@ class EventCard(Strict):
     description: Text
     background: Text
     sources: tuple[str, ...] = ()
+    scaled: Text | None = Field(default=None, description="How the figures were scaled from another municipality's")
     effects: tuple[Effect, ...] = Field(min_length=1)
+
+
+# ---- Sources ----------------------------------------------------------------------------------------
+
+
+class Source(Strict):
+    """Where figures come from: cards and events cite sources by id."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    title: str = Field(min_length=1, description="The title as published (not translated)")
+    publisher: str = Field(min_length=1)
+    year: int | None = Field(default=None, ge=1900, le=2100, description="Year of publication, when known")
+    url: str = Field(pattern=r"^https?://", description="The address")
+    see_also: tuple[str, ...] = Field(default=(), description="Further addresses for the same source")
 
 
 # ---- Roles and their hjertesager -----------------------------------------------------------------
@@ -314,6 +340,12 @@ class Deck(Strict):
     cards: tuple[Card, ...] = Field(min_length=1)
     events: tuple[EventCard, ...] = ()
     roles: tuple[Role, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = Field(default=(), description="The source table; cards and events cite its ids")
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Every dump (the digest, exported logs, the pages' JSON) leaves out later fields at their default.
+        return _drop_later_defaults(self, handler(self))
 
     def card(self, card_id: str) -> Card:
         return self._index("cards")[card_id]  # type: ignore[return-value]
@@ -327,6 +359,9 @@ class Deck(Strict):
     def role(self, role_id: str) -> Role:
         return self._index("roles")[role_id]  # type: ignore[return-value]
 
+    def source(self, source_id: str) -> Source:
+        return self._index("sources")[source_id]  # type: ignore[return-value]
+
     def _cached(self, name: str, key: tuple[object, ...], build: Callable[[], object]) -> object:
         # Caches, not part of the deck. Keyed on the parts they are built from (by identity), so a model_copy
         # with other parts rebuilds them instead of serving stale ones; frozen models refuse plain assignment.
@@ -336,8 +371,8 @@ class Deck(Strict):
             object.__setattr__(self, name, cached)
         return cached[1]
 
-    def _index(self, section: str) -> dict[str, Card | EventCard | Role]:
-        items: tuple[Card, ...] | tuple[EventCard, ...] | tuple[Role, ...] = getattr(self, section)
+    def _index(self, section: str) -> dict[str, Card | EventCard | Role | Source]:
+        items: tuple[Card | EventCard | Role | Source, ...] = getattr(self, section)
         index = self._cached(f"_{section}_index", (items,), lambda: {item.id: item for item in items})
         return index  # type: ignore[return-value]
 
@@ -349,8 +384,34 @@ class Deck(Strict):
             canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
             return hashlib.sha256(canonical.encode()).hexdigest()
 
-        parts = (self.scenario, self.cards, self.events, self.roles)
+        parts = (self.scenario, self.cards, self.events, self.roles, self.sources)
         return str(self._cached("_digest", parts, build))
+
+
+# Fields added after logs were first exported. While such a field holds its default it is left out of the
+# digest, so a log exported before the field existed still matches the deck embedded in it.
+LATER_FIELDS: dict[type[BaseModel], frozenset[str]] = {
+    Deck: frozenset({"sources"}),
+    Scenario: frozenset({"price_level"}),
+    Card: frozenset({"scaled"}),
+    EventCard: frozenset({"scaled"}),
+}
+
+
+def _drop_later_defaults(model: BaseModel, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` (the model's dump) without the later fields at their default, at any depth."""
+    later = LATER_FIELDS.get(type(model), frozenset())
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if name in later and value == field.default:
+            data.pop(name, None)
+        elif isinstance(value, BaseModel) and isinstance(data.get(name), dict):
+            _drop_later_defaults(value, data[name])
+        elif isinstance(value, tuple) and isinstance(data.get(name), list):
+            for item, dumped in zip(value, data[name], strict=True):
+                if isinstance(item, BaseModel) and isinstance(dumped, dict):
+                    _drop_later_defaults(item, dumped)
+    return data
 
 
 # ---- Loading and cross-checks --------------------------------------------------------------------
@@ -372,7 +433,7 @@ class DeckError(Exception):
         self.problems = problems
 
 
-SECTIONS = {"scenario": "scenario", "cards": "card", "events": "event", "roles": "role"}
+SECTIONS = {"scenario": "scenario", "cards": "card", "events": "event", "roles": "role", "sources": "source"}
 
 
 def _deck_files(path: Path) -> list[Path]:
@@ -413,6 +474,7 @@ def load_deck(path: Path | str) -> Deck:
         "cards": Card,
         "events": EventCard,
         "roles": Role,
+        "sources": Source,
     }
     for section, items in raw.items():
         for index, (file, item) in enumerate(items):
@@ -451,6 +513,7 @@ def load_deck(path: Path | str) -> Deck:
         cards=tuple(card for _, card in parsed["cards"] if isinstance(card, Card)),
         events=tuple(event for _, event in parsed["events"] if isinstance(event, EventCard)),
         roles=tuple(role for _, role in parsed["roles"] if isinstance(role, Role)),
+        sources=tuple(source for _, source in parsed["sources"] if isinstance(source, Source)),
     )
 
 
@@ -472,9 +535,10 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
     problems: list[DeckProblem] = []
     area_ids = {area.id for area in scenario.areas}
     card_ids: set[str] = set()
-    for section in ("cards", "events", "roles"):
+    source_ids: set[str] = set()
+    for section in ("cards", "events", "roles", "sources"):
         seen: set[str] = set()
-        for file, item in parsed[section]:
+        for file, item in parsed.get(section, []):
             item_id = str(getattr(item, "id", ""))
             if item_id in seen:
                 problems.append(
@@ -485,6 +549,18 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
             seen.add(item_id)
         if section == "cards":
             card_ids = seen
+        elif section == "sources":
+            source_ids = seen
+
+    def cited(file: Path, item: str, sources: tuple[str, ...]) -> None:
+        # A deck without a source table (one written before it existed) cites ids nobody can check.
+        for index, source in enumerate(sources):
+            if source_ids and source not in source_ids:
+                problems.append(
+                    DeckProblem(
+                        file=str(file), item=item, field=f"sources.{index}", message=f"unknown source {source!r}"
+                    )
+                )
 
     def missing(file: Path, item: str, field: str, card: str) -> None:
         if card not in card_ids:
@@ -493,6 +569,7 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
     for file, card in parsed["cards"]:
         assert isinstance(card, Card)
         label = f"card {card.id}"
+        cited(file, label, card.sources)
         if card.area not in area_ids:
             problems.append(
                 DeckProblem(file=str(file), item=label, field="area", message=f"unknown area {card.area!r}")
@@ -504,6 +581,7 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
                     problems.append(DeckProblem(file=str(file), item=label, field=field, message="refers to itself"))
     for file, event in parsed["events"]:
         assert isinstance(event, EventCard)
+        cited(file, f"event {event.id}", event.sources)
         for index, effect in enumerate(event.effects):
             for field, ref in _effect_card_refs(effect):
                 missing(file, f"event {event.id}", f"effects.{index}.{field}", ref)

@@ -65,6 +65,38 @@ def test_default_deck_has_45_cards_12_events_8_roles(deck: Deck) -> None:
     ]
 
 
+def test_every_cited_source_is_in_the_source_table(deck: Deck) -> None:
+    cited = {source for item in (*deck.cards, *deck.events) for source in item.sources}
+    assert cited <= {source.id for source in deck.sources}
+    assert deck.source("S10").publisher == "Fyens.dk"
+    assert all(source.url.startswith("http") for source in deck.sources)
+
+
+def test_a_deck_without_a_source_table_is_not_checked_against_one(tmp_path: Path) -> None:
+    # Decks written before the source table existed (and the decks embedded in old logs) still load.
+    deck_dir = tmp_path / "deck"
+    shutil.copytree(DEFAULT_DECK_PATH, deck_dir)
+    (deck_dir / "sources.toml").unlink()
+    assert load_deck(deck_dir).sources == ()
+
+
+def test_the_new_fields_at_their_default_leave_the_digest_as_before(deck: Deck) -> None:
+    # A log exported before sources, price_level and scaled existed embeds a deck without them.
+    bare = deck.model_copy(
+        update={
+            "sources": (),
+            "scenario": deck.scenario.model_copy(update={"price_level": None}),
+            "cards": tuple(card.model_copy(update={"scaled": None}) for card in deck.cards),
+            "events": tuple(event.model_copy(update={"scaled": None}) for event in deck.events),
+        }
+    )
+    dumped = bare.model_dump(mode="json")
+    assert "sources" not in dumped and "price_level" not in dumped["scenario"]
+    assert all("scaled" not in card for card in dumped["cards"])
+    assert Deck.model_validate(dumped).digest == bare.digest
+    assert bare.digest != deck.digest
+
+
 def test_reference_copy_is_the_shared_csv() -> None:
     if not SHARED_CSV.exists():
         pytest.skip("the shared domain folder is not next to this clone")
@@ -309,7 +341,7 @@ def test_the_six_wishes_are_the_udvidelse_cards(deck: Deck) -> None:
 
 def test_a_single_toml_file_is_the_same_deck(deck: Deck, tmp_path: Path) -> None:
     single = tmp_path / "korsbaek.toml"
-    names = ("scenario.toml", "cards.toml", "events.toml", "roles.toml")
+    names = ("scenario.toml", "cards.toml", "events.toml", "roles.toml", "sources.toml")
     single.write_text("\n".join((DEFAULT_DECK_PATH / name).read_text(encoding="utf-8") for name in names))
     assert load_deck(single) == deck
 
@@ -408,6 +440,38 @@ BROKEN = [
         "unknown area 'boern'",
     ),
     Broken("duplicate id", _duplicate_card, "zz_more_cards.toml", "card DT-02", "id", "duplicate id"),
+    Broken(
+        "card cites an unknown source",
+        lambda d: _replace(d / "cards.toml", 'sources = ["S4", "S5"]', 'sources = ["S4", "S99"]'),
+        "cards.toml",
+        "card ÆL-01",
+        "sources.1",
+        "unknown source 'S99'",
+    ),
+    Broken(
+        "event cites an unknown source",
+        lambda d: _replace(d / "events.toml", 'sources = ["S19"]', 'sources = ["S19x"]'),
+        "events.toml",
+        "event E06",
+        "sources.0",
+        "unknown source 'S19x'",
+    ),
+    Broken(
+        "source without an address",
+        lambda d: _replace(d / "sources.toml", 'url = "https://norddjurs.dk', 'url = "norddjurs.dk'),
+        "sources.toml",
+        "source S1",
+        "url",
+        "String should match pattern",
+    ),
+    Broken(
+        "duplicate source",
+        lambda d: _replace(d / "sources.toml", 'id = "S2"', 'id = "S1"'),
+        "sources.toml",
+        "source S1",
+        "id",
+        "duplicate id",
+    ),
     Broken(
         "missing scenario",
         lambda d: (d / "scenario.toml").unlink(),
