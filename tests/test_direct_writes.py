@@ -79,7 +79,8 @@ async def metric_after_a_table_socket(url: str) -> tuple[float, float]:
 def test_the_production_options_name_the_protocol_direct_writes_need() -> None:
     options = uvicorn_options(host="127.0.0.1", port=8000)
     assert options["ws"] == WS_PROTOCOL == "websockets-sansio"
-    assert options["factory"] and options["ws_per_message_deflate"] is False
+    assert options["factory"]
+    assert options["ws_per_message_deflate"] is False
 
 
 async def test_raaderum_serve_writes_directly(tmp_path: Path) -> None:

@@ -27,7 +27,8 @@ OPERATIONS_MD = ROOT / "docs" / "operations.md"
 
 def _generate_schemas() -> ModuleType:
     spec = importlib.util.spec_from_file_location("generate_schemas", ROOT / "scripts" / "generate_schemas.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -160,7 +161,8 @@ def test_protocol_doc_states_the_limits_of_the_code(protocol_md: str) -> None:
     from server.transport.sessions import MAX_REPLAY
 
     defaults = {name: field.default for name, field in Settings.model_fields.items()}
-    assert defaults["max_frame_bytes"] == 16 * 1024 and "16 KiB" in protocol_md
+    assert defaults["max_frame_bytes"] == 16 * 1024
+    assert "16 KiB" in protocol_md
     assert f"{defaults['frames_per_second']:g} frames a second, bursts of {defaults['frame_burst']}" in protocol_md
     assert f"{defaults['send_queue_frames']:,} frames" in protocol_md
     assert f"{defaults['heartbeat_seconds']:g} seconds" in protocol_md
@@ -227,7 +229,8 @@ def test_the_worked_example_shows_every_step_the_brief_asks_for(protocol_md: str
     assert {"message_posted", "proposal_made", "vote_cast", "proposal_adopted", "roles_dealt"} <= events
     assert any(frame["type"] == "hello" and frame["after"] > 0 for _, _, frame in frames), "a reconnect"
     assert any(frame["type"] == "ack" and frame["duplicate"] for _, _, frame in frames), "a retried id"
-    assert "POST /api/conferences" in protocol_md and "POST /api/join" in protocol_md
+    assert "POST /api/conferences" in protocol_md
+    assert "POST /api/join" in protocol_md
 
 
 def test_local_links_in_the_docs_exist(protocol_md: str, operations_md: str) -> None:

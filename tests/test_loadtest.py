@@ -60,7 +60,9 @@ async def test_a_small_run_on_the_real_server_passes_its_correctness_check() -> 
     report = await run_loadtest(small())
     correctness = report["correctness"]
     assert correctness["passed"], correctness["problems"]
-    assert correctness["contiguous"] and correctness["identical"] and correctness["complete"]
+    assert correctness["contiguous"]
+    assert correctness["identical"]
+    assert correctness["complete"]
     assert report["errors"] == {}
     assert report["ok"]
     actions = report["actions"]
@@ -98,9 +100,11 @@ async def test_two_processes_on_a_throwaway_redis_pass_and_report_its_stalls() -
     report = await run_loadtest(small(store="redis", workers=2))
     assert report["correctness"]["passed"], report["correctness"]["problems"]
     assert report["errors"] == {}
-    assert report["setup"]["workers"] == 2 and len(report["setup"]["urls"]) == 2
+    assert report["setup"]["workers"] == 2
+    assert len(report["setup"]["urls"]) == 2
     stalls = report["server"]["store_stalls_ms"]  # Redis's latency monitor: {} when nothing took 20 ms
-    assert isinstance(stalls, dict) and all(ms >= 20 for ms in stalls.values()), stalls
+    assert isinstance(stalls, dict), stalls
+    assert all(ms >= 20 for ms in stalls.values()), stalls
     assert report["server"]["gc_pauses"]["pauses"] >= 0  # summed over both processes' /metrics
     assert report["server"]["redis_cpu_percent"] > 0  # the throwaway Redis's own share of the machine
 
@@ -121,8 +125,10 @@ def test_the_cli_prints_the_report_as_json(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
-    assert report["ok"] and report["correctness"]["passed"]
-    assert report["connections"]["players"] == 3 and report["connections"]["watchers"] == 0
+    assert report["ok"]
+    assert report["correctness"]["passed"]
+    assert report["connections"]["players"] == 3
+    assert report["connections"]["watchers"] == 0
     assert "acked" in result.stderr  # the progress lines go to stderr
 
 
@@ -139,7 +145,8 @@ def test_the_bots_take_vote_rights_from_the_deck() -> None:
     frame = f'{{"type":"event","seq":1,"event":{{"type":"roles_dealt","assignments":{assignments}}}}}'
     director.on_text(frame.encode())
     mayor.on_text(frame.encode())
-    assert director.votes_role and not mayor.votes_role
+    assert director.votes_role
+    assert not mayor.votes_role
     table.seated = {"p1", "p2", "p3", "p4", "p5"}
     assert table.voters == 4  # the fewest who may vote: the deck keeps one role (the mayor here) from voting
 
@@ -207,7 +214,9 @@ def test_the_throwaway_redis_reports_a_stall_of_its_own(tmp_path: Path) -> None:
         with redis.Redis.from_url(servers.store_url) as client:  # a slow command: Redis blocks every client for it
             client.eval("local i = 0 while i < 20000000 do i = i + 1 end return i", 0)
         stalls = servers.store_stalls()
-        assert stalls is not None and stalls.get("command", 0) >= 20, stalls
-        assert servers.store_stalls(reset=True) == {} and servers.store_stalls() == {}
+        assert stalls is not None, stalls
+        assert stalls.get("command", 0) >= 20, stalls
+        assert servers.store_stalls(reset=True) == {}
+        assert servers.store_stalls() == {}
     finally:
         servers.stop()

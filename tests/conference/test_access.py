@@ -81,7 +81,8 @@ async def test_no_token_or_a_forged_one_is_refused(
     assert (await _call(api.http, method, url, body, None)).status_code == 401
     forged = first.token[:-4] + ("AAAA" if not first.token.endswith("AAAA") else "BBBB")
     response = await _call(api.http, method, url, body, forged)
-    assert response.status_code == 401 and response.json()["detail"]["code"] == "auth.invalid_token"
+    assert response.status_code == 401
+    assert response.json()["detail"]["code"] == "auth.invalid_token"
 
 
 async def test_the_projector_reads_but_does_not_run_the_conference(api: Api, two: Two) -> None:
@@ -185,4 +186,5 @@ async def test_the_operator_password_guards_creating_conferences(start_server: S
         )
         assert info.status_code == 200
         page = await http.get("/conference/new")
-        assert 'id="password"' in page.text and "kl-2027-hemmelig" not in page.text
+        assert 'id="password"' in page.text
+        assert "kl-2027-hemmelig" not in page.text

@@ -18,10 +18,12 @@ BALANCED = ["ÆL-04", "AD-03", "AD-02", "ÆL-01", "TM-02", "ÆL-U1", "SK-04", "D
 async def test_thirty_tables_get_thirty_distinct_join_codes(api: Api) -> None:
     fac, _ = await new_conference(api, 30, name="Norddjurs borgermøde", round_seconds=900, language="da")
     codes = [t["join_code"] for t in fac.conference.tables]
-    assert len(codes) == 30 and len(set(codes)) == 30
+    assert len(codes) == 30
+    assert len(set(codes)) == 30
     assert len({t["table_id"] for t in fac.conference.tables}) == 30
     info = (await fac.get()).json()
-    assert info["name"] == "Norddjurs borgermøde" and info["round_seconds"] == 900
+    assert info["name"] == "Norddjurs borgermøde"
+    assert info["round_seconds"] == 900
     assert [t["join_code"] for t in info["tables"]] == codes
     assert [t["name"] for t in info["tables"]] == [f"Bord {n}" for n in range(1, 31)]
     assert all(t["join_url"] == f"{info['join_base']}/join/{t['join_code']}" for t in info["tables"])
@@ -68,8 +70,10 @@ async def test_a_table_in_the_wrong_phase_says_why_and_the_others_go_on(api: Api
     await fac.ok("start_all", table_ids=[fac.table_ids[0]])
     response = await fac.action("start_all")
     results = {r["table_id"]: r for r in response.json()["results"]}
-    assert results[fac.table_ids[0]]["ok"] is False and results[fac.table_ids[0]]["code"] == "round.still_open"
-    assert results[fac.table_ids[1]]["ok"] and results[fac.table_ids[2]]["ok"]
+    assert results[fac.table_ids[0]]["ok"] is False
+    assert results[fac.table_ids[0]]["code"] == "round.still_open"
+    assert results[fac.table_ids[1]]["ok"]
+    assert results[fac.table_ids[2]]["ok"]
     english = await fac.http.post(
         f"/api/conferences/{fac.id}/actions?lang=en", json={"action": "resume"}, headers=bearer(fac.token)
     )
@@ -105,7 +109,8 @@ async def test_an_action_must_have_what_it_needs(api: Api) -> None:
     ]
     for body, code in cases:
         response = await fac.http.post(f"/api/conferences/{fac.id}/actions", json=body, headers=bearer(fac.token))
-        assert response.status_code == 422 and response.json()["detail"]["code"] == code, (body, response.text)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["detail"]["code"] == code, (body, response.text)
     response = await fac.http.post(
         f"/api/conferences/{fac.id}/actions", json={"action": "dance"}, headers=bearer(fac.token)
     )
@@ -130,13 +135,16 @@ async def test_moderation_hide_remove_and_move_are_events_in_the_tables_logs(ser
             assert all(c["text"] != "Noget grimt" for c in fresh.snapshots[0]["view"]["chat"])
         async with await connect_as(server, one, bo.token, after=line - 1) as resumed:
             posted = [e for s, kind, e in resumed.events if s == line]
-            assert posted and posted[0]["type"] == "message_posted" and posted[0]["text"] == ""
+            assert posted
+            assert posted[0]["type"] == "message_posted"
+            assert posted[0]["text"] == ""
         # Remove: Bo's seat and votes go, like a leave; he can still watch, not act.
         await fac.ok("remove_player", table_ids=[one], player_id=bo.player_id)
         await b.wait_for(lambda f: f["type"] == "event" and f["event"]["type"] == "player_removed")
         assert await b.error("chat", text="hej") == "seat.not_seated"
     removed = (await fac.log(one))[-1]
-    assert removed["type"] == "player_removed" and removed["data"] == {
+    assert removed["type"] == "player_removed"
+    assert removed["data"] == {
         "type": "player_removed",
         "at": removed["data"]["at"],
         "player_id": bo.player_id,
@@ -152,23 +160,28 @@ async def test_moderation_hide_remove_and_move_are_events_in_the_tables_logs(ser
     results = await fac.ok("move_player", table_ids=[two], player_id=carl.player_id, to_table=three, action_id="m1")
     assert [r["table_id"] for r in results] == [two, three]
     [left] = await fac.log(two, before_two)
-    assert left["type"] == "player_removed" and left["data"]["moved_to"] == three
+    assert left["type"] == "player_removed"
+    assert left["data"]["moved_to"] == three
     [joined, dealt] = await fac.log(three, before_three)
-    assert joined["type"] == "player_joined" and joined["data"]["name"] == carl.name
-    assert dealt["type"] == "roles_dealt" and joined["data"]["player_id"] in dealt["data"]["assignments"]
+    assert joined["type"] == "player_joined"
+    assert joined["data"]["name"] == carl.name
+    assert dealt["type"] == "roles_dealt"
+    assert joined["data"]["player_id"] in dealt["data"]["assignments"]
     again = await fac.ok("move_player", table_ids=[two], player_id=carl.player_id, to_table=three, action_id="m1")
     assert all(r["duplicate"] for r in again)
     assert await fac.version(three) == before_three + 2, "a retried move seats nobody twice"
     moved = await fac.http.post(f"/api/tables/{two}/follow-move", headers=bearer(carl.token))
     assert moved.status_code == 200, moved.text
     seat = moved.json()
-    assert seat["table_id"] == three and seat["player_id"] == joined["data"]["player_id"]
+    assert seat["table_id"] == three
+    assert seat["player_id"] == joined["data"]["player_id"]
     assert seat["join_code"] == fac.conference.tables[2]["join_code"]
     async with await connect_as(server, three, seat["token"]) as c:
         assert c.snapshots[0]["view"]["you"] == seat["player_id"]
         await c.ok("chat", text="Hej bord 3")
     not_moved = await fac.http.post(f"/api/tables/{one}/follow-move", headers=bearer(anna.token))
-    assert not_moved.status_code == 404 and not_moved.json()["detail"]["code"] == "move.none"
+    assert not_moved.status_code == 404
+    assert not_moved.json()["detail"]["code"] == "move.none"
 
 
 async def test_a_move_to_a_full_table_changes_nothing(api: Api) -> None:
@@ -200,14 +213,24 @@ async def test_the_overview_shows_every_table(server: ServerProcess, api: Api) -
         rows = rows_of(response.json())
     first, second, third = (rows[t] for t in fac.table_ids)
     assert [r["number"] for r in (first, second, third)] == [1, 2, 3]
-    assert first["phase"] == "round_ended" and first["forlig"] == "F1" and first["round"] == 1
-    assert first["result"] is not None and first["reached"] == [v >= 0 for v in first["result"]]
-    assert first["seated"] == 3 and first["online"] == 1  # Anna was connected; the facilitator does not count
-    assert second["phase"] == "round" and second["paused"] and second["deadline"] is None
-    assert second["proposals_open"] == 1 and first["proposals_open"] == 0
+    assert first["phase"] == "round_ended"
+    assert first["forlig"] == "F1"
+    assert first["round"] == 1
+    assert first["result"] is not None
+    assert first["reached"] == [v >= 0 for v in first["result"]]
+    assert first["seated"] == 3
+    assert first["online"] == 1
+    assert second["phase"] == "round"
+    assert second["paused"]
+    assert second["deadline"] is None
+    assert second["proposals_open"] == 1
+    assert first["proposals_open"] == 0
     assert 0 < second["remaining"] <= 120
-    assert third["phase"] == "lobby" and third["round"] is None and third["forlig"] is None
-    assert "offline" in third["flags"] and "offline" in second["flags"]  # nobody is connected there
+    assert third["phase"] == "lobby"
+    assert third["round"] is None
+    assert third["forlig"] is None
+    assert "offline" in third["flags"]
+    assert "offline" in second["flags"]
     assert first["last_activity"] is not None
     assert first["join_code"] == fac.conference.tables[0]["join_code"]
 
@@ -280,8 +303,10 @@ async def test_a_paused_round_refuses_proposals_over_the_wire(server: ServerProc
 async def test_the_qr_code_is_an_svg_of_the_join_link(server: ServerProcess) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
         response = await http.get("/join/qp8453/qr.svg")
-        assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
-        assert response.text.startswith("<svg") and f"{server.url}/join/QP8453" in response.text
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("image/svg+xml")
+        assert response.text.startswith("<svg")
+        assert f"{server.url}/join/QP8453" in response.text
         assert (await http.get("/join/no%20way!/qr.svg")).status_code == 404
 
 
@@ -304,7 +329,8 @@ async def test_the_conference_pages_hold_no_token(server: ServerProcess, api: Ap
         danish = await http.get(f"/control/{fac.id}?lang=da")
         assert "Kontrolrum" in danish.text
         catalog = (await http.get("/i18n/conference/da.json")).json()["messages"]
-        assert catalog["Start all"] == "Start alle" and catalog["Chat"] == "Chat"
+        assert catalog["Start all"] == "Start alle"
+        assert catalog["Chat"] == "Chat"
 
 
 async def test_sixty_busy_tables_reach_the_control_room_as_a_few_frames_a_second(

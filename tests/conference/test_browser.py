@@ -110,7 +110,8 @@ def test_a_conference_day_in_the_browser(two_player_server: ServerProcess, new_c
     wait_ready(control)
     conference_id = control.url.rsplit("/", 1)[1]
     token = control.evaluate(f"localStorage.getItem('raaderum:conference:{conference_id}')")
-    assert token and token not in control.url
+    assert token
+    assert token not in control.url
     assert control.locator("#secret").get_attribute("open") is not None, "a new conference shows its secret link"
     control.wait_for_selector(".tile >> nth=1")
     info = httpx.get(f"{server.url}/api/conferences/{conference_id}", headers=bearer(token)).json()
@@ -212,7 +213,8 @@ def test_a_conference_day_in_the_browser(two_player_server: ServerProcess, new_c
     assert projector.locator("#results").is_visible()
     assert projector.locator(".result-counts li").count() == 4
     assert projector.locator(".results-wall .wall-tile.won").count() == 1
-    assert "Anna" not in projector.inner_text("body") and "Carl" not in projector.inner_text("body")
+    assert "Anna" not in projector.inner_text("body")
+    assert "Carl" not in projector.inner_text("body")
     _both_sizes(projector, "projector-results")
 
     # 9. The cross-table debrief, with its downloads and its print stylesheet.

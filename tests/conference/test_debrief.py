@@ -160,9 +160,11 @@ def test_the_json_counts_the_tables_that_reached_the_target(played: dict[str, An
         assert count["label"] == YEARS[year]
         assert count["reached"] == sum(1 for r in results if r[year] >= 0)
         realised = [e.realised(rolls)[year] >= 0 for e, rolls in zip(EXPECTED, played["rolls"], strict=True)]
-        assert count["rolled"] == 3 and count["realised"] == sum(realised)
+        assert count["rolled"] == 3
+        assert count["realised"] == sum(realised)
     assert d["with_forlig"] == 2
-    assert results[0] == [round(v, 6) for v in d["tables"][0]["result"]] and all(v >= 0 for v in results[0])
+    assert results[0] == [round(v, 6) for v in d["tables"][0]["result"]]
+    assert all(v >= 0 for v in results[0])
     assert any(v < 0 for v in results[1])
     assert d["verdict_reached"] == sum(1 for t in played["per_table"] if t["verdict"]["reached"])
 
@@ -178,7 +180,9 @@ def test_each_tables_figures_are_the_decks_arithmetic(played: dict[str, Any]) ->
         assert [round(v, 6) for v in table["realised_result"]] == expected.realised(rolls)
         assert close(table["administration_share"], expected.share(lambda card: not WELFARE[card["area"]]))
         assert close(table["welfare_share"], expected.share(lambda card: WELFARE[card["area"]]))
-    assert d["tables"][0]["forlig"] == "F2" and d["tables"][1]["forlig"] == "F1" and d["tables"][2]["forlig"] is None
+    assert d["tables"][0]["forlig"] == "F2"
+    assert d["tables"][1]["forlig"] == "F1"
+    assert d["tables"][2]["forlig"] is None
 
 
 def test_the_heat_map_has_every_card_at_every_table(played: dict[str, Any]) -> None:
@@ -225,8 +229,10 @@ def test_the_reality_check_probabilities_and_their_spread(played: dict[str, Any]
     for year in range(4):
         values = [t["probability"][year] for t in d["tables"][:2]]
         assert spread[year]["tables"] == 2
-        assert spread[year]["lowest"] == min(values) and spread[year]["highest"] == max(values)
-        assert close(spread[year]["median"], sum(values) / 2) and close(spread[year]["mean"], sum(values) / 2)
+        assert spread[year]["lowest"] == min(values)
+        assert spread[year]["highest"] == max(values)
+        assert close(spread[year]["median"], sum(values) / 2)
+        assert close(spread[year]["mean"], sum(values) / 2)
 
 
 def _rows(text: str, delimiter: str = ",") -> list[dict[str, str]]:
@@ -239,7 +245,8 @@ def _number(text: str) -> float:
 
 def test_the_csv_has_a_row_per_table_with_the_same_figures(played: dict[str, Any]) -> None:
     response = played["csv"]
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["content-disposition"].endswith('tables.csv"')
     rows = _rows(response.text)
     assert [r["table"] for r in rows] == ["Bord 1", "Bord 2", "Bord 3"]
@@ -252,8 +259,10 @@ def test_the_csv_has_a_row_per_table_with_the_same_figures(played: dict[str, Any
             assert close(_number(row[f"realised_result_{label}"]), expected.realised(rolls)[year])
         assert close(_number(row["administration_share"]), expected.share(lambda card: not WELFARE[card["area"]]))
         assert row["reality_checked"] == "1"
-    assert rows[2]["forlig"] == "" and rows[0]["forlig"] == "F2"
-    assert int(rows[0]["proposals"]) == 2 and int(rows[2]["proposals"]) == 1
+    assert rows[2]["forlig"] == ""
+    assert rows[0]["forlig"] == "F2"
+    assert int(rows[0]["proposals"]) == 2
+    assert int(rows[2]["proposals"]) == 1
 
 
 def test_the_danish_excel_csv_has_semicolons_and_decimal_commas(played: dict[str, Any]) -> None:
@@ -272,7 +281,8 @@ def test_the_cards_csv_has_a_row_per_table_and_card(played: dict[str, Any]) -> N
     for row in rows:
         expected = EXPECTED[int(row["table_number"]) - 1]
         assert row["status"] == expected.status(row["card"])
-        assert row["kind"] == CARDS[row["card"]]["kind"] and row["area"] == CARDS[row["card"]]["area"]
+        assert row["kind"] == CARDS[row["card"]]["kind"]
+        assert row["area"] == CARDS[row["card"]]["area"]
         assert row["title"] == CARDS[row["card"]]["title"]["da"]
     chosen = [(r["table"], r["card"]) for r in rows if r["status"] == "chosen"]
     assert sorted(chosen) == sorted([("Bord 1", c) for c in BALANCED] + [("Bord 2", c) for c in SHORT])

@@ -38,7 +38,8 @@ def test_card_statuses_tell_chosen_from_proposed_from_never(deck: Deck) -> None:
     table = _table(deck, ("SK-04", "AD-03"), ENOUGH, adopt="F2")
     statuses = card_statuses(table.state)
     assert len(statuses) == len(deck.cards)
-    assert statuses["AD-03"] == "chosen" and statuses["SK-04"] == "chosen"
+    assert statuses["AD-03"] == "chosen"
+    assert statuses["SK-04"] == "chosen"
     assert statuses["AD-01"] == "never"
     other = _table(deck, ("SK-01",))
     assert card_statuses(other.state)["SK-01"] == "proposed"
@@ -50,24 +51,28 @@ def test_the_comparison_counts_and_averages_only_tables_with_a_forlig(deck: Deck
     nothing = _table(deck, ("SK-01",))
     cross = cross_debrief(_inputs(reached, short, nothing))
     assert [t.forlig for t in cross.tables] == ["F1", "F1", None]
-    assert cross.with_forlig == 2 and cross.composition.averaged_over == 2
+    assert cross.with_forlig == 2
+    assert cross.composition.averaged_over == 2
     assert [y.reached for y in cross.reached] == [1, 1, 1, 1]
     assert cross.verdict_reached == 1
     shares = [t.shares.administration_share for t in cross.composition.tables[:2]]
     assert cross.composition.average.administration_share == pytest.approx(sum(shares) / 2)
     assert cross.tables[1].administration_share == 1.0  # AD-03 is administration's alone
     first = cross.probability.spread[0]
-    assert first.tables == 2 and first.lowest == min(t.probability[0] for t in cross.tables[:2])
+    assert first.tables == 2
+    assert first.lowest == min(t.probability[0] for t in cross.tables[:2])
     assert cross.heatmap.tables == ("t1", "t2", "t3")
     row = next(r for r in cross.heatmap.rows if r.card == "SK-01")
-    assert row.statuses == ("never", "never", "proposed") and (row.chosen, row.proposed, row.never) == (0, 1, 2)
+    assert row.statuses == ("never", "never", "proposed")
+    assert (row.chosen, row.proposed, row.never) == (0, 1, 2)
 
 
 def test_a_conference_where_no_table_adopted_anything(deck: Deck) -> None:
     cross = cross_debrief(_inputs(_table(deck), _table(deck)))
-    assert cross.with_forlig == 0 and cross.composition.averaged_over == 0
+    assert cross.with_forlig == 0
+    assert cross.composition.averaged_over == 0
     assert cross.composition.average.administration_share == 0.0
     assert all(s.tables == 0 and s.median is None for s in cross.probability.spread)
     assert all(y.reached == 0 for y in cross.reached)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one table"):
         cross_debrief([])

@@ -39,13 +39,15 @@ def test_a_scripted_game_ends_in_a_debrief_with_hand_checked_figures(table: Tabl
     assert table.state.proposals["F1"].status == "rejected"
     table.play(Propose, mayor, cards=FIRST, amends="F1")
     vote_all(table, "F2", "for")
-    assert table.state.forlig is not None and table.state.forlig.proposal_id == "F2"
+    assert table.state.forlig is not None
+    assert table.state.forlig.proposal_id == "F2"
 
     table.play(StartRound)
     assert table.state.event_cards == ("E05",)
     table.play(Propose, mayor, cards=ANSWER_TO_E05, amends="F2")
     vote_all(table, "F3", "for")
-    assert table.state.forlig is not None and table.state.forlig.proposal_id == "F3"
+    assert table.state.forlig is not None
+    assert table.state.forlig.proposal_id == "F3"
     table.play(EndGame)
     table.play(ShowDebrief)
 
@@ -73,4 +75,5 @@ def test_a_scripted_game_ends_in_a_debrief_with_hand_checked_figures(table: Tabl
         ("F2", "adopted", "F1"),
         ("F3", "adopted", "F2"),
     ]
-    assert result.reality_check.rolled and {card.card for card in result.reality_check.cards} == set(ANSWER_TO_E05)
+    assert result.reality_check.rolled
+    assert {card.card for card in result.reality_check.cards} == set(ANSWER_TO_E05)

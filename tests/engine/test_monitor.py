@@ -48,7 +48,8 @@ def _row(table: Table) -> TableOverview:
 
 def test_the_docstring_examples_hold() -> None:
     result = doctest.testmod(engine.monitor)
-    assert result.attempted > 0 and result.failed == 0
+    assert result.attempted > 0
+    assert result.failed == 0
 
 
 def test_a_year_is_reached_at_exactly_the_target_and_not_a_hair_below() -> None:
@@ -59,7 +60,10 @@ def test_a_year_is_reached_at_exactly_the_target_and_not_a_hair_below() -> None:
 def test_a_table_before_its_game_has_no_round_no_forlig_and_no_name(deck: Deck) -> None:
     row = table_overview(initial_state(deck), None)
     assert (row.phase, row.table_name, row.round, row.rounds_total, row.seated) == ("lobby", None, None, None, 0)
-    assert row.deadline is None and row.forlig is None and row.result is None and row.reached is None
+    assert row.deadline is None
+    assert row.forlig is None
+    assert row.result is None
+    assert row.reached is None
 
 
 def test_an_open_round_shows_its_deadline_and_a_paused_one_the_time_left(deck: Deck) -> None:
@@ -67,10 +71,13 @@ def test_an_open_round_shows_its_deadline_and_a_paused_one_the_time_left(deck: D
     row = _row(table)
     assert (row.phase, row.table_name, row.round, row.rounds_total, row.seated) == ("round", "Bord Syd", 1, 3, 4)
     assert row.deadline == table.state.current_round.deadline  # type: ignore[union-attr]
-    assert not row.paused and row.remaining is None
+    assert not row.paused
+    assert row.remaining is None
     table.play(Pause)
     paused = _row(table)
-    assert paused.paused and paused.deadline is None and paused.remaining is not None
+    assert paused.paused
+    assert paused.deadline is None
+    assert paused.remaining is not None
     assert paused.seq == table.state.seq
 
 
@@ -78,10 +85,12 @@ def test_the_forlig_carries_its_result_and_the_years_it_reaches(deck: Deck) -> N
     table = _round(deck)
     table.play(Propose, Actor.player("p0"), cards=ENOUGH)
     table.play(Propose, Actor.player("p1"), cards=("AD-03",))
-    assert _row(table).proposals_open == 2 and _row(table).forlig is None
+    assert _row(table).proposals_open == 2
+    assert _row(table).forlig is None
     table.play(ForceAdopt, proposal_id="F1")
     row = _row(table)
-    assert row.forlig == "F1" and row.result == _result(table.state)
+    assert row.forlig == "F1"
+    assert row.result == _result(table.state)
     assert row.reached == tuple(value >= 0 for value in row.result)  # type: ignore[union-attr]
     assert row.reached == (True, True, True, True)  # ENOUGH reaches every year (tests/engine/test_conference.py)
     # Without a forlig a stray result is not shown: the row says what the table agreed on.
@@ -118,7 +127,8 @@ def test_no_forlig_near_the_deadline_is_flagged_three_minutes_before_it_and_afte
     table.play(ForceAdopt, proposal_id="F1")  # adopting ends the round; the forlig stays into the next one
     table.play(StartRound)
     with_forlig = _row(table)
-    assert (with_forlig.phase, with_forlig.forlig) == ("round", "F1") and with_forlig.deadline is not None
+    assert (with_forlig.phase, with_forlig.forlig) == ("round", "F1")
+    assert with_forlig.deadline is not None
     moment = with_forlig.deadline - timedelta(seconds=10)
     assert flags(with_forlig, now=moment, last_activity=moment, online=4, offline_since=None) == []
 

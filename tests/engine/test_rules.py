@@ -135,14 +135,17 @@ def test_roles_are_dealt_by_a_seeded_draw_and_the_mayor_is_always_dealt(deck: De
         started(table, players=3)
     assert first.log == second.log
     roles = [p.role for p in first.state.seated()]
-    assert "borgmester" in roles and None not in roles and len(set(roles)) == 3
+    assert "borgmester" in roles
+    assert None not in roles
+    assert len(set(roles)) == 3
 
 
 def test_a_late_arrival_gets_a_free_role(table: Table) -> None:
     started(table, players=3)
     table.play(Join, player_id="late", name="Sen")
     role = table.state.players["late"].role
-    assert role is not None and role not in {p.role for p in table.state.seated() if p.id != "late"}
+    assert role is not None
+    assert role not in {p.role for p in table.state.seated() if p.id != "late"}
 
 
 def test_a_player_who_leaves_frees_the_seat_and_their_votes(table: Table) -> None:
@@ -183,7 +186,8 @@ def test_only_seated_players_chat_and_only_the_facilitator_announces(table: Tabl
     refused("seat.not_seated", table, PostMessage, Actor.player("stranger"), text="hej")
     refused("actor.not_facilitator", table, Announce, player, text="Pause!")
     table.play(Announce, text="Velkommen")
-    assert table.state.chat is not None and table.state.chat.last.player_id is None
+    assert table.state.chat is not None
+    assert table.state.chat.last.player_id is None
 
 
 # ---- proposals -----------------------------------------------------------------------------------------
@@ -261,7 +265,8 @@ def test_a_broad_forlig_needs_two_thirds_of_the_vote_weight(table: Table) -> Non
         assert table.state.forlig is None
         table.play(CastVote, actor, proposal_id="F1", choice="for")
         cast += 1
-    assert table.state.forlig is not None and table.state.forlig.cards == BALANCED
+    assert table.state.forlig is not None
+    assert table.state.forlig.cards == BALANCED
     assert table.state.phase == "round_ended"
     assert table.state.proposals["F1"].status == "adopted"
 
@@ -326,9 +331,11 @@ def test_the_next_round_draws_an_event_card_and_may_amend_the_forlig(table: Tabl
     player = voters(table)[0]
     table.play(Propose, player, cards=BALANCED)
     table.play(ForceAdopt, proposal_id="F1")
-    assert table.state.forlig is not None and table.state.forlig.forced
+    assert table.state.forlig is not None
+    assert table.state.forlig.forced
     table.play(StartRound)
-    assert table.state.current_round is not None and table.state.current_round.event_card is not None
+    assert table.state.current_round is not None
+    assert table.state.current_round.event_card is not None
     table.play(Propose, player, cards=BALANCED[:-1], amends="F1")
     assert table.state.proposals["F2"].amends == "F1"
     refused("round.still_open", table, StartRound)
@@ -342,7 +349,8 @@ def test_a_round_can_end_without_adoption_and_the_last_forlig_stands(table: Tabl
     table.play(Propose, player, cards=("ÆL-01",))
     table.play(EndRound)
     assert table.state.proposals["F2"].status == "closed"
-    assert table.state.forlig is not None and table.state.forlig.proposal_id == "F1"
+    assert table.state.forlig is not None
+    assert table.state.forlig.proposal_id == "F1"
     refused("round.not_open", table, EndRound)
 
 
@@ -353,7 +361,8 @@ def test_changing_the_rule_can_adopt_an_open_proposal(table: Table) -> None:
     table.play(CastVote, mayor, proposal_id="F1", choice="for")
     assert table.state.forlig is None
     table.play(SetRule, rule="majority")
-    assert table.state.config is not None and table.state.config.rule == "majority"
+    assert table.state.config is not None
+    assert table.state.config.rule == "majority"
 
 
 def test_only_the_facilitator_runs_the_table(table: Table) -> None:
@@ -376,7 +385,8 @@ def test_only_the_facilitator_runs_the_table(table: Table) -> None:
 def test_a_round_with_a_deadline_ends_when_the_clock_passes_it(table: Table) -> None:
     started(table, round_seconds=600)
     round_ = table.state.current_round
-    assert round_ is not None and round_.deadline == round_.started_at + timedelta(seconds=600)
+    assert round_ is not None
+    assert round_.deadline == round_.started_at + timedelta(seconds=600)
     refused("round.deadline_not_reached", table, EndRound, SYSTEM)
     table.play(EndRound, SYSTEM, at=round_.deadline)
     assert table.state.rounds[-1].end_reason == "deadline"
@@ -391,7 +401,8 @@ def test_the_facilitator_can_set_a_new_deadline(table: Table) -> None:
     started(table)
     table.play(SetDeadline, seconds=120)
     round_ = table.state.current_round
-    assert round_ is not None and round_.deadline is not None
+    assert round_ is not None
+    assert round_.deadline is not None
 
 
 # ---- the facilitator steps in: hide, remove, pause, extend --------------------------------------------------
@@ -409,7 +420,8 @@ def test_the_facilitator_hides_a_chat_line_and_snapshots_leave_it_out(table: Tab
     refused("chat.unknown_message", table, HideMessage, seq=1)  # game_created is no chat line
     refused("chat.unknown_message", table, HideMessage, seq=999)
     [event] = table.play(HideMessage, seq=hidden_seq)
-    assert isinstance(event, MessageHidden) and event.seq == hidden_seq
+    assert isinstance(event, MessageHidden)
+    assert event.seq == hidden_seq
     assert table.play(HideMessage, seq=hidden_seq) == []  # hidden already: nothing recorded
     table.play(HideMessage, seq=announcement_seq)
     for viewer in (Viewer("player", "p2"), FACILITATOR_VIEWER, PROJECTOR_VIEWER):
@@ -420,7 +432,9 @@ def test_the_facilitator_hides_a_chat_line_and_snapshots_leave_it_out(table: Tab
     posted = table.log[hidden_seq - 1]
     assert isinstance(posted, MessagePosted)
     blanked = event_for(table.state, posted, Viewer("player", "p2"), hidden_seq)
-    assert isinstance(blanked, MessagePosted) and blanked.text == "" and blanked.mentions == ()
+    assert isinstance(blanked, MessagePosted)
+    assert blanked.text == ""
+    assert blanked.mentions == ()
     assert event_for(table.state, posted, FACILITATOR_VIEWER, hidden_seq) is posted
     assert event_for(table.state, posted, Viewer("player", "p2"), hidden_seq + 1) is posted
     assert table.state.messages_by_player() == {"p1": 1, "p2": 1}  # hidden lines still count as written
@@ -433,7 +447,8 @@ def test_the_facilitator_removes_a_player_like_a_leave(table: Table) -> None:
     table.play(CastVote, mayor, proposal_id="F1", choice="for")
     refused("actor.not_facilitator", table, RemovePlayer, mayor, player_id="p2")
     [event] = table.play(RemovePlayer, player_id=mayor.player_id, moved_to="T2")
-    assert isinstance(event, PlayerRemoved) and event.moved_to == "T2"
+    assert isinstance(event, PlayerRemoved)
+    assert event.moved_to == "T2"
     assert not table.state.players[mayor.player_id or ""].seated
     assert table.state.players[mayor.player_id or ""].role is None
     assert table.state.proposals["F1"].votes == {}
@@ -457,18 +472,26 @@ def test_a_paused_round_stops_the_clock_and_refuses_proposals_and_votes_but_not_
     player, *_ = started(table, players=4, round_seconds=600)
     table.play(Propose, player, cards=BALANCED)
     round_ = table.state.current_round
-    assert round_ is not None and round_.deadline is not None
+    assert round_ is not None
+    assert round_.deadline is not None
     refused("round.not_paused", table, Resume)
     refused("actor.not_facilitator", table, Pause, player)
     at = table.tick(100)
     left = (round_.deadline - at).total_seconds()
     [paused] = table.play(Pause, at=at)
-    assert isinstance(paused, RoundPaused) and paused.remaining == left and paused.round == 1
+    assert isinstance(paused, RoundPaused)
+    assert paused.remaining == left
+    assert paused.round == 1
     round_ = table.state.current_round
-    assert round_ is not None and round_.paused and round_.deadline is None and round_.remaining == left
+    assert round_ is not None
+    assert round_.paused
+    assert round_.deadline is None
+    assert round_.remaining == left
     assert table.state.phase == "round"
     snapshot = view(table.state, FACILITATOR_VIEWER).round
-    assert snapshot is not None and snapshot.paused and snapshot.remaining == left
+    assert snapshot is not None
+    assert snapshot.paused
+    assert snapshot.remaining == left
     refused("round.paused", table, Propose, player, cards=BALANCED)
     refused("round.paused", table, CastVote, player, proposal_id="F1", choice="for")
     refused("round.paused", table, Pause)
@@ -476,22 +499,30 @@ def test_a_paused_round_stops_the_clock_and_refuses_proposals_and_votes_but_not_
     table.play(PostMessage, player, text="Kaffe?")
     table.play(ExtendDeadline, seconds=120)  # while paused: more time left at resume
     round_ = table.state.current_round
-    assert round_ is not None and round_.remaining == left + 120 and round_.deadline is None
+    assert round_ is not None
+    assert round_.remaining == left + 120
+    assert round_.deadline is None
     table.tick(300)  # the pause lasts; the time left does not run
     [resumed] = table.play(Resume, at=table.clock)
-    assert isinstance(resumed, RoundResumed) and resumed.deadline == table.clock + timedelta(seconds=left + 120)
+    assert isinstance(resumed, RoundResumed)
+    assert resumed.deadline == table.clock + timedelta(seconds=left + 120)
     round_ = table.state.current_round
-    assert round_ is not None and not round_.paused and round_.deadline == resumed.deadline
+    assert round_ is not None
+    assert not round_.paused
+    assert round_.deadline == resumed.deadline
     table.play(CastVote, voters(table)[0], proposal_id="F1", choice="for")
 
 
 def test_a_round_ended_while_paused_is_no_longer_paused(table: Table) -> None:
     started(table, players=3)
     [paused] = table.play(Pause)
-    assert isinstance(paused, RoundPaused) and paused.remaining is None
+    assert isinstance(paused, RoundPaused)
+    assert paused.remaining is None
     table.play(SetDeadline, seconds=300)  # a deadline set while paused starts running at resume
     round_ = table.state.current_round
-    assert round_ is not None and round_.deadline is None and round_.remaining == 300
+    assert round_ is not None
+    assert round_.deadline is None
+    assert round_.remaining == 300
     table.play(EndRound)
     assert not table.state.rounds[-1].paused
     refused("round.not_open", table, Pause)
@@ -501,11 +532,13 @@ def test_a_round_ended_while_paused_is_no_longer_paused(table: Table) -> None:
 def test_extending_the_deadline_adds_to_it_or_starts_one(table: Table) -> None:
     started(table, round_seconds=600)
     round_ = table.state.current_round
-    assert round_ is not None and round_.deadline is not None
+    assert round_ is not None
+    assert round_.deadline is not None
     before = round_.deadline
     table.play(ExtendDeadline, seconds=120)
     round_ = table.state.current_round
-    assert round_ is not None and round_.deadline == before + timedelta(seconds=120)
+    assert round_ is not None
+    assert round_.deadline == before + timedelta(seconds=120)
     table.play(EndRound)
     refused("round.not_open", table, ExtendDeadline, seconds=60)
     table.play(StartRound)
@@ -513,13 +546,15 @@ def test_extending_the_deadline_adds_to_it_or_starts_one(table: Table) -> None:
     late = table.tick(60)  # the deadline has passed but the clock has not ended the round yet
     table.play(ExtendDeadline, seconds=60, at=late)
     round_ = table.state.current_round
-    assert round_ is not None and round_.deadline == late + timedelta(seconds=60)
+    assert round_ is not None
+    assert round_.deadline == late + timedelta(seconds=60)
 
 
 def test_without_a_deadline_extending_counts_from_now(table: Table) -> None:
     started(table)
     [event] = table.play(ExtendDeadline, seconds=90)
-    assert isinstance(event, DeadlineSet) and event.deadline == table.clock + timedelta(seconds=90)
+    assert isinstance(event, DeadlineSet)
+    assert event.deadline == table.clock + timedelta(seconds=90)
 
 
 # ---- the end -------------------------------------------------------------------------------------------------
@@ -535,7 +570,8 @@ def test_a_game_ends_with_a_reality_check_then_the_debrief(table: Table) -> None
     refused("game.no_rounds_left", table, StartRound)
     table.play(EndGame)
     assert table.state.phase == "reality_check"
-    assert table.state.rolls is not None and set(table.state.rolls) == set(BALANCED)
+    assert table.state.rolls is not None
+    assert set(table.state.rolls) == set(BALANCED)
     assert all(1 <= roll <= 6 for roll in table.state.rolls.values())
     refused("game.ended", table, StartRound)
     refused("game.ended", table, Join, player_id="late", name="Sen")

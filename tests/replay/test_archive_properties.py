@@ -122,8 +122,10 @@ def test_the_replayed_state_at_every_seq_is_the_live_state(deck: Deck, data: st.
     assert read_archive(pseudonymised).render() == pseudonymised
     # Everything but the names is the same game.
     final, live_final = again.final, states[-1]
-    assert final.forlig == live_final.forlig and final.proposals == live_final.proposals
-    assert final.phase == live_final.phase and final.rounds == live_final.rounds
+    assert final.forlig == live_final.forlig
+    assert final.proposals == live_final.proposals
+    assert final.phase == live_final.phase
+    assert final.rounds == live_final.rounds
 
 
 def same_state(one: State, other: State) -> bool:

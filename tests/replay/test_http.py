@@ -127,14 +127,16 @@ async def test_the_replay_of_an_exported_game_shows_what_the_server_showed(repla
         uploaded = await http.post("/api/replays", content=text.encode())
         assert uploaded.status_code == 201, uploaded.text
         (replay,) = uploaded.json()["replays"]
-        assert replay["table_id"] == game.table_id and replay["events"] == log.total
+        assert replay["table_id"] == game.table_id
+        assert replay["events"] == log.total
         replay_id = replay["replay_id"]
 
         # At every seq the server showed, the replay shows the same view.
         assert len(game.shown) >= 12
         for seq, seen in game.shown.items():
             frame = (await http.get(f"/api/replays/{replay_id}/at/{seq}")).json()
-            assert frame["seq"] == seq and frame["total"] == log.total
+            assert frame["seq"] == seq
+            assert frame["total"] == log.total
             assert frame["view"] == seen, f"seq {seq}"
             assert frame["event"] == events[seq - 1]["data"]
         # At every seq, the replay shows the fold of the live log up to there (the events API + the engine);
@@ -163,7 +165,9 @@ async def test_the_replay_of_an_exported_game_shows_what_the_server_showed(repla
 
         # The pages.
         page = await http.get(f"/replay/{replay_id}", params={"at": 5})
-        assert page.status_code == 200 and "Genafspilning" in page.text and 'data-total="' in page.text
+        assert page.status_code == 200
+        assert "Genafspilning" in page.text
+        assert 'data-total="' in page.text
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert (await http.get("/replay/0123456789abcdef0123")).status_code == 404
         assert (await http.get("/replay", params={"lang": "en"})).text.count("Open a log") >= 1
@@ -184,7 +188,8 @@ async def test_a_pseudonymised_export_holds_no_player_name(replay_server: Server
         assert log.header.table.pseudonymised
         assert sorted(p.name for p in log.final.players.values()) == [f"Spiller {n}" for n in range(1, 5)]
         chat = [line.text for line in log.final.chat.recent()] if log.final.chat else []
-        assert "Spiller 1, kan du leve med #SK-01?" in chat and "Ja, hvis Spiller 2s ønske kommer med." in chat
+        assert "Spiller 1, kan du leve med #SK-01?" in chat
+        assert "Ja, hvis Spiller 2s ønske kommer med." in chat
         assert "Velkommen, Spiller 1 og Spiller 2!" in chat
 
 
@@ -216,7 +221,8 @@ async def test_a_conference_exports_in_one_file_and_imports_as_one_replay_per_ta
         assert response.status_code == 200, response.text
         text = response.text
         archive = read_archive(text)
-        assert archive.conference is not None and archive.conference.tables == 2
+        assert archive.conference is not None
+        assert archive.conference.tables == 2
         assert [t.header.table.table_id for t in archive.tables] == [t["table_id"] for t in game.conference.tables]
         assert archive.render() == text
 
@@ -227,7 +233,8 @@ async def test_a_conference_exports_in_one_file_and_imports_as_one_replay_per_ta
         refused = await api.http.post("/api/replays", content="\n".join(lines).encode())
         assert refused.status_code == 422
         detail = refused.json()["detail"]
-        assert detail["code"] == "replay.invalid" and detail["line"] == second + 2
+        assert detail["code"] == "replay.invalid"
+        assert detail["line"] == second + 2
         assert detail["message"].startswith(f"line {second + 2}: ")
         first_id = replay_id_of(archive.tables[0].render())
         assert (await api.http.get(f"/api/replays/{first_id}")).status_code == 404
@@ -274,20 +281,24 @@ async def test_the_command_line_exports_what_http_exports_and_replays_it_as_text
     assert "Eksporteret: Bord 1" in done.stderr
     assert out.read_bytes() == over_http.content
     done = _run("export", "--table", game.table_id, "--out", "-", "--pseudonymise", *store)
-    assert done.returncode == 0 and done.stdout == pseudo_http.text
+    assert done.returncode == 0
+    assert done.stdout == pseudo_http.text
     whole = tmp_path / "conference.jsonl"
     done = _run("export", "--conference", game.conference.conference_id, "--out", str(whole), *store)
-    assert done.returncode == 0 and whole.read_text(encoding="utf-8") == conference_http.text
+    assert done.returncode == 0
+    assert whole.read_text(encoding="utf-8") == conference_http.text
     assert _run("export", "--out", "x.jsonl", *store).returncode == 2
     missing = _run("export", "--table", "nosuchtable", "--out", str(tmp_path / "x.jsonl"), *store)
-    assert missing.returncode == 1 and "no table 'nosuchtable'" in missing.stderr
+    assert missing.returncode == 1
+    assert "no table 'nosuchtable'" in missing.stderr
 
     danish = _run("replay", str(out))
     assert danish.returncode == 0, danish.stderr
     assert "Debriefing · Korsbæk Kommune · Bord 1" in danish.stdout
     assert re.search(r"2027 +20,0 mio\. kr\. ", danish.stdout)
     english = _run("replay", str(out), "--lang", "en")
-    assert "Debrief · Korsbæk Municipality · Bord 1" in english.stdout and "DKK 20.0m" in english.stdout
+    assert "Debrief · Korsbæk Municipality · Bord 1" in english.stdout
+    assert "DKK 20.0m" in english.stdout
     both = _run("replay", str(whole))
     assert both.stdout.count("Debriefing · Korsbæk Kommune") == 2
     assert _run("replay", "-", stdin=out.read_text(encoding="utf-8")).stdout == danish.stdout
@@ -297,7 +308,8 @@ async def test_the_command_line_exports_what_http_exports_and_replays_it_as_text
     lines[3] = lines[3][:40]
     broken.write_text("\n".join(lines), encoding="utf-8")
     refused = _run("replay", str(broken))
-    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.returncode == 1
+    assert refused.stdout == ""
     assert refused.stderr.startswith(f"{broken}: line 4: not JSON")
 
 

@@ -71,13 +71,16 @@ async def test_an_old_event_is_upcast_when_the_server_loads_the_table(
     try:
         table = await tables.get("t1")
         assert table.state.seq == 5
-        assert table.state.chat is not None and table.state.chat.last.text == "Hej fra før"
+        assert table.state.chat is not None
+        assert table.state.chat.last.text == "Hej fra før"
 
         # A client that resumes gets the event at today's version, not the stored JSON.
         resumed = Listener(FACILITATOR_VIEWER)
         await table.attach(resumed, after=4, max_replay=100)
         (frame,) = resumed.frames
-        assert frame["seq"] == 5 and frame["event"]["text"] == "Hej fra før" and "body" not in frame["event"]
+        assert frame["seq"] == 5
+        assert frame["event"]["text"] == "Hej fra før"
+        assert "body" not in frame["event"]
 
         # The export keeps the event as stored, with its version; reading it back upcasts it again.
         log = await export_table(store, tables.decks, "t1")
@@ -86,7 +89,8 @@ async def test_an_old_event_is_upcast_when_the_server_loads_the_table(
         assert (line["seq"], line["type"], line["version"]) == (5, "message_posted", 0)
         assert line["data"] == old
         again = read_archive(text).tables[0]
-        assert again.final.chat is not None and again.final.chat.last.text == "Hej fra før"
+        assert again.final.chat is not None
+        assert again.final.chat.last.text == "Hej fra før"
         assert again.render() == text
     finally:
         tables.close()

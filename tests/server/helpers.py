@@ -85,7 +85,9 @@ class Api:
         response = await self.http.post("/api/join", json={"code": code, "name": name})
         assert response.status_code == 200, response.text
         body = response.json()
-        assert body["table_id"] and body["player_id"] and body["token"], body
+        assert body["table_id"], body
+        assert body["player_id"], body
+        assert body["token"], body
         return Player(name, body["table_id"], body["player_id"], body["token"])
 
     async def events_response(self, table_id: str, token: str | None, after: int = 0) -> httpx.Response:

@@ -127,7 +127,8 @@ async def test_missing_or_wrong_fields_are_frame_invalid_with_details(
             since = len(client.frames)
             await client.send({"type": "chat", "text": "uden id"})
             error = await client.wait_for(lambda f: f["type"] == "error", since=since, what="error for a missing id")
-            assert error["code"] == "frame.invalid" and error["id"] is None
+            assert error["code"] == "frame.invalid"
+            assert error["id"] is None
 
             since = len(client.frames)
             await client.send({"type": "chat", "id": "x" * 65, "text": "for langt id"})
@@ -176,7 +177,8 @@ async def test_a_player_cannot_act_as_another_player(server: ServerProcess, api:
     try:
         async with log_unchanged(api, table):
             reply = await client.call("chat", text="Jeg er Bo", player_id=bo.player_id)
-            assert reply["type"] == "error" and reply["code"] == "frame.invalid", reply
+            assert reply["type"] == "error", reply
+            assert reply["code"] == "frame.invalid", reply
             assert any("player_id" in detail["loc"] for detail in reply["details"]), reply
             reply = await client.call("leave", player_id=bo.player_id)
             assert reply["code"] == "frame.invalid", reply
@@ -301,7 +303,8 @@ async def test_token_for_another_table_is_refused_with_4001(server: ServerProces
                 error = await client.wait_for(lambda f: f["type"] == "error", what="auth error")
                 assert error["code"] == "auth.wrong_table"
                 assert await client.wait_closed() == 4001
-                assert not client.snapshots and not client.events
+                assert not client.snapshots
+                assert not client.events
             finally:
                 await client.close()
 

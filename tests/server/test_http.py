@@ -31,11 +31,13 @@ async def test_create_conference_returns_a_token_and_a_join_code_per_table(api: 
     assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) == {"conference_id", "facilitator_token", "tables"}
-    assert body["conference_id"] and body["facilitator_token"]
+    assert body["conference_id"]
+    assert body["facilitator_token"]
     assert len(body["tables"]) == 3
     for table in body["tables"]:
         assert set(table) == {"table_id", "join_code"}
-        assert table["table_id"] and table["join_code"]
+        assert table["table_id"]
+        assert table["join_code"]
     assert len({t["table_id"] for t in body["tables"]}) == 3
 
 

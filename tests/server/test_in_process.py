@@ -87,14 +87,16 @@ async def test_a_player_or_another_conference_is_refused_and_the_projector_only_
     player = await client.join(created["tables"][0]["join_code"], "Ida")
     for token in (player["token"], other["facilitator_token"]):
         refused = await client.get(overview, headers=bearer(token))
-        assert refused.status_code == 403 and refused.json()["detail"]["code"] == "auth.forbidden"
+        assert refused.status_code == 403
+        assert refused.json()["detail"]["code"] == "auth.forbidden"
     made = await client.post(
         f"/api/conferences/{conference}/projector-token", headers=bearer(created["facilitator_token"])
     )
     projector = bearer(made.json()["token"])
     assert (await client.get(overview, headers=projector)).status_code == 200
     action = await client.post(f"/api/conferences/{conference}/actions", json={"action": "pause"}, headers=projector)
-    assert action.status_code == 403 and action.json()["detail"]["code"] == "auth.forbidden"
+    assert action.status_code == 403
+    assert action.json()["detail"]["code"] == "auth.forbidden"
 
 
 async def test_the_overviews_rows_are_the_engines_rows_and_flags(client: InProcess) -> None:
@@ -110,7 +112,8 @@ async def test_the_overviews_rows_are_the_engines_rows_and_flags(client: InProce
     row = overview["tables"][0]
     assert (row["phase"], row["seated"], row["online"], row["forlig"], row["reached"]) == ("round", 3, 0, None, None)
     assert row["flags"] == ["offline"]  # nobody is connected; over HTTP there is no grace period
-    assert overview["stalled_seconds"] == 300.0 and overview["near_deadline_seconds"] == 180.0
+    assert overview["stalled_seconds"] == 300.0
+    assert overview["near_deadline_seconds"] == 180.0
 
     table = await services_of(client.app).tables.get(first["table_id"])
     engine_row = table_overview(table.state, None).model_dump(mode="json", exclude={"table_name"})

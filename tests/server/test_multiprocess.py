@@ -44,7 +44,8 @@ async def test_concurrent_chat_through_two_processes_is_one_sequence(start_serve
                 _send_all(b, [f"Bo {i}" for i in range(PER_PLAYER)]),
             )
             for reply in replies_a + replies_b:
-                assert reply["type"] == "ack" and reply["duplicate"] is False, reply
+                assert reply["type"] == "ack", reply
+                assert reply["duplicate"] is False, reply
             ack_seqs = sorted(int(str(r["seq"])) for r in replies_a + replies_b)
             final = start + 2 * PER_PLAYER
             assert ack_seqs == list(range(start + 1, final + 1)), "every chat has its own seq"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.server.helpers import Api, Client, ServerProcess, assert_contiguous, chat_events, connect_as, log_triples
 
 
@@ -78,7 +80,8 @@ async def test_resume_when_up_to_date_sends_nothing(server: ServerProcess, api: 
     await first.close()
     again = await connect_as(server, anna.table_id, anna.token, after=seq)
     try:
-        assert again.snapshots == [] and again.events == []
+        assert again.snapshots == []
+        assert again.events == []
     finally:
         await again.close()
 
@@ -100,7 +103,8 @@ async def test_new_client_gets_a_snapshot_at_the_tables_version(server: ServerPr
             assert snapshot["seq"] == log[-1]["seq"] == 6
             view = snapshot["view"]
             assert view["seq"] == snapshot["seq"]
-            assert view["viewer"] == "player" and view["you"] == bo.player_id
+            assert view["viewer"] == "player"
+            assert view["you"] == bo.player_id
             assert [p["name"] for p in view["players"]] == ["Anna", "Bo"]
             assert [line["text"] for line in view["chat"]] == ["besked 0", "besked 1", "besked 2"]
             assert view["phase"] == "lobby"
@@ -160,7 +164,8 @@ async def test_command_ids_are_scoped_to_their_sender(server: ServerProcess, api
     try:
         first = await a.call("chat", frame_id="1", text="Anna")
         second = await b.call("chat", frame_id="1", text="Bo")
-        assert first["duplicate"] is False and second["duplicate"] is False
+        assert first["duplicate"] is False
+        assert second["duplicate"] is False
         assert second["seq"] == first["seq"] + 1
     finally:
         await a.close()
@@ -174,11 +179,7 @@ async def test_client_helper_rejects_a_silent_server(server: ServerProcess, api:
     client = await Client.connect(server.ws_url, anna.table_id, "silent")
     try:
         await client.hello(anna.token)
-        try:
+        with pytest.raises(AssertionError, match=r"silent: no a frame that never comes within 0\.2 s"):
             await client.wait_for(lambda f: f["type"] == "nothing", 0.2, what="a frame that never comes")
-        except AssertionError as error:
-            assert "silent: no a frame that never comes within 0.2 s" in str(error)
-        else:
-            raise AssertionError("wait_for did not time out")
     finally:
         await client.close()

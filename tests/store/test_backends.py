@@ -28,12 +28,12 @@ def test_sqlite_url_paths() -> None:
     assert path_from_url("sqlite:///./data/raaderum.db") == "./data/raaderum.db"
     assert path_from_url("sqlite:///data/raaderum.db") == "data/raaderum.db"
     assert path_from_url("sqlite:////abs/path.db") == "/abs/path.db"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a sqlite URL"):
         path_from_url("sqlite://")
 
 
 async def test_open_store_rejects_unknown_schemes() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unsupported store URL"):
         open_store("postgres://localhost/db")
 
 
@@ -67,7 +67,8 @@ async def test_sqlite_layout_and_pragmas(tmp_path: Path) -> None:
         assert conn.execute("SELECT * FROM commands").fetchall() == [("table:a", "cmd", 2, 1)]
         assert conn.execute("SELECT * FROM keys").fetchall() == [("join:X", "table:a")]
         ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'events'").fetchone()[0]
-        assert "WITHOUT ROWID" in ddl and "PRIMARY KEY (stream, seq)" in ddl
+        assert "WITHOUT ROWID" in ddl
+        assert "PRIMARY KEY (stream, seq)" in ddl
     conn.close()
 
 
@@ -126,7 +127,8 @@ async def test_redis_layout(redis_url: str) -> None:
 
         entries: Any = await raw.xrange("raaderum:{table:abc-1}:events")
         assert [eid for eid, _ in entries] == ["1-1", "2-1"]
-        assert entries[0][1]["type"] == "e" and entries[0][1]["data"] == '{"n": 1}'
+        assert entries[0][1]["type"] == "e"
+        assert entries[0][1]["data"] == '{"n": 1}'
         assert float(entries[0][1]["at"]) > 0
         assert await raw.hgetall("raaderum:{table:abc-1}:commands") == {"cmd": "2:1"}
         assert await raw.get("raaderum:key:join:X") == "table:abc-1"
@@ -149,7 +151,8 @@ async def test_redis_publishes_on_the_notify_channel(redis_url: str) -> None:
         assert (await pubsub.get_message(timeout=5))["type"] == "subscribe"
         await store.append("table with spaces", 0, [ev(1), ev(2)])
         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
-        assert message is not None and message["data"] == "table with spaces 2"
+        assert message is not None
+        assert message["data"] == "table with spaces 2"
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await raw.aclose()
@@ -175,7 +178,8 @@ async def test_redis_subscription_recovers_after_a_server_restart(tmp_path: Path
             appender = asyncio.create_task(keep_appending())
             try:
                 stream, version = await asyncio.wait_for(anext(sub), 15)
-                assert stream == "s" and version >= 1
+                assert stream == "s"
+                assert version >= 1
             finally:
                 appender.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

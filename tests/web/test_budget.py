@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import httpx
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response
 
 from tests.web.conftest import PHONE, ROOT, Conference, Facilitator, WebServer, wait_ready
@@ -29,7 +30,7 @@ def measure(page: Any, url: str) -> dict[str, Any]:
         try:
             body = request.sizes()["responseBodySize"]  # bytes on the wire (after gzip)
             headers = request.sizes()["responseHeadersSize"]
-        except Exception:
+        except PlaywrightError:  # a response whose sizes the browser no longer has (e.g. a cancelled request)
             body, headers = 0, 0
         key = {"document": "html", "script": "js", "stylesheet": "css"}.get(kind, kind)
         if "/api/decks/" in request.url:

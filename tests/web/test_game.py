@@ -215,7 +215,8 @@ def test_three_players_play_a_whole_game(
     # ---- round 2 draws an event card; everybody sees it revealed in the stream
     facilitator.command("start_round")
     drawn = [e for e in facilitator.events if e["type"] == "round_started" and e["round"] == 2]
-    assert drawn and drawn[0]["event_card"], facilitator.events
+    assert drawn, facilitator.events
+    assert drawn[0]["event_card"], facilitator.events
     event = DECK.event(drawn[0]["event_card"])
     for page in players.values():
         round_item = stream(page).locator(".round-start", has_text="Runde 2 af 3 begynder")

@@ -36,14 +36,17 @@ def bearer(token: str) -> dict[str, str]:
 def test_pages_render_in_danish_by_default_and_english_on_request(web_server: WebServer) -> None:
     page = httpx.get(f"{web_server.url}/")
     assert page.status_code == 200
-    assert '<html lang="da">' in page.text and "Sæt dig ved et bord" in page.text
+    assert '<html lang="da">' in page.text
+    assert "Sæt dig ved et bord" in page.text
     english = httpx.get(f"{web_server.url}/?lang=en")
-    assert '<html lang="en">' in english.text and "Join a table" in english.text
+    assert '<html lang="en">' in english.text
+    assert "Join a table" in english.text
     assert english.cookies.get("raaderum_lang") == "en"
     linked = httpx.get(f"{web_server.url}/join/ab3-cd4")
     assert 'value="AB3CD4"' in linked.text  # the QR link's code, normalised as the server does
     missing = httpx.get(f"{web_server.url}/table/no-such-table")
-    assert missing.status_code == 404 and "Bordet findes ikke" in missing.text
+    assert missing.status_code == 404
+    assert "Bordet findes ikke" in missing.text
 
 
 def test_static_files_are_gzipped_and_cached_for_a_year_only_under_their_version(web_server: WebServer) -> None:
@@ -100,17 +103,20 @@ def test_every_interface_string_is_in_the_catalogs_and_translated_to_danish() ->
                 continue
             singular = message.id if isinstance(message.id, str) else message.id[0]
             strings = [message.string] if isinstance(message.string, str) else list(message.string)
-            assert all(strings) and not message.fuzzy, f"da: {singular!r} is not translated"
+            assert all(strings), f"da: {singular!r} is not translated"
+            assert not message.fuzzy, f"da: {singular!r} is not translated"
             for string in strings:
                 assert set(PLACEHOLDER.findall(string)) <= set(PLACEHOLDER.findall(singular)) | {"n"}, singular
 
 
 def test_the_deck_is_served_with_its_digest_as_etag(web_server: WebServer) -> None:
     full = httpx.get(f"{web_server.url}/api/decks/korsbaek", headers={"Accept-Encoding": "gzip"})
-    assert full.status_code == 200 and full.headers["content-encoding"] == "gzip"
+    assert full.status_code == 200
+    assert full.headers["content-encoding"] == "gzip"
     body = full.json()
     assert body["digest"] == DECK.digest
-    assert len(body["cards"]) == 45 and body["cards"][0]["title"] == {
+    assert len(body["cards"]) == 45
+    assert body["cards"][0]["title"] == {
         "da": DECK.cards[0].title.da,
         "en": DECK.cards[0].title.en,
     }
@@ -137,14 +143,16 @@ def test_the_live_meter_is_the_engines_and_refuses_strangers(
     other = create_conference(web_server)
     stranger = join(web_server, other, "Nina")
     refused = httpx.post(url, json={"cards": SHORT}, headers=bearer(stranger["token"]))
-    assert refused.status_code == 403 and refused.json()["detail"]["code"] == "auth.wrong_table"
+    assert refused.status_code == 403
+    assert refused.json()["detail"]["code"] == "auth.wrong_table"
 
     response = httpx.post(url, json={"cards": SHORT + ENOUGH}, headers=bearer(player["token"]))
     assert response.status_code == 200, response.text
     meter = response.json()
     expected = assess(DECK, (*SHORT, *ENOUGH), (), tuple(meter["target"]))  # type: ignore[arg-type]
     assert tuple(meter["result"]) == expected.result
-    assert meter["warnings"] == [] and all(value >= 0 for value in meter["result"])  # test_game's forlig reaches it
+    assert meter["warnings"] == []
+    assert all(value >= 0 for value in meter["result"])
     short = httpx.post(url, json={"cards": SHORT}, headers=bearer(player["token"])).json()
     assert {w["code"] for w in short["warnings"]} >= {"budget.year_below_target", "budget.kind_missing"}
 
@@ -172,7 +180,8 @@ def test_the_debrief_is_for_players_once_shown_and_for_the_facilitator_always(
     players = [join(web_server, conference, name) for name in ("Ole", "Pia", "Rasmus")]
     assert httpx.get(url).status_code == 401
     early = httpx.get(url, headers=bearer(players[0]["token"]))
-    assert early.status_code == 409 and early.json()["detail"]["code"] == "debrief.not_shown"
+    assert early.status_code == 409
+    assert early.json()["detail"]["code"] == "debrief.not_shown"
     assert httpx.get(url, headers=bearer(conference.facilitator_token)).status_code == 200
     facilitator.command("start_round")
     facilitator.command("end_game")
@@ -180,7 +189,8 @@ def test_the_debrief_is_for_players_once_shown_and_for_the_facilitator_always(
     response = httpx.get(url, headers={**bearer(players[1]["token"]), "Accept-Encoding": "gzip"})
     assert response.status_code == 200
     debrief = response.json()
-    assert debrief["phase"] == "debrief" and debrief["forlig"] is None
+    assert debrief["phase"] == "debrief"
+    assert debrief["forlig"] is None
     assert debrief["verdict"]["reached"] is False
     assert [row["label"] for row in debrief["years"]] == list(DECK.scenario.years)
     assert {r["name"] for r in debrief["hjertesager"]} == {"Ole", "Pia", "Rasmus"}

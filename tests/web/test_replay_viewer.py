@@ -150,7 +150,8 @@ def test_the_facilitators_pages_can_download_a_log_with_the_token(new_context: A
     download = info.value
     assert name == download.suggested_filename == f"raaderum-Bord-1-{conference.table_id}.jsonl"
     log = read_archive(Path(download.path()).read_text(encoding="utf-8")).tables[0]
-    assert log.header.table.pseudonymised and log.header.table.table_id == conference.table_id
+    assert log.header.table.pseudonymised
+    assert log.header.table.table_id == conference.table_id
     refused = page.evaluate(FAILED_DOWNLOAD, [url, "nonsense"])
     assert refused == "invalid token"
 

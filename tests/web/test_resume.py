@@ -93,7 +93,8 @@ def test_reload_and_offline_resume_without_gaps_or_duplicates(
     wait_ready(anna)
     assert_once_in_order(anna, [t for t in expected if t != "skrevet mens jeg var offline"])
     expect(anna.locator("#stream .message .text", has_text="skrevet mens jeg var offline")).to_have_count(1)
-    assert not anna_ctx.errors and not bo_ctx.errors, (anna_ctx.errors, bo_ctx.errors)
+    assert not anna_ctx.errors, (anna_ctx.errors, bo_ctx.errors)
+    assert not bo_ctx.errors, (anna_ctx.errors, bo_ctx.errors)
 
 
 def facilitator_log(facilitator: Facilitator) -> list[dict[str, Any]]:
