@@ -13,9 +13,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
-from engine.deck import DEFAULT_DECK_PATH, KINDS, Condition, Deck, DeckError, DeckProblem, Effect, load_deck
+from engine.deck import DEFAULT_DECK_PATH, KINDS, Condition, Deck, DeckError, DeckProblem, Effect, Text, load_deck
 
 ROOT = Path(__file__).resolve().parent.parent
 # A copy of /work/shared/domain/deck_reference.csv: CI runs from a clone where ../shared is missing.
@@ -95,6 +95,43 @@ def test_the_new_fields_at_their_default_leave_the_digest_as_before(deck: Deck) 
     assert all("scaled" not in card for card in dumped["cards"])
     assert Deck.model_validate(dumped).digest == bare.digest
     assert bare.digest != deck.digest
+
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, Text):
+        return [value.da, value.en]
+    if isinstance(value, BaseModel):
+        return [text for name in type(value).model_fields for text in _texts(getattr(value, name))]
+    if isinstance(value, tuple):
+        return [text for item in value for text in _texts(item)]
+    return []
+
+
+def test_the_review_s_content_fixes(deck: Deck) -> None:
+    assert deck.card("ÆL-01").title.da == "Skærmbesøg i hjemmeplejen"
+    rehabilitation = deck.card("ÆL-02")
+    assert "hverdagsrehabilitering" in rehabilitation.title.da.lower()
+    assert "§ 83 a" in rehabilitation.description.da  # required since 2015: the card extends it
+    assert "2015" in rehabilitation.description.en
+    requirement = deck.event("E06")
+    assert "DUT" in requirement.title.da
+    assert "minimumsnormering" not in requirement.title.da.lower()  # in force since 2024, not news
+    assert "siden 2024" in requirement.background.da
+    assert deck.scenario.price_level is not None
+
+
+def test_ranges_in_texts_use_en_dashes(deck: Deck) -> None:
+    hyphenated = [
+        text for text in _texts((deck.scenario, deck.cards, deck.events, deck.roles)) if re.search(r"\d-\d", text)
+    ]
+    assert hyphenated == []
+
+
+def test_figures_scaled_from_elsewhere_say_so(deck: Deck) -> None:
+    assert {card.id for card in deck.cards if card.scaled} == {"ÆL-02", "ÆL-03", "ÆL-07", "DT-02", "SK-03", "SK-05"}
+    assert {event.id for event in deck.events if event.scaled} == {
+        f"E{n:02d}" for n in (1, 2, 3, 4, 5, 6, 7, 9, 10, 12)
+    }
 
 
 def test_reference_copy_is_the_shared_csv() -> None:

@@ -136,13 +136,13 @@ def test_three_players_play_a_whole_game(
     for page in players.values():
         message = stream(page).locator(".message", has_text="Skal vi tage")
         expect(message).to_have_count(1)
-        expect(message.locator("button.chip[data-card='ÆL-01']")).to_contain_text("Hjemmepleje via skærm")
+        expect(message.locator("button.chip[data-card='ÆL-01']")).to_contain_text("Skærmbesøg i hjemmeplejen")
     expect(anna.locator("#message")).to_have_value("")
     # The chip opens the card's detail: four years, capital, årsværk, service, uncertainty, phase-in, sources.
     bo.locator("#stream button.chip[data-card='ÆL-01']").click()
     dialog = bo.locator("#card-dialog")
     expect(dialog).to_be_visible()
-    for text in ("Hjemmepleje via skærm", "Drift", "Anlæg", "Årsværk", "−2,5", "Usikkerhed", "middel", "Indfasning",
+    for text in ("Skærmbesøg i hjemmeplejen", "Drift", "Anlæg", "Årsværk", "−2,5", "Usikkerhed", "middel", "Indfasning",
                  "Konsekvenser", "Kilder: S4, S5", "+0,2", "+1,2"):  # fmt: skip
         expect(dialog).to_contain_text(text)
     bo.keyboard.press("Escape")

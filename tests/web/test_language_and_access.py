@@ -96,12 +96,12 @@ def test_english_is_selectable_and_remembered(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#tab-builder")).to_contain_text("Proposals")
     expect(page.locator("#standing")).to_contain_text("target in 2027: DKK\u00a020.0m")
-    expect(page.locator("#deck-list")).to_contain_text("Video visits in home care")  # the deck's own translation
+    expect(page.locator("#deck-list")).to_contain_text("Screen visits in home care")  # the deck's own translation
     expect(page.locator("#phase-banner")).to_contain_text("The facilitator starts the game")
     page.locator("a.lang-switch").click()
     wait_ready(page)
     expect(page.locator("#tab-builder")).to_contain_text("Forslag")
-    expect(page.locator("#deck-list")).to_contain_text("Hjemmepleje via skærm")
+    expect(page.locator("#deck-list")).to_contain_text("Skærmbesøg i hjemmeplejen")
     assert not watched.errors, watched.errors
     assert httpx.get(f"{web_server.url}/", cookies={"raaderum_lang": "en"}).text.count("Join a table") >= 1
 

@@ -38,7 +38,7 @@ def test_html_in_chat_and_names_is_text(
         shown = texts.all_text_contents()
         assert shown[0] == "<i>fra facilitatoren</i><img src=z onerror=window.__pwned=6>"
         # The mention in the last one is still a chip; the rest is the very text that was typed.
-        assert shown[1:] == [a.replace("#ÆL-01", "#ÆL-01Hjemmepleje via skærm") for a in ATTACKS]
+        assert shown[1:] == [a.replace("#ÆL-01", "#ÆL-01Skærmbesøg i hjemmeplejen") for a in ATTACKS]
         for selector in ("img", "script", "svg", "a", "b", "i"):
             expect(page.locator(f"#stream .message .text {selector}")).to_have_count(0)
         assert page.evaluate("window.__pwned") is None

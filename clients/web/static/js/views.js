@@ -5,7 +5,7 @@ import { mio, number, short, signedInt } from "./format.js";
 import { card, kindName, MENTION, text, years } from "./deck.js";
 import { yearChart } from "./chart.js";
 
-/** A card as a small button: "#ÆL-01 Hjemmepleje via skærm"; opens the card's detail. */
+/** A card as a small button: "#ÆL-01 Skærmbesøg i hjemmeplejen"; opens the card's detail. */
 export function cardChip(id, app, { withTitle = true } = {}) {
   const c = card(id);
   return h(
