@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from engine.deck import (
     REQUIRED_KINDS,
+    Balance,
     ConditionalEffect,
     Deck,
     DelayCardsEffect,
@@ -55,18 +56,47 @@ def shift_one_year(values: Years) -> Years:
     return (0.0, values[0], values[1], values[2])
 
 
-def target_slopes(scenario: Scenario) -> Years:
-    """How much each year's target rises per mio. kr. of X: today every year scales by gap / gap[0]."""
+# The rules version a new game records in game_created; a log without one was played under version 1.
+# Version 2 (issue 12): targets follow X by the deck's target_profile, the structural verdict, centred
+# dice with træthed i organisationen, levers. docs/balance.md says what changed.
+RULES_VERSION = 2
+
+
+def balance(scenario: Scenario) -> Balance:
+    """The deck's rules-2 settings, or the defaults for a deck that sets none."""
+    return scenario.balance if scenario.balance is not None else Balance()
+
+
+def _profile(scenario: Scenario, rules: int) -> str:
+    return "scaled" if rules < 2 else balance(scenario).target_profile
+
+
+def target_slopes(scenario: Scenario, rules: int = RULES_VERSION) -> Years:
+    """How much each year's target rises per mio. kr. of X."""
     gap = scenario.baseline_gap
-    return rounded(value / gap[0] for value in gap)
+    if _profile(scenario, rules) == "scaled":
+        return rounded(value / gap[0] for value in gap)
+    return (1.0, 1.0, 1.0, 1.0)
 
 
-def target_years(scenario: Scenario, budget_year_target: float | None) -> Years:
-    """The råderum to find each year: the baseline gap, scaled so the budgetår equals X when X is set."""
+def target_offsets(scenario: Scenario, rules: int = RULES_VERSION) -> Years:
+    """Each year's target at X = 0: nothing when the gap scales, the demographic pressure when it is added."""
+    gap = scenario.baseline_gap
+    if _profile(scenario, rules) == "scaled":
+        return ZERO
+    return rounded(value - gap[0] for value in gap)
+
+
+def target_years(scenario: Scenario, budget_year_target: float | None, rules: int = RULES_VERSION) -> Years:
+    """The råderum to find each year for X (the budgetår's target): offset + slope · X.
+
+    Rules 1 scale the baseline gap so the budgetår equals X; rules 2 follow the deck's target_profile
+    ("pressure": X plus the gap's growth after the budgetår). No X: the baseline gap itself."""
     gap = scenario.baseline_gap
     if budget_year_target is None:
         return rounded(gap)
-    return rounded(value * budget_year_target / gap[0] for value in gap)
+    slopes, offsets = target_slopes(scenario, rules), target_offsets(scenario, rules)
+    return rounded(o + k * budget_year_target for k, o in zip(slopes, offsets, strict=True))
 
 
 def active_effects(deck: Deck, event_ids: Sequence[str], chosen: frozenset[str]) -> list[PlainEffect]:
@@ -88,13 +118,15 @@ def validate_portfolio(deck: Deck, cards: Sequence[str], event_ids: Sequence[str
         raise RuleViolation("portfolio.empty")
     seen: set[str] = set()
     for card_id in cards:
-        if not deck.has_card(card_id):
+        if not deck.has_card(card_id) and not deck.has_lever(card_id):
             raise RuleViolation("portfolio.card_unknown", card=card_id)
         if card_id in seen:
             raise RuleViolation("portfolio.card_duplicate", card=card_id)
         seen.add(card_id)
     chosen = frozenset(cards)
     for card_id in cards:
+        if deck.has_lever(card_id):
+            continue
         card = deck.card(card_id)
         for other in card.requires:
             if other not in chosen:
@@ -113,15 +145,39 @@ def validate_portfolio(deck: Deck, cards: Sequence[str], event_ids: Sequence[str
 class Warning:
     """A weaker problem that travels with the live meter; the portfolio may still be proposed."""
 
-    code: str  # budget.year_below_target | budget.kind_missing | budget.wishes_underfunded | budget.capital_exceeded
+    # budget.year_below_target | budget.kind_missing | budget.wishes_underfunded | budget.capital_exceeded
+    # | budget.liquidity (a lever draws on the cash reserve)
+    code: str
     year: int | None = None  # 1 = budgetår
     kind: str | None = None
     amount: float | None = None
 
 
+def split_portfolio(deck: Deck, portfolio: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A portfolio's cards and its levers (levers travel in the same list, by their `L-` ids)."""
+    levers = tuple(item for item in portfolio if deck.has_lever(item))
+    return tuple(item for item in portfolio if not deck.has_lever(item)), levers
+
+
+def lever_amounts(deck: Deck, lever_id: str) -> Years:
+    """A lever's operating effect per year: its amounts plus its flat cut of every area's service budget."""
+    lever = deck.lever(lever_id)
+    cut = lever.area_share * sum(area.service_budget for area in deck.scenario.areas)
+    return rounded(value + cut for value in lever.amounts)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceChange:
+    """Service reductions and improvements in one area, counted apart: a +2 never cancels a −2."""
+
+    area: str
+    reductions: int  # the sum of the negative service figures (≤ 0)
+    improvements: int  # the sum of the positive ones (≥ 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    cards: tuple[str, ...]
+    cards: tuple[str, ...]  # the portfolio's cards, without its levers
     target: Years
     baseline_gap: Years
     event_effect: Years  # gap changes, earmarked grants used and sanctions (+ helps, − hurts)
@@ -138,6 +194,11 @@ class Assessment:
     trust_penalty: int
     kinds_present: frozenset[Kind]
     warnings: tuple[Warning, ...]
+    levers: tuple[str, ...] = ()
+    lever_amounts: dict[str, Years] | None = None  # by lever id; part of forlig_effect
+    service_by_area: tuple[ServiceChange, ...] = ()  # every area, deck order
+    service_reductions: int = 0  # all areas, levers included (≤ 0)
+    service_improvements: int = 0  # (≥ 0)
 
     def reached(self, year: int) -> bool:
         return year_reached(self.result[year - 1])
@@ -152,9 +213,20 @@ def _scaled(amounts: Years, factor: float, applies_to: str) -> Years:
     return rounded(scale(value) for value in amounts)
 
 
-def assess(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Years) -> Assessment:
-    """What the cards do under the events drawn so far. Cards must already be valid."""
+def _service(deck: Deck, cards: Sequence[str], levers: Sequence[str]) -> tuple[ServiceChange, ...]:
+    changes: list[ServiceChange] = []
+    flat = sum(deck.lever(lever_id).service_per_area for lever_id in levers)
+    for area in deck.scenario.areas:
+        figures = [deck.card(card_id).service for card_id in cards if deck.card(card_id).area == area.id]
+        reductions = sum(value for value in figures if value < 0) + flat
+        changes.append(ServiceChange(area.id, reductions, sum(value for value in figures if value > 0)))
+    return tuple(changes)
+
+
+def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], target: Years) -> Assessment:
+    """What the cards and levers do under the events drawn so far. The portfolio must already be valid."""
     scenario = deck.scenario
+    cards, levers = split_portfolio(deck, portfolio)
     chosen = frozenset(cards)
     effects = active_effects(deck, event_ids, chosen)
     amounts: dict[str, Years] = {card_id: deck.card(card_id).amounts for card_id in cards}
@@ -199,7 +271,10 @@ def assess(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Y
         excess = max(0.0, spent - sanction.allowance)
         event_rows.append((-excess * sanction.share, 0.0, 0.0, 0.0))
     event_effect = add(*event_rows) if event_rows else ZERO
-    forlig_effect = add(*amounts.values()) if amounts else ZERO
+    levered = {lever_id: lever_amounts(deck, lever_id) for lever_id in levers}
+    trust_penalty += sum(deck.lever(lever_id).trust_penalty for lever_id in levers)
+    rows = [*amounts.values(), *levered.values()]
+    forlig_effect = add(*rows) if rows else ZERO
     result = rounded(f + e - t for f, e, t in zip(forlig_effect, event_effect, target, strict=True))
     wishes = [amounts[card_id] for card_id in cards if deck.card(card_id).kind == "udvidelse"]
     wish_funding = add(*(rounded(-min(0.0, value) for value in row) for row in wishes)) if wishes else ZERO
@@ -218,6 +293,12 @@ def assess(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Y
         warnings.append(
             Warning("budget.capital_exceeded", amount=round(capital_spent - scenario.capital_pool, PRECISION))
         )
+    warnings.extend(
+        Warning("budget.liquidity", amount=levered[lever_id][0])
+        for lever_id in levers
+        if deck.lever(lever_id).liquidity_warning
+    )
+    service_by_area = _service(deck, cards, levers)
     return Assessment(
         cards=tuple(cards),
         target=target,
@@ -231,9 +312,14 @@ def assess(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Y
         wish_required=rounded(scenario.wish_funding),
         capital_spent=capital_spent,
         capital_pool=scenario.capital_pool,
-        service=sum(deck.card(card_id).service for card_id in cards),
+        service=sum(change.reductions + change.improvements for change in service_by_area),
         fte=round(sum(deck.card(card_id).fte for card_id in cards), PRECISION),
         trust_penalty=trust_penalty,
         kinds_present=kinds_present,
         warnings=tuple(warnings),
+        levers=levers,
+        lever_amounts=levered,
+        service_by_area=service_by_area,
+        service_reductions=sum(change.reductions for change in service_by_area),
+        service_improvements=sum(change.improvements for change in service_by_area),
     )

@@ -12,18 +12,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import assert_never
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
+from engine import reality
 from engine.budget import (
     PRECISION,
     Assessment,
     active_effects,
     add,
     assess,
+    balance,
     rounded,
-    shift_one_year,
     target_years,
     year_reached,
 )
@@ -50,6 +49,7 @@ from engine.deck import (
 )
 from engine.format import format_mio
 from engine.model import Forlig, State
+from engine.reality import REALISATION_V1, fatigue_multipliers, fatigued, forecast
 
 DEFAULT_DRAWS = 10_000
 
@@ -96,11 +96,13 @@ class YearRow(Frozen):
 
 
 class Reason(Frozen):
-    # verdict.budget_year | verdict.overslagsaar | verdict.kinds | verdict.wishes | verdict.capital | verdict.trust
+    # verdict.budget_year | verdict.overslagsaar | verdict.kinds | verdict.kind_share | verdict.wishes
+    # | verdict.capital | verdict.trust | verdict.levers
     code: str
     ok: bool
     required: bool  # a required reason that is not ok means the goal is not reached
     year: int | None = None
+    kind: Kind | None = None  # verdict.kind_share
     da: str
     en: str
 
@@ -108,6 +110,7 @@ class Reason(Frozen):
 class Verdict(Frozen):
     reached: bool
     reasons: tuple[Reason, ...]
+    rules: int = 1  # the rules version the game is played under (game_created)
 
 
 class KindSlice(Frozen):
@@ -231,10 +234,13 @@ class RealityCheck(Frozen):
     draws: int
     probability: Years  # share of the Monte Carlo draws that reach the target, per year
     probability_all_years: float
+    expected: Years = (0.0, 0.0, 0.0, 0.0)  # the Monte Carlo's mean result per year (realised + events − target)
+    fatigue: bool | None = None  # rules 2: "træthed i organisationen" hit every effektivisering
 
 
 class Debrief(Frozen):
     scenario: str
+    rules: int = 1  # the rules version the game was played under (game_created; 1 for older logs)
     phase: str
     forlig: ForligRow | None
     event_cards: tuple[str, ...]
@@ -248,56 +254,14 @@ class Debrief(Frozen):
     reality_check: RealityCheck
 
 
-# ---- Realisation (brief 3.4) ---------------------------------------------------------------------
+# ---- Realisation: engine/reality.py ---------------------------------------------------------------
+
+REALISATION = REALISATION_V1  # brief table 3.4 (rules 1); rules 2's centred table is in engine/reality.py
 
 
-def _delayed(card: Card, roll: int) -> bool:
-    return card.kind == "investering" and card.uncertainty == "høj" and roll in DELAYING_ROLLS
-
-
-def realise(card: Card, amounts: Years, roll: int) -> Years:
-    """The amounts a card really delivers for a d6 roll.
-
-    Costs are paid in full; gains are scaled by the roll's percentage, and a high-uncertainty investment
-    with roll 1 or 2 delivers its gains a year late (the last year's gain drops out of the horizon).
-    """
-    if roll not in ROLLS:
-        raise ValueError(f"a d6 roll is 1-6, not {roll}")
-    factor = REALISATION[card.uncertainty][roll - 1]
-    gains = rounded(max(0.0, value) * factor for value in amounts)
-    costs = rounded(min(0.0, value) for value in amounts)
-    if _delayed(card, roll):
-        gains = shift_one_year(gains)
-    return add(gains, costs)
-
-
-def outcome_table(deck: Deck, assessment: Assessment) -> npt.NDArray[np.float64]:
-    """(cards, 6 rolls, 4 years): every card's realised amounts for every roll."""
-    rows = [
-        [realise(deck.card(card_id), assessment.card_amounts[card_id], roll) for roll in ROLLS]
-        for card_id in assessment.cards
-    ]
-    return np.array(rows, dtype=np.float64).reshape(len(assessment.cards), len(ROLLS), 4)
-
-
-def reach_probabilities(deck: Deck, assessment: Assessment, *, draws: int, seed: int) -> tuple[Years, float]:
-    """Monte Carlo of the reality check: P(target reached) per year, and P(reached in all four years)."""
-    if draws < 1:
-        raise ValueError("draws must be at least 1")
-    # numpy seeds must be non-negative; the game's seed may be any int.
-    rng = np.random.default_rng(seed % 2**64)
-    table = outcome_table(deck, assessment)
-    count = table.shape[0]
-    if count:
-        rolls = rng.integers(0, len(ROLLS), size=(draws, count))
-        totals = table[np.arange(count), rolls].sum(axis=1)
-    else:
-        totals = np.zeros((draws, 4))
-    # Realisation never touches costs, so the events' effect (grants and sanctions read costs) is fixed.
-    fixed = np.array(assessment.event_effect) - np.array(assessment.target)
-    reached = np.round(totals + fixed, PRECISION) >= 0  # year_reached, for a whole array of draws at once
-    a, b, c, d = (float(value) for value in reached.mean(axis=0))
-    return (a, b, c, d), float(reached.all(axis=1).mean())
+def realise(card: Card, amounts: Years, roll: int, rules: int = 1) -> Years:
+    """The amounts a card really delivers for a d6 roll (engine.reality.realise)."""
+    return reality.realise(card, amounts, roll, rules)
 
 
 # ---- Hjertesager ---------------------------------------------------------------------------------
@@ -472,21 +436,114 @@ def _trust_reason(deck: Deck, cards: Sequence[str], hearings: Sequence[HearingEf
     return Reason(code="verdict.trust", ok=not contested, required=False, da=da, en=en)
 
 
-def verdict(deck: Deck, assessment: Assessment, event_ids: Sequence[str]) -> Verdict:
+def _structural_reason(year: int, label: str, result: float, target: float, tolerance: float) -> Reason:
+    ok = year_reached(round(result + tolerance, PRECISION))
+    if year_reached(result):
+        da = f"Overslagsåret {label} er i balance med {format_mio(result)} til overs."
+        en = f"The projection year {label} is balanced, with {format_mio(result, 'en')} to spare."
+    elif ok:
+        da = f"Overslagsåret {label} er i strukturel balance: {format_mio(-result)} under målet på "
+        da += f"{format_mio(target)}, inden for tolerancen på {_end(format_mio(tolerance))}"
+        en = f"The projection year {label} is in structural balance: {format_mio(-result, 'en')} below the "
+        en += f"target of {format_mio(target, 'en')}, within the tolerance of {format_mio(tolerance, 'en')}."
+    else:
+        da = f"Overslagsåret {label} er ikke i strukturel balance: der mangler {format_mio(-result)} af målet på "
+        da += f"{format_mio(target)}, mere end tolerancen på {_end(format_mio(tolerance))}"
+        en = f"The projection year {label} is not in structural balance: {format_mio(-result, 'en')} of the "
+        en += f"target of {format_mio(target, 'en')} is missing, more than the tolerance of "
+        en += f"{format_mio(tolerance, 'en')}."
+    return Reason(code="verdict.overslagsaar", ok=ok, required=True, year=year, da=da, en=en)
+
+
+def kind_gains(deck: Deck, assessment: Assessment) -> dict[Kind, float]:
+    """Year 4's gains (the positive amounts at full effect) of the cards of each kind; levers have none."""
+    gains: dict[Kind, float] = dict.fromkeys(KINDS, 0.0)
+    for card_id, amounts in assessment.card_amounts.items():
+        gains[deck.card(card_id).kind] += max(0.0, amounts[3])
+    return {kind: round(value, PRECISION) for kind, value in gains.items()}
+
+
+def kind_shares_met(deck: Deck, assessment: Assessment) -> dict[Kind, bool]:
+    """Whether each required kind carries at least the deck's share of the required kinds' year-4 gains."""
+    share = balance(deck.scenario).kind_share_min
+    gains = kind_gains(deck, assessment)
+    total = sum(gains[kind] for kind in REQUIRED_KINDS)
+    return {kind: total > 0 and gains[kind] >= share * total - 1e-9 for kind in REQUIRED_KINDS}
+
+
+def _kind_share_reasons(deck: Deck, assessment: Assessment) -> list[Reason]:
+    share = balance(deck.scenario).kind_share_min
+    gains = kind_gains(deck, assessment)
+    total = sum(gains[kind] for kind in REQUIRED_KINDS)
+    met = kind_shares_met(deck, assessment)
+    reasons: list[Reason] = []
+    for kind in REQUIRED_KINDS:
+        part = _share(gains[kind], total)
+        name = KIND_NAMES[kind]
+        da = f"{name.da} bærer {part:.0%} af gevinsterne i {deck.scenario.years[3]} (kravet er mindst {share:.0%})."
+        en = f"{name.en} carry {part:.0%} of the gains in {deck.scenario.years[3]} (at least {share:.0%} required)."
+        reasons.append(
+            Reason(
+                code="verdict.kind_share",
+                ok=met[kind],
+                required=True,
+                kind=kind,
+                da=da.replace("%", " pct."),
+                en=en,
+            )
+        )
+    return reasons
+
+
+def _levers_reason(deck: Deck, assessment: Assessment) -> Reason:
+    parts_da: list[str] = []
+    parts_en: list[str] = []
+    for lever_id in assessment.levers:
+        lever = deck.lever(lever_id)
+        amounts = (assessment.lever_amounts or {})[lever_id]
+        text = lever.political_cost or lever.consequences
+        parts_da.append(f"{lever.title.da} ({format_mio(amounts[0])} i budgetåret): {text.da}")
+        parts_en.append(f"{lever.title.en} ({format_mio(amounts[0], 'en')} in the budget year): {text.en}")
+    da = "Forliget bruger håndtag uden for kortene. " + " ".join(parts_da)
+    en = "The budget agreement uses levers beyond the cards. " + " ".join(parts_en)
+    return Reason(code="verdict.levers", ok=False, required=False, da=da, en=en)
+
+
+def verdict(deck: Deck, assessment: Assessment, event_ids: Sequence[str], rules: int = 1) -> Verdict:
+    """Whether the forlig reaches the goal, every condition named met or failed.
+
+    Rules 1: the budgetår balances, every required kind is present, wishes funded, anlægspuljen kept; the
+    overslagsår are soft. Rules 2 (structural): the overslagsår must be within the deck's tolerance of
+    their targets, and each of besparelse, effektivisering and investering carries at least the deck's
+    share of year 4's gains (no token cards)."""
     labels = deck.scenario.years
     reasons = [_budget_year_reason(labels[0], assessment.result[0], assessment.target[0])]
-    reasons += [
-        _overslagsaar_reason(year, labels[year - 1], assessment.result[year - 1], assessment.target[year - 1])
-        for year in (2, 3, 4)
-    ]
-    reasons += [_kinds_reason(assessment), _wishes_reason(labels, assessment), _capital_reason(assessment)]
+    if rules < 2:
+        reasons += [
+            _overslagsaar_reason(year, labels[year - 1], assessment.result[year - 1], assessment.target[year - 1])
+            for year in (2, 3, 4)
+        ]
+        reasons.append(_kinds_reason(assessment))
+    else:
+        tolerance = balance(deck.scenario).structural_tolerance
+        reasons += [
+            _structural_reason(
+                year, labels[year - 1], assessment.result[year - 1], assessment.target[year - 1], tolerance
+            )
+            for year in (2, 3, 4)
+        ]
+        reasons += _kind_share_reasons(deck, assessment)
+    reasons += [_wishes_reason(labels, assessment), _capital_reason(assessment)]
     effects = active_effects(deck, event_ids, frozenset(assessment.cards))
     hearings = [effect for effect in effects if isinstance(effect, HearingEffect)]
     if hearings:
         reasons.append(_trust_reason(deck, assessment.cards, hearings, assessment.trust_penalty))
+    if assessment.levers:
+        reasons.append(_levers_reason(deck, assessment))
     return Verdict(
         reached=all(reason.ok for reason in reasons if reason.required),
         reasons=tuple(reasons),
+        rules=rules,
     )
 
 
@@ -612,37 +669,44 @@ def negotiation(state: State) -> Negotiation:
 # ---- Reality check -------------------------------------------------------------------------------
 
 
-def reality_check(state: State, assessment: Assessment, *, draws: int, seed: int) -> RealityCheck:
+def reality_check(state: State, assessment: Assessment, *, draws: int, seed: int, rules: int) -> RealityCheck:
     deck = state.deck
-    probability, probability_all = reach_probabilities(deck, assessment, draws=draws, seed=seed)
+    chance = forecast(deck, assessment, draws=draws, seed=seed, rules=rules)
     if state.rolls is None:
         return RealityCheck(
             rolled=False,
             cards=(),
             years=(),
             draws=draws,
-            probability=probability,
-            probability_all_years=probability_all,
+            probability=chance.probability,
+            probability_all_years=chance.probability_all_years,
+            expected=chance.expected,
         )
+    hit, spared = fatigue_multipliers(deck)
+    multiplier = 1.0 if rules < 2 else (hit if state.fatigue else spared)
     cards: list[RealisedCard] = []
     for card_id in assessment.cards:
         card = deck.card(card_id)
         roll = state.rolls[card_id]
         planned = assessment.card_amounts[card_id]
+        realised = reality.realise(card, planned, roll, rules)
         cards.append(
             RealisedCard(
                 card=card_id,
                 kind=card.kind,
                 uncertainty=card.uncertainty,
                 roll=roll,
-                factor=REALISATION[card.uncertainty][roll - 1],
-                delayed=_delayed(card, roll),
+                factor=reality.factor(card, planned, roll, rules),
+                delayed=reality.delayed(card, roll, rules),
                 planned=planned,
-                realised=realise(card, planned, roll),
+                realised=fatigued(card, realised, planned, multiplier) if rules >= 2 else realised,
             )
         )
-    realised = add(*(card.realised for card in cards))
-    result = rounded(r + e - t for r, e, t in zip(realised, assessment.event_effect, assessment.target, strict=True))
+    levers = tuple((assessment.lever_amounts or {}).values())
+    realised_total = add(*(card.realised for card in cards), *levers)
+    result = rounded(
+        r + e - t for r, e, t in zip(realised_total, assessment.event_effect, assessment.target, strict=True)
+    )
     years = tuple(
         RealisedYear(
             year=index + 1,
@@ -650,7 +714,7 @@ def reality_check(state: State, assessment: Assessment, *, draws: int, seed: int
             target=assessment.target[index],
             event_effect=assessment.event_effect[index],
             planned_effect=assessment.forlig_effect[index],
-            realised_effect=realised[index],
+            realised_effect=realised_total[index],
             result=result[index],
             reached=year_reached(result[index]),
         )
@@ -661,8 +725,10 @@ def reality_check(state: State, assessment: Assessment, *, draws: int, seed: int
         cards=tuple(cards),
         years=years,
         draws=draws,
-        probability=probability,
-        probability_all_years=probability_all,
+        probability=chance.probability,
+        probability_all_years=chance.probability_all_years,
+        expected=chance.expected,
+        fatigue=state.fatigue if rules >= 2 else None,
     )
 
 
@@ -675,6 +741,7 @@ def debrief(state: State, *, draws: int = DEFAULT_DRAWS) -> Debrief:
     scenario = deck.scenario
     target = state.config.target if state.config is not None else target_years(scenario, None)
     seed = state.config.seed if state.config is not None else 0
+    rules = state.config.rules if state.config is not None else 1
     forlig = state.forlig
     cards = forlig.cards if forlig is not None else ()
     event_ids = state.event_cards
@@ -694,6 +761,7 @@ def debrief(state: State, *, draws: int = DEFAULT_DRAWS) -> Debrief:
     )
     return Debrief(
         scenario=scenario.id,
+        rules=rules,
         phase=state.phase,
         forlig=(
             ForligRow(
@@ -709,11 +777,11 @@ def debrief(state: State, *, draws: int = DEFAULT_DRAWS) -> Debrief:
         ),
         event_cards=event_ids,
         years=years,
-        verdict=verdict(deck, assessment, event_ids),
+        verdict=verdict(deck, assessment, event_ids, rules),
         composition=composition(deck, assessment),
         service_index=assessment.service,
         net_fte=assessment.fte,
         hjertesager=_hjertesager(state, assessment),
         negotiation=negotiation(state),
-        reality_check=reality_check(state, assessment, draws=draws, seed=seed),
+        reality_check=reality_check(state, assessment, draws=draws, seed=seed, rules=rules),
     )

@@ -57,6 +57,31 @@ class Area(Strict):
     welfare: bool = Field(description="A velfærd area (true) or administration/technical (false)")
 
 
+class Balance(Strict):
+    """How the verdict and the dice work from rules version 2 on (docs/decks.md, "Balance").
+
+    A deck without a [scenario.balance] table plays with these defaults."""
+
+    # How the overslagsår targets follow X: "scaled" multiplies the baseline gap by X / gap[0] (rules 1);
+    # "pressure" adds the demographic pressure to X: target[t] = X + gap[t] − gap[0].
+    target_profile: Literal["scaled", "pressure"] = "pressure"
+    structural_tolerance: float = Field(
+        default=2.0, ge=0, description="Mio. kr. each overslagsår may fall short of its target in structural balance"
+    )
+    kind_share_min: float = Field(
+        default=0.15,
+        ge=0,
+        le=1 / 3,
+        description="Each of besparelse, effektivisering and investering carries at least this share of year 4's gains",
+    )
+    fatigue_probability: float = Field(
+        default=1 / 6, ge=0, lt=1, description="Chance that 'træthed i organisationen' hits every effektivisering"
+    )
+    fatigue_factor: float = Field(
+        default=0.7, ge=0, le=1, description="The share of their gains effektiviseringer deliver when it hits"
+    )
+
+
 class Scenario(Strict):
     id: str = Field(pattern=r"^[a-z0-9_-]+$")
     municipality: Text
@@ -73,6 +98,7 @@ class Scenario(Strict):
     default_rule: AdoptionRule
     secret_roles: bool = Field(description="Hjertesager are secret (each player sees only their own)")
     price_level: Text | None = Field(default=None, description="The prices the amounts are in, shown with the figures")
+    balance: Balance | None = Field(default=None, description="Rules-2 verdict and dice settings; None: defaults")
     min_players: int = Field(default=3, ge=1)
     max_players: int = Field(default=8, ge=1, le=8)
 
@@ -111,6 +137,30 @@ class Card(Strict):
     scaled: Text | None = Field(default=None, description="How the figures were scaled from another municipality's")
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+
+
+LeverKind = Literal["kassetraek", "skatteforhoejelse", "groenthoester"]
+
+
+class Lever(Strict):
+    """A lever that is not a card (brief 3.3): chosen in a portfolio like a card, by its id (prefix `L-`).
+
+    Its operating effect is `amounts` plus `area_share` of every area's service budget each year (the
+    grønthøster's flat cut); `service_per_area` is that cut's service cost in each area. Levers are
+    certain (no dice) and carry no kind: they never count towards a kind's share of the gains."""
+
+    id: str = Field(pattern=r"^L-[A-ZÆØÅ0-9]+$")
+    lever: LeverKind
+    title: Text
+    description: Text
+    consequences: Text
+    amounts: Years = Field(default=ZERO_YEARS, description="Operating effect per year: + frees headroom, − costs")
+    area_share: float = Field(default=0.0, ge=0, lt=0.1, description="Flat cut: share of each area's service budget")
+    service_per_area: int = Field(default=0, ge=-2, le=0, description="The service cost in every area it cuts")
+    trust_penalty: int = Field(default=0, ge=0, description="Political cost: trust points the debrief takes away")
+    political_cost: Text | None = Field(default=None, description="What the debrief says the lever costs politically")
+    liquidity_warning: bool = Field(default=False, description="Drawing on the cash reserve: the meter warns")
+    sources: tuple[str, ...] = ()
 
 
 # ---- Event effects -------------------------------------------------------------------------------
@@ -341,6 +391,7 @@ class Deck(Strict):
     events: tuple[EventCard, ...] = ()
     roles: tuple[Role, ...] = Field(min_length=1)
     sources: tuple[Source, ...] = Field(default=(), description="The source table; cards and events cite its ids")
+    levers: tuple[Lever, ...] = Field(default=(), description="Levers that are not cards (brief 3.3), prefix L-")
 
     @model_serializer(mode="wrap")
     def _serialize(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -352,6 +403,12 @@ class Deck(Strict):
 
     def has_card(self, card_id: str) -> bool:
         return card_id in self._index("cards")
+
+    def lever(self, lever_id: str) -> Lever:
+        return self._index("levers")[lever_id]  # type: ignore[return-value]
+
+    def has_lever(self, lever_id: str) -> bool:
+        return lever_id in self._index("levers")
 
     def event(self, event_id: str) -> EventCard:
         return self._index("events")[event_id]  # type: ignore[return-value]
@@ -371,8 +428,8 @@ class Deck(Strict):
             object.__setattr__(self, name, cached)
         return cached[1]
 
-    def _index(self, section: str) -> dict[str, Card | EventCard | Role | Source]:
-        items: tuple[Card | EventCard | Role | Source, ...] = getattr(self, section)
+    def _index(self, section: str) -> dict[str, Card | EventCard | Role | Source | Lever]:
+        items: tuple[Card | EventCard | Role | Source | Lever, ...] = getattr(self, section)
         index = self._cached(f"_{section}_index", (items,), lambda: {item.id: item for item in items})
         return index  # type: ignore[return-value]
 
@@ -384,15 +441,15 @@ class Deck(Strict):
             canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
             return hashlib.sha256(canonical.encode()).hexdigest()
 
-        parts = (self.scenario, self.cards, self.events, self.roles, self.sources)
+        parts = (self.scenario, self.cards, self.events, self.roles, self.sources, self.levers)
         return str(self._cached("_digest", parts, build))
 
 
 # Fields added after logs were first exported. While such a field holds its default it is left out of the
 # digest, so a log exported before the field existed still matches the deck embedded in it.
 LATER_FIELDS: dict[type[BaseModel], frozenset[str]] = {
-    Deck: frozenset({"sources"}),
-    Scenario: frozenset({"price_level"}),
+    Deck: frozenset({"sources", "levers"}),
+    Scenario: frozenset({"price_level", "balance"}),
     Card: frozenset({"scaled"}),
     EventCard: frozenset({"scaled"}),
 }
@@ -433,7 +490,14 @@ class DeckError(Exception):
         self.problems = problems
 
 
-SECTIONS = {"scenario": "scenario", "cards": "card", "events": "event", "roles": "role", "sources": "source"}
+SECTIONS = {
+    "scenario": "scenario",
+    "cards": "card",
+    "events": "event",
+    "roles": "role",
+    "sources": "source",
+    "levers": "lever",
+}
 
 
 def _deck_files(path: Path) -> list[Path]:
@@ -475,6 +539,7 @@ def load_deck(path: Path | str) -> Deck:
         "events": EventCard,
         "roles": Role,
         "sources": Source,
+        "levers": Lever,
     }
     for section, items in raw.items():
         for index, (file, item) in enumerate(items):
@@ -514,6 +579,7 @@ def load_deck(path: Path | str) -> Deck:
         events=tuple(event for _, event in parsed["events"] if isinstance(event, EventCard)),
         roles=tuple(role for _, role in parsed["roles"] if isinstance(role, Role)),
         sources=tuple(source for _, source in parsed["sources"] if isinstance(source, Source)),
+        levers=tuple(lever for _, lever in parsed["levers"] if isinstance(lever, Lever)),
     )
 
 
@@ -536,7 +602,7 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
     area_ids = {area.id for area in scenario.areas}
     card_ids: set[str] = set()
     source_ids: set[str] = set()
-    for section in ("cards", "events", "roles", "sources"):
+    for section in ("cards", "events", "roles", "sources", "levers"):
         seen: set[str] = set()
         for file, item in parsed.get(section, []):
             item_id = str(getattr(item, "id", ""))

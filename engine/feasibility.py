@@ -17,7 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.budget import ZERO, Assessment, assess, target_slopes, validate_portfolio
+from engine.budget import RULES_VERSION, Assessment, assess, balance, target_slopes, target_years, validate_portfolio
+from engine.debrief import kind_gains, kind_shares_met
 from engine.deck import REQUIRED_KINDS, Deck
 from engine.errors import RuleViolation
 
@@ -55,42 +56,72 @@ class FeasibleRange(Frozen):
         return target <= self.max_target + 1e-9
 
 
-def verdict_capacity(deck: Deck, assessment: Assessment) -> float:
-    """The highest X at which a portfolio, assessed against a zero target, meets the verdict; −inf when a
-    condition that does not depend on X fails (a kind missing, wishes unfunded, the anlægspulje exceeded).
+def verdict_capacity(deck: Deck, assessment: Assessment, rules: int = RULES_VERSION) -> float:
+    """The highest X at which a portfolio, assessed against the target for X = 0, meets the verdict; −inf
+    when a condition that does not depend on X fails (kinds, wishes unfunded, the anlægspulje exceeded).
 
-    With a zero target `result` is what the forlig and the events deliver each year; the verdict requires
-    the budgetår to reach X · slope (today only the budgetår is required; the overslagsår are soft)."""
-    if any(kind not in assessment.kinds_present for kind in REQUIRED_KINDS):
-        return -math.inf
+    Every year's target is offset + slope · X (engine.budget.target_years), so each required year gives
+    X ≤ (result + tolerance) / slope: rules 1 require the budgetår only, rules 2 the overslagsår too,
+    within the deck's structural tolerance."""
     if any(
         funded < required for funded, required in zip(assessment.wish_funding, assessment.wish_required, strict=True)
     ):
         return -math.inf
     if assessment.capital_spent > assessment.capital_pool:
         return -math.inf
-    slope = target_slopes(deck.scenario)[0]
-    return assessment.result[0] / slope
-
-
-def _capacity(deck: Deck, cards: Sequence[str], event_ids: Sequence[str]) -> float:
-    if not cards:
+    slopes = target_slopes(deck.scenario, rules)
+    if rules < 2:
+        if any(kind not in assessment.kinds_present for kind in REQUIRED_KINDS):
+            return -math.inf
+        return assessment.result[0] / slopes[0]
+    if not all(kind_shares_met(deck, assessment).values()):
         return -math.inf
+    tolerance = balance(deck.scenario).structural_tolerance
+    bounds = [assessment.result[0] / slopes[0]]
+    bounds += [(assessment.result[year] + tolerance) / slopes[year] for year in (1, 2, 3)]
+    return min(bounds)
+
+
+def _shortfall(deck: Deck, assessment: Assessment, rules: int) -> float:
+    """How far a portfolio is from the X-independent conditions (mio. kr.): 0 when it meets them. Lets the
+    search walk towards a valid portfolio instead of only comparing valid ones."""
+    wishes = sum(max(0.0, r - f) for f, r in zip(assessment.wish_funding, assessment.wish_required, strict=True))
+    capital = max(0.0, assessment.capital_spent - assessment.capital_pool)
+    if rules < 2:
+        kinds = sum(1.0 for kind in REQUIRED_KINDS if kind not in assessment.kinds_present)
+    else:
+        share = balance(deck.scenario).kind_share_min
+        gains = kind_gains(deck, assessment)
+        total = sum(gains[kind] for kind in REQUIRED_KINDS)
+        kinds = sum(max(0.0, share * total - gains[kind]) for kind in REQUIRED_KINDS) + (1.0 if total <= 0 else 0.0)
+    return round(wishes + capital + kinds, 6)
+
+
+def _score(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], rules: int) -> tuple[int, float]:
+    """(1, capacity) for a portfolio meeting the conditions, (0, −shortfall) otherwise; −inf if invalid."""
+    if not cards:
+        return (-1, -math.inf)
     try:
         validate_portfolio(deck, cards, event_ids)
     except RuleViolation:
-        return -math.inf
-    return verdict_capacity(deck, assess(deck, cards, event_ids, ZERO))
+        return (-1, -math.inf)
+    assessment = assess(deck, cards, event_ids, target_years(deck.scenario, 0.0, rules))
+    capacity = verdict_capacity(deck, assessment, rules)
+    if capacity > -math.inf:
+        return (1, capacity)
+    return (0, -_shortfall(deck, assessment, rules))
 
 
-def best_portfolio(deck: Deck, event_ids: Sequence[str] = ()) -> tuple[tuple[str, ...], float]:
-    """A portfolio with the highest verdict capacity found, and that capacity (X, mio. kr.)."""
-    ids = [card.id for card in deck.cards]
+def best_portfolio(
+    deck: Deck, event_ids: Sequence[str] = (), rules: int = RULES_VERSION, *, levers: bool = True
+) -> tuple[tuple[str, ...], float]:
+    """A portfolio with the highest verdict capacity found, and that capacity (X, mio. kr.; −inf if none)."""
+    ids = [card.id for card in deck.cards] + ([lever.id for lever in deck.levers] if levers else [])
 
-    def score(chosen: frozenset[str]) -> float:
-        return _capacity(deck, [card_id for card_id in ids if card_id in chosen], event_ids)
+    def score(chosen: frozenset[str]) -> tuple[int, float]:
+        return _score(deck, [card_id for card_id in ids if card_id in chosen], event_ids, rules)
 
-    # Greedy start: every card that frees money in the budgetår, then what the conditions lack.
+    # Greedy start: every card that frees money in the budgetår; the search adds what the conditions lack.
     chosen = frozenset(card.id for card in deck.cards if card.amounts[0] > 0 and card.kind != "udvidelse")
     best = score(chosen)
     improved = True
@@ -100,11 +131,12 @@ def best_portfolio(deck: Deck, event_ids: Sequence[str] = ()) -> tuple[tuple[str
         candidates += [(chosen - {out}) | {into} for out in sorted(chosen) for into in ids if into not in chosen]
         for candidate in candidates:
             value = score(candidate)
-            if value > best + 1e-9:
+            if value[0] > best[0] or (value[0] == best[0] and value[1] > best[1] + 1e-9):
                 chosen, best = candidate, value
                 improved = True
                 break
-    return tuple(card_id for card_id in ids if card_id in chosen), best
+    capacity = best[1] if best[0] == 1 else -math.inf
+    return tuple(card_id for card_id in ids if card_id in chosen), capacity
 
 
 def _floor(value: float) -> float:

@@ -207,6 +207,9 @@ class GameCreated(Message):
     rule: AdoptionRule
     rounds: int
     round_seconds: int | None
+    # The rules the game is played under (engine.budget.RULES_VERSION when it was created); a log written
+    # before the field existed was played under version 1, and keeps its arithmetic when replayed.
+    rules: int = Field(default=1, ge=1)
 
 
 class PlayerJoined(Message):
@@ -305,6 +308,8 @@ class RealityChecked(Message):
     type: Literal["reality_checked"] = "reality_checked"
     at: datetime
     rolls: dict[str, int] = Field(description="card id -> d6 roll that decides how much of it is realised")
+    # Rules 2: whether "træthed i organisationen" hit every effektivisering (None under rules 1).
+    fatigue: bool | None = None
 
 
 class DebriefShown(Message):
@@ -449,6 +454,7 @@ class Config:
     rule: AdoptionRule
     rounds: int
     round_seconds: int | None
+    rules: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,6 +470,7 @@ class State:
     forlig_history: tuple[Forlig, ...] = ()
     chat: Chat | None = None
     rolls: Mapping[str, int] | None = None
+    fatigue: bool | None = None  # rules 2: "træthed i organisationen" hit (reality_checked)
     hidden_chat: frozenset[int] = frozenset()  # seqs of chat lines the facilitator hid
 
     @property

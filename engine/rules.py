@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.budget import target_years, validate_portfolio
+from engine.budget import RULES_VERSION, balance, target_years, validate_portfolio
 from engine.deck import AdoptionRule, Deck
 from engine.errors import RuleCode, RuleViolation
 from engine.model import (
@@ -248,10 +248,11 @@ def _create_game(state: State, command: CreateGame, actor: Actor) -> list[Event]
             deck_id=scenario.id,
             deck_digest=state.deck.digest,
             seed=command.seed,
-            target=target_years(scenario, command.target),
+            target=target_years(scenario, command.target, RULES_VERSION),
             rule=command.rule or scenario.default_rule,
             rounds=command.rounds or scenario.default_rounds,
             round_seconds=command.round_seconds,
+            rules=RULES_VERSION,
         )
     ]
 
@@ -441,10 +442,16 @@ def _end_game(state: State, command: EndGame, actor: Actor) -> list[Event]:
     if state.phase == "round":
         round_ = _require_open_round(state)
         closing.append(RoundEnded(at=command.at, round=round_.number, reason="facilitator"))
-    cards = sorted(state.forlig.cards) if state.forlig else []
+    # Levers are certain: only cards are rolled for.
+    cards = sorted(card for card in state.forlig.cards if state.deck.has_card(card)) if state.forlig else []
     rng = seeded(state, "reality")
     rolls = {card: rng.randint(1, 6) for card in cards}
-    return [*closing, RealityChecked(at=command.at, rolls=rolls)]
+    rules = state.config.rules if state.config is not None else 1
+    if rules < 2:
+        return [*closing, RealityChecked(at=command.at, rolls=rolls)]
+    # Rules 2: one correlated draw, "træthed i organisationen", for every effektivisering at once.
+    fatigue = rng.random() < balance(state.deck.scenario).fatigue_probability
+    return [*closing, RealityChecked(at=command.at, rolls=rolls, fatigue=fatigue)]
 
 
 def _show_debrief(state: State, command: ShowDebrief, actor: Actor) -> list[Event]:
@@ -584,6 +591,7 @@ def evolve(state: State, event: Event) -> State:
             rule=event.rule,
             rounds=event.rounds,
             round_seconds=event.round_seconds,
+            rules=event.rules,
         )
         return _next(state, config=config)
     if isinstance(event, PlayerJoined):
@@ -637,7 +645,7 @@ def evolve(state: State, event: Event) -> State:
             current = replace(current, deadline=event.deadline)
         return _next(state, rounds=(*state.rounds[:-1], current))
     if isinstance(event, RealityChecked):
-        return _next(state, phase="reality_check", rolls=dict(event.rolls))
+        return _next(state, phase="reality_check", rolls=dict(event.rolls), fatigue=event.fatigue)
     if isinstance(event, DebriefShown):
         return _next(state, phase="debrief")
     if isinstance(event, MessageHidden):

@@ -33,6 +33,7 @@ from engine.model import (
     VoteCast,
     Years,
 )
+from engine.reality import Forecast, forecast
 from engine.rules import still_to_vote, tally, voters
 
 ViewerKind = Literal["player", "facilitator", "projector"]
@@ -96,6 +97,12 @@ class WarningView(ViewModel):
     amount: float | None
 
 
+class ServiceAreaView(ViewModel):
+    area: str
+    reductions: int  # ≤ 0
+    improvements: int  # ≥ 0
+
+
 class MeterView(ViewModel):
     """The four years of a portfolio against the target, as the live meter draws them."""
 
@@ -111,6 +118,14 @@ class MeterView(ViewModel):
     warnings: tuple[WarningView, ...]
     reached: tuple[bool, bool, bool, bool]  # per year: the result reaches the target
     all_reached: bool  # all four years are reached
+    # The seeded Monte Carlo of the reality check (engine.reality.forecast), while the table negotiates:
+    expected: Years = (0.0, 0.0, 0.0, 0.0)  # the expected result per year after the dice
+    reach_probability: Years = (0.0, 0.0, 0.0, 0.0)  # the chance of reaching the target per year
+    levers: tuple[str, ...] = ()  # the portfolio's levers (ids with the L- prefix), also in `cards`
+    lever_amounts: tuple[Years, ...] = ()  # each lever's operating effect, in the order of `levers`
+    service_reductions: int = 0  # service cuts and improvements, counted apart (never netted)
+    service_improvements: int = 0
+    service_by_area: tuple[ServiceAreaView, ...] = ()
 
 
 class RoundView(ViewModel):
@@ -224,6 +239,7 @@ def meter(state: State, cards: tuple[str, ...]) -> MeterView:
     assert state.config is not None
     assessment: Assessment = assess(state.deck, cards, state.event_cards, state.config.target)
     a, b, c, d = (year_reached(value) for value in assessment.result)
+    chance = _forecast(state, assessment)
     return MeterView(
         cards=cards,
         target=assessment.target,
@@ -239,7 +255,44 @@ def meter(state: State, cards: tuple[str, ...]) -> MeterView:
         ),
         reached=(a, b, c, d),
         all_reached=a and b and c and d,
+        expected=chance.expected,
+        reach_probability=chance.probability,
+        levers=assessment.levers,
+        lever_amounts=tuple((assessment.lever_amounts or {})[lever_id] for lever_id in assessment.levers),
+        service_reductions=assessment.service_reductions,
+        service_improvements=assessment.service_improvements,
+        service_by_area=tuple(
+            ServiceAreaView(area=change.area, reductions=change.reductions, improvements=change.improvements)
+            for change in assessment.service_by_area
+        ),
     )
+
+
+# The meter's Monte Carlo: fewer draws than the debrief's (±1 percentage point is enough while
+# negotiating), cached by everything it depends on, so an unchanged proposal costs nothing to redraw.
+METER_DRAWS = 1_000
+_FORECASTS: dict[tuple[object, ...], Forecast] = {}
+_FORECASTS_KEPT = 4_096
+
+
+def _forecast(state: State, assessment: Assessment) -> Forecast:
+    assert state.config is not None
+    key = (
+        state.deck.digest,
+        state.config.seed,
+        state.config.rules,
+        assessment.cards,
+        assessment.levers,
+        state.event_cards,
+        assessment.target,
+    )
+    found = _FORECASTS.get(key)
+    if found is None:
+        if len(_FORECASTS) >= _FORECASTS_KEPT:
+            _FORECASTS.clear()
+        found = forecast(state.deck, assessment, draws=METER_DRAWS, seed=state.config.seed, rules=state.config.rules)
+        _FORECASTS[key] = found
+    return found
 
 
 def _role_visible(state: State, viewer: Viewer, player_id: str) -> bool:
