@@ -11,7 +11,8 @@ import shutil
 import tempfile
 import time
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -140,13 +141,243 @@ def _self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+@dataclass
+class _Memory:
+    """The servers' resident memory in bytes (None when it could not be read): before the players connect, once
+    they are in, the peak while measuring and at the end."""
+
+    before: int | None
+    connected: int | None
+    peak: int = 0
+    end: int | None = None
+
+
+@dataclass
+class _Window:
+    """What the measured window cost: its wall seconds, CPU seconds (None when a process could not be read), the
+    servers' garbage-collector pauses and the store's stalls."""
+
+    seconds: float
+    loadgen_cpu: float
+    server_cpu: float | None
+    redis_cpu: float | None
+    gc_pauses: dict[str, Any] | None
+    store_stalls: dict[str, float] | None
+
+
+def _spent(start: float | None, end: float | None) -> float | None:
+    return None if start is None or end is None else end - start
+
+
+async def _connect(run: Run, tables: list[TableRun], pids: list[int]) -> _Memory:
+    """Open the watchers' sockets, then the players': the servers' memory before and after the players."""
+    concurrency = run.options.connect_concurrency
+    await _gather_limited((bot.connect() for table in tables for bot in table.watchers), concurrency)
+    await asyncio.sleep(1.0)
+    before = total_rss(pids)
+    await _gather_limited((bot.connect() for table in tables for bot in table.players), concurrency)
+    await asyncio.sleep(2.0)
+    connected = total_rss(pids)
+    return _Memory(before, connected, peak=connected or 0)
+
+
+async def _start_round(run: Run, table: TableRun) -> None:
+    """The control room starts round 1 at the table; then it waits for the round to reach every player."""
+    starter = table.watchers[0] if table.watchers else None
+    if starter is None or starter.kind != "facilitator":
+        starter = Bot(run, table, "facilitator", table.conference.facilitator_token, None, 0)
+        await starter.connect()
+        table.watchers.insert(0, starter)
+    reply = await starter.call("start_round")
+    if reply["type"] != "ack":
+        raise LoadtestError(f"table {table.number}: start_round refused: {reply}")
+    deadline = time.perf_counter() + 30
+    while any(bot.last_seq < reply["seq"] for bot in table.players):
+        if time.perf_counter() > deadline:
+            raise LoadtestError(f"table {table.number}: round_started did not reach every player")
+        await asyncio.sleep(0.02)
+
+
+async def _start_rounds(run: Run, tables: list[TableRun]) -> None:
+    """Round 1 at every table; the setup's events are not measured actions."""
+    await _gather_limited((_start_round(run, t) for t in tables), run.options.connect_concurrency)
+    if not run.options.watchers:  # the control room only started the rounds
+        await _gather_limited((bot.close() for t in tables for bot in t.watchers), 256)
+        for table in tables:
+            table.watchers.clear()
+    for table in tables:
+        for bot in table.players:
+            bot.seqs, bot.times = array("q"), array("d")
+            bot.crcs, bot.replayed = array("L"), array("b")
+        table.actions.clear()
+
+
+async def _progress(
+    run: Run, pids: list[int], memory: _Memory, start: float, stop_at: float, say: Callable[[str], None]
+) -> None:
+    """Until `stop_at`, a line a second (connections, acked rate, ack p99, errors, server memory), and the peak
+    memory kept in `memory`."""
+    last_acked, last_tick = 0, start
+    while (now := time.perf_counter()) < stop_at:
+        await asyncio.sleep(min(1.0, stop_at - now))
+        tick = time.perf_counter()
+        recent = np.array(run.ack_latencies) if run.ack_latencies else np.zeros(0)
+        run.ack_latencies = []
+        rss = total_rss(pids)
+        memory.peak = max(memory.peak, rss or 0)
+        p99 = f"{np.percentile(recent, 99) * 1000:6.1f} ms" if recent.size else "     - ms"
+        say(
+            f"[{tick - start:5.1f}s] conns {run.connections:5d}  acked {run.acked:7d} "
+            f"({(run.acked - last_acked) / (tick - last_tick):7.1f}/s)  ack p99 {p99}  "
+            f"errors {sum(run.errors.values()):4d}" + (f"  server {rss / 2**20:6.1f} MB" if rss else "")
+        )
+        last_acked, last_tick = run.acked, tick
+
+
+async def _measure(
+    run: Run,
+    tables: list[TableRun],
+    urls: list[str],
+    servers: Servers | None,
+    pids: list[int],
+    memory: _Memory,
+    say: Callable[[str], None],
+) -> _Window:
+    """The players play for --duration seconds; what that cost the servers and the load generator."""
+    options = run.options
+    async with httpx.AsyncClient(timeout=10) as http:
+        gc_before = await _gc_pauses(http, urls)
+    if servers is not None:
+        servers.store_stalls(reset=True)
+    cpu_start, wall_start = _self_cpu(), time.perf_counter()
+    server_cpu_start = total_cpu(pids)
+    redis_pids = servers.redis_pids if servers is not None else []
+    redis_cpu_start = total_cpu(redis_pids)
+    run.measuring = True
+    stop_at = wall_start + options.duration
+    tasks = [
+        asyncio.create_task(bot.play(options.rate, stop_at, run.cards)) for table in tables for bot in table.players
+    ]
+    await _progress(run, pids, memory, wall_start, stop_at, say)
+    await asyncio.gather(*tasks)
+    seconds = time.perf_counter() - wall_start
+    loadgen_cpu = _self_cpu() - cpu_start
+    server_cpu = _spent(server_cpu_start, total_cpu(pids))
+    redis_cpu = _spent(redis_cpu_start, total_cpu(redis_pids))
+    async with httpx.AsyncClient(timeout=10) as http:
+        gc_pauses = gc_report(gc_before, await _gc_pauses(http, urls))
+    store_stalls = servers.store_stalls() if servers is not None else None
+    run.measuring = False
+    return _Window(seconds, loadgen_cpu, server_cpu, redis_cpu, gc_pauses, store_stalls)
+
+
+def _behind(table: TableRun) -> bool:
+    bots = table.players + table.watchers
+    final = max([bot.last_seq for bot in bots] + [0])
+    return any(bot.last_seq < final for bot in bots)
+
+
+async def _drain(run: Run, tables: list[TableRun]) -> None:
+    """Wait (at most --drain-seconds) for every answer and for every bot to reach its table's final seq; an
+    action still without an answer then counts as a no_reply error."""
+    players = [bot for table in tables for bot in table.players]
+    deadline = time.perf_counter() + run.options.drain_seconds
+    while time.perf_counter() < deadline:
+        if not any(bot.pending for bot in players) and not any(_behind(table) for table in tables):
+            break
+        await asyncio.sleep(0.05)
+    for bot in players:
+        if bot.pending:
+            run.errors["no_reply"] += len(bot.pending)
+
+
+def _server_report(
+    servers: Servers | None, memory: _Memory, window: _Window, players: int, acked: int
+) -> dict[str, Any]:
+    seconds, cpu, redis_cpu = window.seconds, window.server_cpu, window.redis_cpu
+    return {
+        "rss_mb": round(memory.end / 2**20, 1) if memory.end else None,
+        "rss_peak_mb": round(memory.peak / 2**20, 1) if memory.peak else None,
+        "kb_per_connection": (
+            round((memory.connected - memory.before) / 1024 / players, 1)
+            if memory.connected and memory.before and players
+            else None
+        ),
+        "cpu_percent": round(100 * cpu / seconds, 1) if cpu is not None else None,
+        "cpu_us_per_action": round(1e6 * cpu / acked) if cpu is not None and acked else None,
+        "tracebacks": servers.tracebacks() if servers else None,
+        "gc_pauses": window.gc_pauses,
+        "store_stalls_ms": window.store_stalls,
+        "redis_cpu_percent": round(100 * redis_cpu / seconds, 1) if redis_cpu is not None else None,
+    }
+
+
+def _report(
+    run: Run,
+    tables: list[TableRun],
+    urls: list[str],
+    servers: Servers | None,
+    memory: _Memory,
+    window: _Window,
+    lag: list[float],
+) -> dict[str, Any]:
+    """The report `render` prints: the setup, what was sent and acked, latency, errors, costs, correctness."""
+    options = run.options
+    latency, correctness = analyse(tables)
+    acked_actions = sum(len(t.actions) for t in tables)
+    players = sum(len(t.players) for t in tables)
+    connections = sum(len(t.players) + len(t.watchers) for t in tables)
+    lag_values = np.array(lag) if lag else np.zeros(1)
+    measured, cpu_used = window.seconds, window.loadgen_cpu
+    report: dict[str, Any] = {
+        "setup": {
+            "tables": options.tables,
+            "players": options.players,
+            "watchers": options.watchers,
+            "rate": options.rate,
+            "duration": options.duration,
+            "workers": len(urls),
+            "store": servers.store_url if servers else None,
+            "server_cpu": options.server_cpu,
+            "urls": urls,
+            "seed": options.seed,
+        },
+        "connections": {
+            "total": connections,
+            "players": players,
+            "watchers": connections - players,
+            "reconnects": run.reconnects,
+        },
+        "actions": {
+            "sent": sum(run.sent.values()),
+            "acked": acked_actions,
+            "per_second": round(acked_actions / measured, 1),
+            "by_kind": dict(run.sent),
+            "deliveries_per_second": round(acked_actions * options.players / measured, 1),
+        },
+        "latency_ms": latency,
+        "errors": dict(sorted(run.errors.items())),
+        "server": _server_report(servers, memory, window, players, acked_actions),
+        "loadgen": {
+            "cpu_percent": round(100 * cpu_used / measured, 1),
+            "cpu_us_per_action": round(1e6 * cpu_used / acked_actions) if acked_actions else None,
+            "loop_lag_p99_ms": round(float(np.percentile(lag_values, 99)) * 1000, 1),
+        },
+        "correctness": correctness,
+    }
+    if servers and report["server"]["tracebacks"]:
+        report["errors"]["server.traceback"] = report["server"]["tracebacks"]
+    report["ok"] = correctness["passed"] and not report["errors"]
+    return report
+
+
 async def run_loadtest(options: Options) -> dict[str, Any]:
-    """Run the whole load test and return the report (see `render` for the table)."""
+    """Run the whole load test and return the report (see `render` for the table): set up the tables, connect,
+    start the rounds, measure, drain, report."""
     say = options.progress or (lambda line: None)
     if options.seed is None:
         options.seed = secrets.randbits(32)
     run = Run(options, load_deck(DEFAULT_DECK_PATH))
-    cards = run.cards
     workdir = Path(tempfile.mkdtemp(prefix="raaderum-loadtest-"))
     servers = Servers(options, workdir) if options.url is None else None
     tables: list[TableRun] = []
@@ -161,160 +392,16 @@ async def run_loadtest(options: Options) -> dict[str, Any]:
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             tables = await _setup(run, urls, http)
         say(f"{len(tables)} tables, {sum(len(t.players) for t in tables)} players seated")
-        watchers = [bot for table in tables for bot in table.watchers]
-        players = [bot for table in tables for bot in table.players]
-        await _gather_limited((bot.connect() for bot in watchers), options.connect_concurrency)
-        await asyncio.sleep(1.0)
-        rss_before = total_rss(pids)
-        await _gather_limited((bot.connect() for bot in players), options.connect_concurrency)
-        await asyncio.sleep(2.0)
-        rss_connected = total_rss(pids)
+        memory = await _connect(run, tables, pids)
         say(f"{run.connections} connections open")
-
-        # The control room starts round 1 at every table; then everyone waits for the round to reach all.
-        async def start_round(table: TableRun) -> None:
-            starter = table.watchers[0] if table.watchers else None
-            if starter is None or starter.kind != "facilitator":
-                starter = Bot(run, table, "facilitator", table.conference.facilitator_token, None, 0)
-                await starter.connect()
-                table.watchers.insert(0, starter)
-            reply = await starter.call("start_round")
-            if reply["type"] != "ack":
-                raise LoadtestError(f"table {table.number}: start_round refused: {reply}")
-            deadline = time.perf_counter() + 30
-            while any(bot.last_seq < reply["seq"] for bot in table.players):
-                if time.perf_counter() > deadline:
-                    raise LoadtestError(f"table {table.number}: round_started did not reach every player")
-                await asyncio.sleep(0.02)
-
-        await _gather_limited((start_round(t) for t in tables), options.connect_concurrency)
-        if not options.watchers:  # the control room only started the rounds
-            await _gather_limited((bot.close() for t in tables for bot in t.watchers), 256)
-            for table in tables:
-                table.watchers.clear()
-        for table in tables:
-            for bot in table.players:  # the setup's events are not measured actions
-                bot.seqs, bot.times = array("q"), array("d")
-                bot.crcs, bot.replayed = array("L"), array("b")
-            table.actions.clear()
-
+        await _start_rounds(run, tables)
         lag: list[float] = []
         monitor = asyncio.create_task(_lag_monitor(lag))
-        async with httpx.AsyncClient(timeout=10) as http:
-            gc_before = await _gc_pauses(http, urls)
-        if servers is not None:
-            servers.store_stalls(reset=True)
-        cpu_start, wall_start = _self_cpu(), time.perf_counter()
-        server_cpu_start = total_cpu(pids)
-        redis_pids = servers.redis_pids if servers is not None else []
-        redis_cpu_start = total_cpu(redis_pids)
-        rss_peak = rss_connected or 0
-        run.measuring = True
-        stop_at = wall_start + options.duration
-        tasks = [asyncio.create_task(bot.play(options.rate, stop_at, cards)) for bot in players]
-        last_acked, last_tick = 0, wall_start
-        while (now := time.perf_counter()) < stop_at:
-            await asyncio.sleep(min(1.0, stop_at - now))
-            tick = time.perf_counter()
-            recent = np.array(run.ack_latencies) if run.ack_latencies else np.zeros(0)
-            run.ack_latencies = []
-            rss = total_rss(pids)
-            rss_peak = max(rss_peak, rss or 0)
-            p99 = f"{np.percentile(recent, 99) * 1000:6.1f} ms" if recent.size else "     - ms"
-            say(
-                f"[{tick - wall_start:5.1f}s] conns {run.connections:5d}  acked {run.acked:7d} "
-                f"({(run.acked - last_acked) / (tick - last_tick):7.1f}/s)  ack p99 {p99}  "
-                f"errors {sum(run.errors.values()):4d}" + (f"  server {rss / 2**20:6.1f} MB" if rss else "")
-            )
-            last_acked, last_tick = run.acked, tick
-        await asyncio.gather(*tasks)
-        measured = time.perf_counter() - wall_start
-        cpu_used = _self_cpu() - cpu_start
-        server_cpu_end = total_cpu(pids)
-        redis_cpu_end = total_cpu(redis_pids)
-        redis_cpu = None if redis_cpu_end is None or redis_cpu_start is None else redis_cpu_end - redis_cpu_start
-        server_cpu = (
-            server_cpu_end - server_cpu_start if server_cpu_end is not None and server_cpu_start is not None else None
-        )
-        async with httpx.AsyncClient(timeout=10) as http:
-            gc_pauses = gc_report(gc_before, await _gc_pauses(http, urls))
-        store_stalls = servers.store_stalls() if servers is not None else None
-        run.measuring = False
-        # Drain: every answer in, every player at its table's final seq.
-        deadline = time.perf_counter() + options.drain_seconds
-        while time.perf_counter() < deadline:
-            waiting = any(bot.pending for bot in players)
-            behind = False
-            for table in tables:
-                final = max([bot.last_seq for bot in table.players + table.watchers] + [0])
-                behind = behind or any(bot.last_seq < final for bot in table.players + table.watchers)
-            if not waiting and not behind:
-                break
-            await asyncio.sleep(0.05)
+        window = await _measure(run, tables, urls, servers, pids, memory, say)
+        await _drain(run, tables)
         monitor.cancel()
-        for bot in players:
-            if bot.pending:
-                run.errors["no_reply"] += len(bot.pending)
-        rss_end = total_rss(pids)
-        latency, correctness = analyse(tables)
-        acked_actions = sum(len(t.actions) for t in tables)
-        connections = sum(len(t.players) + len(t.watchers) for t in tables)
-        lag_values = np.array(lag) if lag else np.zeros(1)
-        report = {
-            "setup": {
-                "tables": options.tables,
-                "players": options.players,
-                "watchers": options.watchers,
-                "rate": options.rate,
-                "duration": options.duration,
-                "workers": len(urls),
-                "store": servers.store_url if servers else None,
-                "server_cpu": options.server_cpu,
-                "urls": urls,
-                "seed": options.seed,
-            },
-            "connections": {
-                "total": connections,
-                "players": len(players),
-                "watchers": connections - len(players),
-                "reconnects": run.reconnects,
-            },
-            "actions": {
-                "sent": sum(run.sent.values()),
-                "acked": acked_actions,
-                "per_second": round(acked_actions / measured, 1),
-                "by_kind": dict(run.sent),
-                "deliveries_per_second": round(acked_actions * options.players / measured, 1),
-            },
-            "latency_ms": latency,
-            "errors": dict(sorted(run.errors.items())),
-            "server": {
-                "rss_mb": round(rss_end / 2**20, 1) if rss_end else None,
-                "rss_peak_mb": round(rss_peak / 2**20, 1) if rss_peak else None,
-                "kb_per_connection": (
-                    round((rss_connected - rss_before) / 1024 / len(players), 1)
-                    if rss_connected and rss_before and players
-                    else None
-                ),
-                "cpu_percent": round(100 * server_cpu / measured, 1) if server_cpu is not None else None,
-                "cpu_us_per_action": (
-                    round(1e6 * server_cpu / acked_actions) if server_cpu is not None and acked_actions else None
-                ),
-                "tracebacks": servers.tracebacks() if servers else None,
-                "gc_pauses": gc_pauses,
-                "store_stalls_ms": store_stalls,
-                "redis_cpu_percent": round(100 * redis_cpu / measured, 1) if redis_cpu is not None else None,
-            },
-            "loadgen": {
-                "cpu_percent": round(100 * cpu_used / measured, 1),
-                "cpu_us_per_action": round(1e6 * cpu_used / acked_actions) if acked_actions else None,
-                "loop_lag_p99_ms": round(float(np.percentile(lag_values, 99)) * 1000, 1),
-            },
-            "correctness": correctness,
-        }
-        if servers and report["server"]["tracebacks"]:
-            report["errors"]["server.traceback"] = report["server"]["tracebacks"]
-        report["ok"] = correctness["passed"] and not report["errors"]
+        memory.end = total_rss(pids)
+        report = _report(run, tables, urls, servers, memory, window, lag)
         return report
     finally:
         await _gather_limited((bot.close() for table in tables for bot in table.players + table.watchers), 256)
