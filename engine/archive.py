@@ -279,7 +279,7 @@ class _Folder:
             raise ArchiveError(line, "a second game_created: only seq 1 creates the game")
         try:
             self.state = evolve(self.state, event)
-        except Exception as error:  # evolve is total on logs decide wrote; anything else is a broken log
+        except Exception as error:  # noqa: BLE001 - evolve is total on logs decide wrote; any error: a broken log
             raise ArchiveError(
                 line, f"the rules cannot apply this {entry.type} event here ({type(error).__name__}: {error})"
             ) from None
