@@ -88,17 +88,9 @@ def _table(rows: list[list[str]]) -> list[str]:
     return out
 
 
-def debrief_text(result: Debrief, deck: Deck, *, table_name: str | None = None, lang: str = "da") -> str:
-    """The debrief laid out for a terminal: forlig, the four years, the verdict, people, the reality check."""
-    lang = "en" if lang == "en" else "da"
-    scenario = deck.scenario
-    names = {player.id: player.name for player in result.negotiation.players}
+def _forlig_lines(result: Debrief, deck: Deck, lang: str) -> list[str]:
+    """The forlig (or that there is none) and the event cards drawn."""
     lines: list[str] = []
-    heading = f"{_w('title', lang)} · {scenario.municipality.get(lang)}"
-    if table_name:
-        heading += f" · {table_name}"
-    lines += [heading, "=" * len(heading), ""]
-
     forlig = result.forlig
     if forlig is None:
         lines.append(f"{_w('no_forlig', lang)}.")
@@ -113,8 +105,11 @@ def debrief_text(result: Debrief, deck: Deck, *, table_name: str | None = None, 
         lines.append("  " + " ".join(forlig.cards))
     events = ", ".join(f"{event_id} {deck.event(event_id).title.get(lang)}" for event_id in result.event_cards)
     lines.append(f"{_w('events', lang)}: {events or _w('none', lang)}")
-    lines.append("")
+    return lines
 
+
+def _year_lines(result: Debrief, lang: str) -> list[str]:
+    """The four years against their targets, the verdict with its reasons, service index and positions."""
     rows = [[_w(key, lang) for key in ("year", "target", "event_effect", "forlig_effect", "result", "reached")]]
     for year in result.years:
         rows.append(
@@ -127,7 +122,7 @@ def debrief_text(result: Debrief, deck: Deck, *, table_name: str | None = None, 
                 _w("yes" if year.reached else "no", lang),
             ]
         )
-    lines += _table(rows)
+    lines = _table(rows)
     lines.append("")
     lines.append(_w("verdict_ok" if result.verdict.reached else "verdict_no", lang))
     for reason in result.verdict.reasons:
@@ -137,23 +132,32 @@ def debrief_text(result: Debrief, deck: Deck, *, table_name: str | None = None, 
         f"{_w('service', lang)}: {_number(result.service_index, lang, sign=True)} · "
         f"{_w('fte', lang)}: {_number(result.net_fte, lang, sign=True)}"
     )
+    return lines
 
+
+def _people_lines(result: Debrief, lang: str) -> list[str]:
+    """The composition of the savings and each role's hjertesager, when there are any."""
+    lines: list[str] = []
     if result.composition.by_kind:
         lines += ["", f"{_w('composition', lang)}:"]
         for slice_ in result.composition.by_kind:
             lines.append(
                 f"  {slice_.name.get(lang)}: {format_mio(slice_.year4, lang)} ({_percent(slice_.share, lang)})"
             )
-
     if result.hjertesager:
         lines += ["", f"{_w('hjertesager', lang)}:"]
         for outcome in result.hjertesager:
             lines.append(f"  {outcome.title.get(lang)} ({outcome.name}):")
             for sag in outcome.hjertesager:
                 lines.append(f"    {'✓' if sag.met else '✗'} {sag.text.get(lang)}")
+    return lines
 
+
+def _negotiation_lines(result: Debrief, deck: Deck, lang: str) -> list[str]:
+    """Round by round, proposal by proposal, player by player."""
     negotiation = result.negotiation
-    lines += ["", f"{_w('negotiation', lang)}:"]
+    names = {player.id: player.name for player in negotiation.players}
+    lines = ["", f"{_w('negotiation', lang)}:"]
     for round_ in negotiation.rounds:
         text = f"  {_w('round', lang).capitalize()} {round_.number}"
         if round_.event_card:
@@ -178,31 +182,51 @@ def debrief_text(result: Debrief, deck: Deck, *, table_name: str | None = None, 
             f"  {player.name}{role}{left}: {player.messages} {_w('messages', lang)}, "
             f"{player.proposals} {_w('proposals', lang)}, {player.votes} {_w('votes', lang)}"
         )
+    return lines
 
+
+def _reality_lines(result: Debrief, deck: Deck, lang: str) -> list[str]:
+    """The Monte Carlo probability, then the dice and the realised years once they are rolled."""
     check = result.reality_check
-    lines += ["", f"{_w('reality', lang)}:"]
+    lines = ["", f"{_w('reality', lang)}:"]
     probability = ", ".join(
-        f"{label} {_percent(share, lang)}" for label, share in zip(scenario.years, check.probability, strict=True)
+        f"{label} {_percent(share, lang)}" for label, share in zip(deck.scenario.years, check.probability, strict=True)
     )
     lines.append(f"  {_w('probability', lang).format(draws=f'{check.draws:,}'.replace(',', '.'))}:")
     lines.append(f"    {probability}; {_w('all_years', lang)} {_percent(check.probability_all_years, lang)}")
     if not check.rolled:
         lines.append(f"  {_w('not_rolled', lang)}")
-    else:
-        for card in check.cards:
-            delayed = f", {_w('delayed', lang)}" if card.delayed else ""
-            lines.append(f"  {card.card}: {_w('roll', lang)} {card.roll} → {_percent(card.factor, lang)}{delayed}")
-        rows = [[_w(key, lang) for key in ("year", "target", "planned", "realised", "result", "reached")]]
-        for row in check.years:
-            rows.append(
-                [
-                    row.label,
-                    format_mio(row.target, lang),
-                    format_mio(row.planned_effect, lang),
-                    format_mio(row.realised_effect, lang),
-                    format_mio(row.result, lang),
-                    _w("yes" if row.reached else "no", lang),
-                ]
-            )
-        lines += ["  " + line for line in _table(rows)]
+        return lines
+    for card in check.cards:
+        delayed = f", {_w('delayed', lang)}" if card.delayed else ""
+        lines.append(f"  {card.card}: {_w('roll', lang)} {card.roll} → {_percent(card.factor, lang)}{delayed}")
+    rows = [[_w(key, lang) for key in ("year", "target", "planned", "realised", "result", "reached")]]
+    for row in check.years:
+        rows.append(
+            [
+                row.label,
+                format_mio(row.target, lang),
+                format_mio(row.planned_effect, lang),
+                format_mio(row.realised_effect, lang),
+                format_mio(row.result, lang),
+                _w("yes" if row.reached else "no", lang),
+            ]
+        )
+    lines += ["  " + line for line in _table(rows)]
+    return lines
+
+
+def debrief_text(result: Debrief, deck: Deck, *, table_name: str | None = None, lang: str = "da") -> str:
+    """The debrief laid out for a terminal: forlig, the four years, the verdict, people, the reality check."""
+    lang = "en" if lang == "en" else "da"
+    heading = f"{_w('title', lang)} · {deck.scenario.municipality.get(lang)}"
+    if table_name:
+        heading += f" · {table_name}"
+    lines = [heading, "=" * len(heading), ""]
+    lines += _forlig_lines(result, deck, lang)
+    lines.append("")
+    lines += _year_lines(result, lang)
+    lines += _people_lines(result, lang)
+    lines += _negotiation_lines(result, deck, lang)
+    lines += _reality_lines(result, deck, lang)
     return "\n".join(lines) + "\n"
