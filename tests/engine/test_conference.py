@@ -11,11 +11,24 @@ from engine.model import Actor, CreateGame, ForceAdopt, Join, Propose, StartRoun
 from engine.rules import initial_state
 from tests.engine.conftest import Table
 
+
+# These tests pin rules 1 (what every log written before rules 2 replays with): the v1 deck and its
+# arithmetic. Rules 2 have their own tests (tests/engine/test_rules_v2.py).
+@pytest.fixture(scope="session")
+def deck(deck_v1: Deck) -> Deck:
+    return deck_v1
+
+
+@pytest.fixture
+def table(table_v1: Table) -> Table:
+    return table_v1
+
+
 ENOUGH = ("ÆL-04", "AD-03", "AD-02", "ÆL-01", "TM-02", "SK-04", "DT-02", "ÆL-05", "DT-U1")
 
 
 def _table(deck: Deck, *proposals: tuple[str, ...], adopt: str | None = None) -> Table:
-    table = Table(deck=deck, state=initial_state(deck))
+    table = Table(deck=deck, state=initial_state(deck), rules=1)
     table.play(CreateGame, table_name="Bord", seed=7, target=6)
     for n in range(3):
         table.play(Join, player_id=f"p{n}", name=f"P{n}")

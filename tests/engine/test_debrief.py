@@ -46,6 +46,19 @@ from engine.model import (
 from engine.rules import evolve, initial_state
 from tests.engine.conftest import Table
 
+
+# These tests pin rules 1 (what every log written before rules 2 replays with): the v1 deck and its
+# arithmetic. Rules 2 have their own tests (tests/engine/test_rules_v2.py).
+@pytest.fixture(scope="session")
+def deck(deck_v1: Deck) -> Deck:
+    return deck_v1
+
+
+@pytest.fixture
+def table(table_v1: Table) -> Table:
+    return table_v1
+
+
 # Reaches the goal at the default target (20/30/40/45): the budget year has 2,9 to spare, year 2 has
 # 7,4, years 3 and 4 fall short (soft); SK-U1 funds the 4 mio. kr. of wishes; TM-01 uses 24 of 25 in anlæg.
 GOOD = (
@@ -252,11 +265,13 @@ def test_without_a_hearing_there_is_no_trust_reason(table: Table) -> None:
 
 
 def test_a_heavy_special_case_costs_four_a_year_and_half_with_foster_families(deck: Deck) -> None:
-    without = debrief(agreed(Table(deck, initial_state(deck)), GOOD, events=["E04"]), draws=FEW_DRAWS)
+    without = debrief(agreed(Table(deck, initial_state(deck), rules=1), GOOD, events=["E04"]), draws=FEW_DRAWS)
     assert years(without, "event_effect") == [-4, -4, -4, -4]
     assert years(without, "result") == [-1.1, 3.4, -5.7, -12.2]
     assert not without.verdict.reached
-    with_sp01 = debrief(agreed(Table(deck, initial_state(deck)), (*GOOD, "SP-01"), events=["E04"]), draws=FEW_DRAWS)
+    with_sp01 = debrief(
+        agreed(Table(deck, initial_state(deck), rules=1), (*GOOD, "SP-01"), events=["E04"]), draws=FEW_DRAWS
+    )
     assert years(with_sp01, "event_effect") == [-2, -2, -2, -2]
     # SP-01 adds −0,8 / 1,0 / 2,5 / 3,5 to the forlig.
     assert years(with_sp01, "result") == [0.1, 6.4, -1.2, -6.7]
@@ -265,10 +280,12 @@ def test_a_heavy_special_case_costs_four_a_year_and_half_with_foster_families(de
 
 def test_an_earmarked_grant_pays_for_elder_care_hands_unless_care_home_staffing_is_cut(deck: Deck) -> None:
     base = ("AD-03", "SK-04", "TM-01", "AD-02", "ÆL-U1")
-    granted = debrief(agreed(Table(deck, initial_state(deck)), base, events=["E10"]), draws=FEW_DRAWS)
+    granted = debrief(agreed(Table(deck, initial_state(deck), rules=1), base, events=["E10"]), draws=FEW_DRAWS)
     # ÆL-U1 costs 2 a year; the grant of 3 a year pays at most what the eligible cards cost.
     assert years(granted, "event_effect") == [2, 2, 2, 2]
-    voided = debrief(agreed(Table(deck, initial_state(deck)), (*base, "ÆL-05"), events=["E10"]), draws=FEW_DRAWS)
+    voided = debrief(
+        agreed(Table(deck, initial_state(deck), rules=1), (*base, "ÆL-05"), events=["E10"]), draws=FEW_DRAWS
+    )
     assert years(voided, "event_effect") == [0, 0, 0, 0]
 
 
@@ -282,9 +299,9 @@ def test_a_service_cap_sanction_takes_sixty_percent_of_costs_beyond_ten(table: T
 
 def test_a_tighter_capital_cap_delays_led_lighting_by_a_year(deck: Deck) -> None:
     cards = ("AD-03", "TM-01", "AD-02")
-    plain = debrief(agreed(Table(deck, initial_state(deck)), cards), draws=FEW_DRAWS)
+    plain = debrief(agreed(Table(deck, initial_state(deck), rules=1), cards), draws=FEW_DRAWS)
     assert years(plain, "forlig_effect") == [4.5, 9.3, 10.5, 10.5]
-    delayed = debrief(agreed(Table(deck, initial_state(deck)), cards, events=["E08"]), draws=FEW_DRAWS)
+    delayed = debrief(agreed(Table(deck, initial_state(deck), rules=1), cards, events=["E08"]), draws=FEW_DRAWS)
     # TM-01's 0,5 / 1,8 / 2,5 / 2,5 becomes 0 / 0,5 / 1,8 / 2,5.
     assert years(delayed, "forlig_effect") == [4.0, 8.0, 9.8, 10.5]
     assert years(delayed, "event_effect") == [0, 0, 0, 0]
@@ -356,13 +373,13 @@ def test_each_hjertesag_condition_is_met_by_one_forlig_and_not_another(
     deck: Deck, condition: Condition, meets: tuple[str, ...], fails: tuple[str, ...]
 ) -> None:
     for cards, expected in ((meets, True), (fails, False)):
-        state = agreed(Table(deck, initial_state(deck)), cards)
+        state = agreed(Table(deck, initial_state(deck), rules=1), cards)
         assert hjertesag_met(condition, deck, state.forlig, assessment_of(state)) is expected, cards
 
 
 def test_a_broad_forlig_meets_the_mayors_hjertesag_and_a_forced_one_does_not(deck: Deck, table: Table) -> None:
     condition = AdoptedShareAtLeast(kind="adopted_share_at_least", share=0.8)
-    broad = agreed(Table(deck, initial_state(deck)), GOOD)
+    broad = agreed(Table(deck, initial_state(deck), rules=1), GOOD)
     assert hjertesag_met(condition, deck, broad.forlig, assessment_of(broad))
     opened(table)
     table.play(ForceAdopt, proposal_id=propose(table, GOOD))
@@ -531,9 +548,9 @@ def test_the_reality_check_uses_the_rolls_the_game_drew(table: Table) -> None:
 
 
 def test_monte_carlo_is_deterministic_for_a_seed(deck: Deck) -> None:
-    first = debrief(agreed(Table(deck, initial_state(deck)), GOOD, seed=7))
-    again = debrief(agreed(Table(deck, initial_state(deck)), GOOD, seed=7))
-    other = debrief(agreed(Table(deck, initial_state(deck)), GOOD, seed=8))
+    first = debrief(agreed(Table(deck, initial_state(deck), rules=1), GOOD, seed=7))
+    again = debrief(agreed(Table(deck, initial_state(deck), rules=1), GOOD, seed=7))
+    other = debrief(agreed(Table(deck, initial_state(deck), rules=1), GOOD, seed=8))
     assert first.reality_check.draws == DEFAULT_DRAWS
     assert first.model_dump_json() == again.model_dump_json()
     assert first.reality_check.probability != other.reality_check.probability

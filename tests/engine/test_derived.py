@@ -16,6 +16,18 @@ from tests.engine.test_properties import commands, opening, play
 from tests.engine.test_rules import BALANCED, started
 
 
+# These tests pin rules 1 (what every log written before rules 2 replays with): the v1 deck and its
+# arithmetic. Rules 2 have their own tests (tests/engine/test_rules_v2.py).
+@pytest.fixture(scope="session")
+def deck(deck_v1: Deck) -> Deck:
+    return deck_v1
+
+
+@pytest.fixture
+def table(table_v1: Table) -> Table:
+    return table_v1
+
+
 def test_a_player_without_a_vote_is_never_still_to_vote(table: Table) -> None:
     # Eight players hold every role, the økonomidirektør's too, which has no vote.
     first, *_ = started(table, players=8)

@@ -7,9 +7,25 @@ answers by amending the forlig with six more cards, and adopts it. Then the real
 
 from __future__ import annotations
 
+import pytest
+
 from engine.debrief import debrief
+from engine.deck import Deck
 from engine.model import Actor, CastVote, CreateGame, EndGame, Join, Propose, ShowDebrief, StartRound
 from tests.engine.conftest import Table
+
+
+# These tests pin rules 1 (what every log written before rules 2 replays with): the v1 deck and its
+# arithmetic. Rules 2 have their own tests (tests/engine/test_rules_v2.py).
+@pytest.fixture(scope="session")
+def deck(deck_v1: Deck) -> Deck:
+    return deck_v1
+
+
+@pytest.fixture
+def table(table_v1: Table) -> Table:
+    return table_v1
+
 
 SEED = 3  # the seed whose draw for round 2 is E05; asserted below so a change of the draw is noticed
 FIRST = (

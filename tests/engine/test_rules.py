@@ -90,10 +90,19 @@ def test_the_default_target_is_the_baseline_gap(table: Table) -> None:
     assert table.state.config.rounds == 3
 
 
-def test_a_budget_year_target_scales_the_overslagsaar_in_proportion(table: Table) -> None:
+def test_a_budget_year_target_adds_the_demographic_pressure_to_the_overslagsaar(table: Table) -> None:
+    # Rules 2, the deck's target_profile "pressure": X + (gap − gap in the budgetår) = X + 0, 10, 20, 25.
     create(table, target=30)
     assert table.state.config is not None
-    assert table.state.config.target == (30, 45, 60, 67.5)
+    assert table.state.config.target == (30, 40, 50, 55)
+    assert table.state.config.rules == 2
+
+
+def test_under_rules_1_a_target_scales_the_overslagsaar_in_proportion(table_v1: Table) -> None:
+    create(table_v1, target=30)
+    assert table_v1.state.config is not None
+    assert table_v1.state.config.target == (30, 45, 60, 67.5)
+    assert table_v1.state.config.rules == 1
 
 
 def test_commands_before_the_game_exists_are_refused(table: Table) -> None:

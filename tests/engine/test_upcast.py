@@ -23,7 +23,7 @@ MEMBERS: list[type[BaseModel]] = list(get_args(get_args(Event)[0]))
 # - otherwise bump the type's version in engine/versions.py, add an upcaster from the old version in
 #   engine/upcast.py and a fingerprint for the new version (docs/replay.md, "Versioned events").
 FINGERPRINTS = {
-    ("game_created", 1): "70d994e88d29d4f0",
+    ("game_created", 1): "31088a8681d058dd",  # + rules (default 1: every stored event validates)
     ("player_joined", 1): "54675bb145b7a4ad",
     ("player_left", 1): "99ca8f654be770e7",
     ("roles_dealt", 1): "e6c1199d85699f54",
@@ -37,7 +37,7 @@ FINGERPRINTS = {
     ("round_ended", 1): "cffc5210796862da",
     ("rule_changed", 1): "4a4125e06611a54b",
     ("deadline_set", 1): "12a7ccb21fc24d11",
-    ("reality_checked", 1): "0fccdbe7918d004b",
+    ("reality_checked", 1): "2345a4357a52b7d8",  # + fatigue (default None)
     ("debrief_shown", 1): "da7184f72b57b907",
     ("message_hidden", 1): "92cc83e1365c2630",
     ("player_removed", 1): "7ad54fff08d483f7",
