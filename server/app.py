@@ -14,10 +14,12 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Response, WebSocket
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from server import metrics
@@ -31,6 +33,7 @@ from server.live.conferences import ConferenceRequest
 from server.live.presence import Presence
 from server.live.tables import Decks, Tables
 from server.operations.retention import keep_retention
+from server.responses import SecurityHeaders, http_refused, validation_failed
 from server.settings import Settings, get_settings
 from server.store import EventStore, open_store
 from server.transport.sessions import serve_table
@@ -76,6 +79,63 @@ class Health(BaseModel):
     store: str
 
 
+# Answers any route may give besides its own (docs/protocol.md, "HTTP errors"); documented on every operation
+# of /openapi.json so that a client, or a schema-driven fuzzer, knows every status it can meet.
+ERROR_ANSWERS = {
+    "400": "The body could not be read (not the content type the route takes, or cut off)",
+    "401": "No token, or one that is not valid",
+    "403": "The token is valid but not for this",
+    "404": "No such conference, table, deck or replay",
+    "409": "Not possible in the conference's or table's present state",
+    "413": "The body is larger than the route accepts",
+    "422": "The request was refused: detail lists the fields, or is {code, message}",
+    "429": "Too many requests; try again later",
+    "503": "The event store is unavailable (store.unavailable); try again",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"$ref": "#/components/schemas/ValidationError"}},
+                {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                },
+            ]
+        }
+    },
+}
+
+
+def _with_error_answers(schema: dict[str, Any]) -> dict[str, Any]:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorAnswer"] = ERROR_SCHEMA
+    components.setdefault("ValidationError", _VALIDATION_ERROR)
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorAnswer"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_ANSWERS.items():
+                answer = responses.setdefault(status, {"description": description})
+                answer["content"] = content  # FastAPI's 422 schema lacks the {code, message} form
+    return schema
+
+
+_VALIDATION_ERROR = {
+    "type": "object",
+    "required": ["loc", "msg", "type"],
+    "properties": {
+        "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+        "msg": {"type": "string"},
+        "type": {"type": "string"},
+    },
+}
+
+
 class _App(FastAPI):
     """FastAPI with the table websocket, /ws/tables/{table_id}, served in front of its whole middleware stack.
 
@@ -92,6 +152,11 @@ class _App(FastAPI):
             return stack
         serve, direct = self.table_sockets
         return TableSockets(stack, serve=serve, direct=direct)
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = _with_error_answers(super().openapi())
+        return self.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -139,6 +204,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await serve_table(websocket, table_id, services_of(websocket.app))
 
     app.table_sockets = (table_socket, settings.direct_writes)
+    app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(RequestValidationError, validation_failed)
+    app.add_exception_handler(StarletteHTTPException, http_refused)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics(authorization: Annotated[str | None, Header()] = None) -> Response:

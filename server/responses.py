@@ -1,8 +1,16 @@
-"""HTTP responses shared by the API and the pages: bytes with an ETag, gzipped when the client takes it."""
+"""HTTP responses shared by the API and the pages: bytes with an ETag, gzipped when the client takes it; the
+headers every answer carries (`SecurityHeaders`); the 422 for a request that could not be validated."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"  # a URL with the content's version in it
@@ -29,3 +37,78 @@ def bytes_response(
     if gzipped is not None and accepts_gzip(request.headers.get("accept-encoding")):
         return Response(gzipped, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
     return Response(body, media_type=media_type, headers=headers)
+
+
+# ---- What every answer carries ------------------------------------------------------------------------
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class SecurityHeaders:
+    """ASGI middleware: the headers every HTTP answer carries, pages and JSON alike.
+
+    `nosniff` (a JSON or CSV answer is never run as a script), no Referer to other sites, and no framing by
+    another site (`frame-ancestors`; the pages' own Content-Security-Policy already says so and is kept).
+    Behind TLS, as the request's scheme says (uvicorn takes it from X-Forwarded-Proto when proxy headers
+    are trusted, FORWARDED_ALLOW_IPS), also HSTS and `Secure` on every cookie.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tls = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+                headers["X-Frame-Options"] = "DENY"
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+                if tls:
+                    headers["Strict-Transport-Security"] = HSTS
+                    cookies = headers.getlist("set-cookie")
+                    if cookies:
+                        del headers["set-cookie"]
+                        for cookie in cookies:
+                            secure = "secure" in (part.strip().lower() for part in cookie.split(";"))
+                            headers.append("set-cookie", cookie if secure else f"{cookie}; Secure")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# ---- Refused requests -----------------------------------------------------------------------------------
+
+
+async def validation_failed(request: Request, error: Exception) -> Response:
+    """422 for a request FastAPI could not validate, listing where and why, never echoing the input.
+
+    The input may be what cannot be encoded again: an infinite number (`1e999`), bytes that are not UTF-8,
+    a structure nested too deeply. FastAPI's own handler echoes it and fails with a 500.
+    """
+    assert isinstance(error, RequestValidationError)
+    detail = [
+        {"loc": [str(part) for part in item.get("loc", ())], "msg": str(item.get("msg", "")), "type": item["type"]}
+        for item in error.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+# Starlette's own refusals carry a bare string; each gets a code like every other HTTP error (docs/protocol.md).
+HTTP_CODES = {400: "request.unreadable", 404: "request.not_found", 405: "request.method_not_allowed"}
+
+
+async def http_refused(request: Request, error: Exception) -> Response:
+    """Starlette's and FastAPI's HTTPException, with `{code, message}` in `detail` where it was a bare string."""
+    assert isinstance(error, StarletteHTTPException)
+    detail: Any = error.detail
+    code = HTTP_CODES.get(error.status_code)
+    if isinstance(detail, str) and code is not None:
+        detail = {"code": code, "message": detail}
+    return JSONResponse({"detail": detail}, status_code=error.status_code, headers=error.headers)

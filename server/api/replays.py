@@ -136,6 +136,8 @@ async def upload_replay(request: Request, replays: ReplaysDep) -> ImportResponse
         imported = await replays.add(text)
     except ArchiveError as error:
         raise fail(422, "replay.invalid", str(error), line=error.line) from None
+    except RecursionError:  # a line nested deeper than the JSON decoder goes
+        raise fail(422, "replay.invalid", "a line is nested too deeply", line=None) from None
     return ImportResponse(
         replays=[
             ImportedReplay(

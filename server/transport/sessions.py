@@ -241,6 +241,9 @@ async def _handle_frame(connection: Connection, table: Table, text: str) -> None
         frame = json.loads(text)
     except ValueError:
         frame = None
+    except RecursionError:  # nested deeper than the decoder goes: well under the size limit, still refused
+        _error(connection, None, "frame.invalid", [{"loc": [], "msg": "nested too deeply"}])
+        return
     if not isinstance(frame, dict):
         _error(connection, None, "frame.invalid_json")
         return
