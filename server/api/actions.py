@@ -183,7 +183,9 @@ async def _move(
     services: Services, created: ConferenceCreated, body: ActionRequest, source: Table, prefix: str, lang: str
 ) -> list[TableResult]:
     """Move a seated player to another table: join there with the same name, then removed here."""
-    assert body.player_id is not None and body.to_table is not None and body.action_id is not None
+    assert body.player_id is not None
+    assert body.to_table is not None
+    assert body.action_id is not None
     target = await services.tables.get(body.to_table)
     removal = RemovePlayer(at=now(), player_id=body.player_id, moved_to=target.id)
     try:

@@ -25,7 +25,7 @@ from engine.upcast import decode_stored
 from engine.versions import stored_type
 from engine.views import Viewer, derived, event_for, view
 from server import metrics
-from server.store import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from server.store import ConcurrencyError, EventStore, NewEvent, StoredEvent, StoreError
 from server.transport.wsdirect import Outgoing
 
 if TYPE_CHECKING:
@@ -284,8 +284,10 @@ class Table:
         await asyncio.sleep(max(0.0, (deadline - now()).total_seconds()))
         try:
             await self.execute(EndRound(at=max(now(), deadline)), SYSTEM, deadline_command_id(round_number, deadline))
-        except Exception as error:  # a round ended by other means is not a failure
+        except RuleViolation as error:  # a round ended by other means is not a failure
             log.debug("%s: deadline of round %s not applied: %s", self.stream, round_number, error)
+        except (StoreError, RuntimeError) as error:  # the store failed, or too much contention: the round stays open
+            log.warning("%s: deadline of round %s not applied: %s", self.stream, round_number, error)
 
     async def end_overdue_round(self) -> None:
         """End the open round if its deadline has passed: what the timer does, same command and command id."""
