@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "raaderum:notify"
 _MAX_PIPELINE = 256
+SOCKET_TIMEOUT = 5.0  # seconds
 _PREFIX = "raaderum:{"
 _EVENTS_SUFFIX = "}:events"
 
@@ -97,10 +98,19 @@ class RedisEventStore:
         self.url = url
         # A busy server has a read or append in flight for hundreds of tables at once: callers wait for a
         # connection (redis-py's default pool raises "Too many connections" past 100).
+        # A Redis that stops answering (killed, stopped, a network gone quiet) fails a call after
+        # SOCKET_TIMEOUT with StoreError rather than hanging the command and its table's lock.
         pool = aioredis.BlockingConnectionPool.from_url(
-            url, decode_responses=True, max_connections=max_connections, timeout=None
+            url,
+            decode_responses=True,
+            max_connections=max_connections,
+            timeout=None,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=SOCKET_TIMEOUT,
         )
         self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
+        # The notify subscription waits for messages indefinitely: its own client, without the read timeout.
+        self._notify = aioredis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=SOCKET_TIMEOUT)
         self._append_script = self._redis.register_script(_APPEND_LUA)
         self._fanout = Fanout()
         self._listener: asyncio.Task[None] | None = None
@@ -199,6 +209,7 @@ class RedisEventStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         await self._redis.aclose()
+        await self._notify.aclose()
 
     # ---------------------------------------------------------------- internals
 
@@ -214,7 +225,8 @@ class RedisEventStore:
                 if any(isinstance(result, NoScriptError) for result in results):  # Redis restarted or flushed
                     await self._call(self._redis.script_load(_APPEND_LUA))
                     results = await self._pipeline(batch)
-            except Exception as exc:  # the connection failed: every append of the batch may or may not be in
+            except Exception as exc:  # noqa: BLE001 - whatever failed, every waiting caller needs an answer
+                # The connection (or anything else) failed: every append of the batch may or may not be in.
                 error = exc if isinstance(exc, StoreError) else StoreError(f"Redis error: {exc}")
                 results = [error] * len(batch)
             for (_, _, future), result in zip(batch, results, strict=True):
@@ -253,7 +265,7 @@ class RedisEventStore:
         """One pubsub connection per store, fanned out locally; reconnects with backoff."""
         delay = 0.1
         while not self._closed:
-            pubsub = self._redis.pubsub()
+            pubsub = self._notify.pubsub()
             try:
                 await pubsub.subscribe(NOTIFY_CHANNEL)
                 async for message in pubsub.listen():

@@ -216,8 +216,7 @@ class SqliteEventStore:
 
     async def close(self) -> None:
         if self._closed:
-            while not self._closed_event.is_set():  # a concurrent close() is still draining
-                await asyncio.sleep(0.01)
+            await asyncio.to_thread(self._closed_event.wait)  # a concurrent close() is still draining
             return
         self._closed = True
         self._fanout.close_all()
@@ -264,7 +263,7 @@ class SqliteEventStore:
         startup_error: Exception | None = None
         try:
             conn = _connect(self.path)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the worker must answer every job: whatever failed, each hears it
             startup_error = exc
         stop: _Job | None = None
         while stop is None:
@@ -284,7 +283,7 @@ class SqliteEventStore:
                 try:
                     if _execute(conn, batch, self._versions):
                         self.commits += 1
-                except Exception as exc:  # the connection itself failed: fail this batch, keep serving
+                except Exception as exc:  # noqa: BLE001 - the connection itself failed: fail this batch, keep serving
                     self._versions.versions.clear()
                     with contextlib.suppress(sqlite3.Error):
                         if conn.in_transaction:
@@ -409,7 +408,7 @@ def _execute(conn: sqlite3.Connection, batch: list[_Job], cache: _Versions) -> b
         else:
             try:
                 job.outcome = (job.fn(conn), None)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever the job raised goes to its caller
                 job.outcome = (None, _wrap(exc))
     if group:
         _append_group(conn, group, cache)
@@ -435,7 +434,7 @@ def _run_alone(conn: sqlite3.Connection, job: _Job) -> None:
     try:
         job.outcome = (job.fn(conn), None)
         conn.execute("RELEASE job")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the job raised goes to its caller
         conn.execute("ROLLBACK TO job")
         conn.execute("RELEASE job")
         job.outcome = (None, _wrap(exc))
@@ -452,7 +451,7 @@ def _append_group(conn: sqlite3.Connection, jobs: list[_Job], cache: _Versions) 
     try:
         _append_together(conn, jobs, cache)
         conn.execute("RELEASE appends")
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure: each append again on its own, to get its own answer
         conn.execute("ROLLBACK TO appends")
         conn.execute("RELEASE appends")
         cache.versions.clear()

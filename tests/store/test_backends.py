@@ -91,6 +91,20 @@ async def test_sqlite_without_batching_commits_each_append(tmp_path: Path) -> No
         await store.close()
 
 
+async def test_sqlite_a_second_concurrent_close_waits_for_the_first_to_drain(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    store = SqliteEventStore(str(path))
+    appends = [asyncio.ensure_future(store.append(f"table:{i}", 0, [ev(i)])) for i in range(1000)]
+    await asyncio.sleep(0)  # every append is queued
+    first = asyncio.ensure_future(store.close())
+    await asyncio.sleep(0)  # the first close is draining them
+    await asyncio.wait_for(store.close(), 10)
+    with contextlib.closing(sqlite3.connect(path)) as conn:  # the second returned: every append is committed
+        assert conn.execute("SELECT COUNT(*) FROM events").fetchone() == (1000,)
+    await first
+    assert await asyncio.gather(*appends) == [AppendResult(1, 1, False)] * 1000
+
+
 async def test_sqlite_unopenable_file_fails_every_call(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a directory")
     store = open_store(f"sqlite:///{tmp_path / 'a-file' / 'events.db'}")
