@@ -91,7 +91,8 @@ def test_the_new_fields_at_their_default_leave_the_digest_as_before(deck: Deck) 
         }
     )
     dumped = bare.model_dump(mode="json")
-    assert "sources" not in dumped and "price_level" not in dumped["scenario"]
+    assert "sources" not in dumped
+    assert "price_level" not in dumped["scenario"]
     assert all("scaled" not in card for card in dumped["cards"])
     assert Deck.model_validate(dumped).digest == bare.digest
     assert bare.digest != deck.digest
@@ -233,7 +234,8 @@ def test_every_card_is_written_in_danish_and_english(deck: Deck) -> None:
     for card in deck.cards:
         for text in (card.description, card.consequences):
             assert text.da != text.en, card.id
-            assert text.da.endswith(".") and text.en.endswith("."), card.id
+            assert text.da.endswith("."), card.id
+            assert text.en.endswith("."), card.id
     assert len({card.title.da for card in deck.cards}) == 45
     assert all(re.fullmatch(r"[SP][0-9]+", source) for card in deck.cards for source in card.sources)
 
@@ -567,7 +569,8 @@ def test_problem_line_format() -> None:
 
 def _generate_schemas_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("generate_schemas", ROOT / "scripts" / "generate_schemas.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

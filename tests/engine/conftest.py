@@ -39,7 +39,8 @@ class Table:
         if command_type is CreateGame and self.rules is not None:
             # A game created by an older release: the targets and the rules version it recorded.
             (created,) = events
-            assert isinstance(created, GameCreated) and isinstance(command, CreateGame)
+            assert isinstance(created, GameCreated)
+            assert isinstance(command, CreateGame)
             target = target_years(self.deck.scenario, command.target, self.rules)
             events = [created.model_copy(update={"rules": self.rules, "target": target})]
         for event in events:
