@@ -204,7 +204,7 @@ class Assessment:
         return year_reached(self.result[year - 1])
 
 
-def _scaled(amounts: Years, factor: float, applies_to: str) -> Years:
+def scaled_amounts(amounts: Years, factor: float, applies_to: str) -> Years:
     def scale(value: float) -> float:
         if applies_to == "all" or (applies_to == "gains" and value > 0) or (applies_to == "costs" and value < 0):
             return value * factor
@@ -241,7 +241,7 @@ def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], targe
         elif isinstance(effect, ScaleCardsEffect):
             for card_id in effect.cards:
                 if card_id in amounts:
-                    amounts[card_id] = _scaled(amounts[card_id], effect.factor, effect.applies_to)
+                    amounts[card_id] = scaled_amounts(amounts[card_id], effect.factor, effect.applies_to)
         elif isinstance(effect, DelayCardsEffect):
             for card_id in effect.cards:
                 if card_id in amounts:

@@ -463,18 +463,26 @@ def kind_gains(deck: Deck, assessment: Assessment) -> dict[Kind, float]:
     return {kind: round(value, PRECISION) for kind, value in gains.items()}
 
 
+def share_base(deck: Deck, assessment: Assessment) -> float:
+    """What a kind's share is taken of: year 4's gains of the required kinds and of the levers, so that
+    levers doing the work cannot let a token card of each kind pass."""
+    gains = kind_gains(deck, assessment)
+    levers = sum(max(0.0, amounts[3]) for amounts in (assessment.lever_amounts or {}).values())
+    return round(sum(gains[kind] for kind in REQUIRED_KINDS) + levers, PRECISION)
+
+
 def kind_shares_met(deck: Deck, assessment: Assessment) -> dict[Kind, bool]:
-    """Whether each required kind carries at least the deck's share of the required kinds' year-4 gains."""
+    """Whether each required kind carries at least the deck's share of year 4's gains (share_base)."""
     share = balance(deck.scenario).kind_share_min
     gains = kind_gains(deck, assessment)
-    total = sum(gains[kind] for kind in REQUIRED_KINDS)
+    total = share_base(deck, assessment)
     return {kind: total > 0 and gains[kind] >= share * total - 1e-9 for kind in REQUIRED_KINDS}
 
 
 def _kind_share_reasons(deck: Deck, assessment: Assessment) -> list[Reason]:
     share = balance(deck.scenario).kind_share_min
     gains = kind_gains(deck, assessment)
-    total = sum(gains[kind] for kind in REQUIRED_KINDS)
+    total = share_base(deck, assessment)
     met = kind_shares_met(deck, assessment)
     reasons: list[Reason] = []
     for kind in REQUIRED_KINDS:

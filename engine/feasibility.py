@@ -13,22 +13,45 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from engine.budget import RULES_VERSION, Assessment, assess, balance, target_slopes, target_years, validate_portfolio
-from engine.debrief import kind_gains, kind_shares_met
-from engine.deck import REQUIRED_KINDS, Deck
+from engine.budget import (
+    RULES_VERSION,
+    Assessment,
+    assess,
+    balance,
+    lever_amounts,
+    scaled_amounts,
+    shift_one_year,
+    target_slopes,
+    target_years,
+    validate_portfolio,
+)
+from engine.debrief import kind_gains, kind_shares_met, share_base
+from engine.deck import (
+    REQUIRED_KINDS,
+    ConditionalEffect,
+    Deck,
+    DelayCardsEffect,
+    DisableCardsEffect,
+    EarmarkedGrantEffect,
+    GapEffect,
+    HearingEffect,
+    OverspendSanctionEffect,
+    ScaleCardsEffect,
+)
 from engine.errors import RuleViolation
 
 LevelName = Literal["let", "middel", "svær"]
-# The suggested levels as shares of the highest target that holds under the worst single event, so
-# each one is reachable whichever event the table draws first. `middel` is the deck's default target
-# when that is reachable, so a facilitator who changes nothing plays the deck as designed.
-LEVEL_SHARES: dict[LevelName, float] = {"let": 0.6, "svær": 1.0}
 # Targets are offered and compared in steps of 0.5 mio. kr.: a suggested level is rounded down to it.
 STEP = 0.5
+# The search starts from three fixed portfolios and this many seeded random ones.
+RANDOM_STARTS = 16
 
 
 class Frozen(BaseModel):
@@ -50,6 +73,8 @@ class FeasibleRange(Frozen):
     worst_event: str | None  # that event's id; None for a deck without events
     portfolio: tuple[str, ...]  # a portfolio that reaches max_target
     levels: tuple[Level, ...]  # let, middel, svær: suggested targets, each reachable
+    max_target_cards: float = 0.0  # max_target with the cards alone, no lever
+    max_target_cards_worst_event: float = 0.0  # ... and under the worst single event
 
     def allows(self, target: float) -> bool:
         """Whether a facilitator may choose this X (rounding noise of the figures is tolerated)."""
@@ -92,7 +117,7 @@ def _shortfall(deck: Deck, assessment: Assessment, rules: int) -> float:
     else:
         share = balance(deck.scenario).kind_share_min
         gains = kind_gains(deck, assessment)
-        total = sum(gains[kind] for kind in REQUIRED_KINDS)
+        total = share_base(deck, assessment)
         kinds = sum(max(0.0, share * total - gains[kind]) for kind in REQUIRED_KINDS) + (1.0 if total <= 0 else 0.0)
     return round(wishes + capital + kinds, 6)
 
@@ -112,53 +137,250 @@ def _score(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], rules: in
     return (0, -_shortfall(deck, assessment, rules))
 
 
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """The verdict's arithmetic for one set of events as arrays over the candidate items, so the search can
+    score every neighbour of a portfolio at once. `exact` is False when an event does something the arrays
+    do not capture (a card scaled or delayed inside a conditional it does not trigger); the search's result
+    is always re-checked with `assess`, so the arrays only steer."""
+
+    ids: tuple[str, ...]
+    amounts: npt.NDArray[np.float64]  # (n, 4) after the events' per-card effects
+    base: npt.NDArray[np.float64]  # (4,) the events' fixed gaps minus the target at X = 0
+    conditionals: tuple[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]], ...]
+    grants: tuple[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]], ...]
+    sanctions: tuple[tuple[npt.NDArray[np.float64], float, float], ...]
+    wishes: npt.NDArray[np.float64]  # (n, 4) the wishes' costs
+    need: npt.NDArray[np.float64]  # (4,)
+    capital: npt.NDArray[np.float64]  # (n,)
+    pool: float
+    kinds: npt.NDArray[np.float64]  # (3, n) year-4 gains of each required kind
+    present: npt.NDArray[np.float64]  # (3, n) 1 for a card of the kind (rules 1: every kind present)
+    base_gains: npt.NDArray[np.float64]  # (n,) what the kind shares are taken of
+    share: float
+    slopes: npt.NDArray[np.float64]
+    tolerance: npt.NDArray[np.float64]  # added to each required year's result; −inf marks a soft year
+    rules: int
+    exact: bool
+
+
+def _model(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[str]) -> _Model:
+    disabled: set[str] = set()
+    scales: list[ScaleCardsEffect] = []
+    delays: set[str] = set()
+    gaps = np.zeros(4)
+    conditionals = []
+    grants = []
+    sanction_effects: list[OverspendSanctionEffect] = []
+    exact = True
+    for event_id in event_ids:
+        for effect in deck.event(event_id).effects:
+            if isinstance(effect, ConditionalEffect):
+                trigger = set(effect.if_any_chosen)
+                then_gap, else_gap = np.zeros(4), np.zeros(4)
+                for branch, gap in ((effect.then, then_gap), (effect.otherwise, else_gap)):
+                    for inner in branch:
+                        if isinstance(inner, GapEffect):
+                            gap += inner.amounts
+                        elif (
+                            isinstance(inner, ScaleCardsEffect)
+                            and branch is effect.then
+                            and set(inner.cards) <= trigger
+                        ):
+                            scales.append(inner)  # matters only when a scaled card is chosen: then it triggers
+                        elif not isinstance(inner, HearingEffect):
+                            exact = False
+                mask = np.array([1.0 if item in trigger else 0.0 for item in ids])
+                conditionals.append((mask, then_gap, else_gap))
+            elif isinstance(effect, GapEffect):
+                gaps += effect.amounts
+            elif isinstance(effect, ScaleCardsEffect):
+                scales.append(effect)
+            elif isinstance(effect, DelayCardsEffect):
+                delays.update(effect.cards)
+            elif isinstance(effect, DisableCardsEffect):
+                disabled.update(effect.cards)
+            elif isinstance(effect, EarmarkedGrantEffect):
+                grants.append(effect)
+            elif isinstance(effect, OverspendSanctionEffect):
+                sanction_effects.append(effect)
+    ids = tuple(item for item in ids if item not in disabled)
+    rows, capital = [], []
+    for item in ids:
+        if deck.has_lever(item):
+            rows.append(lever_amounts(deck, item))
+            capital.append(0.0)
+            continue
+        card = deck.card(item)
+        amounts = card.amounts
+        for scale in scales:
+            if item in scale.cards:
+                amounts = scaled_amounts(amounts, scale.factor, scale.applies_to)
+        if item in delays:
+            amounts = shift_one_year(amounts)
+        rows.append(amounts)
+        capital.append(-sum(min(0.0, value) for value in card.capital))
+    amounts_array = np.array(rows, dtype=np.float64).reshape(len(ids), 4)
+    costs = -np.minimum(0.0, amounts_array)
+    is_card = [deck.has_card(item) for item in ids]
+    kind_of = [deck.card(item).kind if card else None for item, card in zip(ids, is_card, strict=True)]
+    grant_rows = []
+    for grant in grants:
+        eligible = np.array(
+            [
+                1.0 if item in grant.for_cards or (kind is not None and kind in grant.for_kinds) else 0.0
+                for item, kind in zip(ids, kind_of, strict=True)
+            ]
+        )
+        void = np.array([1.0 if item in grant.void_if_chosen else 0.0 for item in ids])
+        grant_rows.append((costs * eligible[:, None], np.array(grant.amounts, dtype=np.float64), void))
+    sanctions = tuple(
+        (
+            np.array([costs[i, 0] if kind in effect.kinds else 0.0 for i, kind in enumerate(kind_of)]),
+            effect.allowance,
+            effect.share,
+        )
+        for effect in sanction_effects
+    )
+    year4 = np.maximum(0.0, amounts_array[:, 3])
+    kinds = np.array([[year4[i] if kind == k else 0.0 for i, kind in enumerate(kind_of)] for k in REQUIRED_KINDS])
+    present = np.array([[1.0 if kind == k else 0.0 for kind in kind_of] for k in REQUIRED_KINDS])
+    levers = np.array([0.0 if card else year4[i] for i, card in enumerate(is_card)])
+    wishes = costs * np.array([1.0 if kind == "udvidelse" else 0.0 for kind in kind_of])[:, None]
+    settings = balance(deck.scenario)
+    tolerance = settings.structural_tolerance
+    soft = -np.inf
+    return _Model(
+        ids=ids,
+        amounts=amounts_array,
+        base=gaps - np.array(target_years(deck.scenario, 0.0, rules)),
+        conditionals=tuple(conditionals),
+        grants=tuple(grant_rows),
+        sanctions=sanctions,
+        wishes=wishes,
+        need=np.array(deck.scenario.wish_funding, dtype=np.float64),
+        capital=np.array(capital, dtype=np.float64),
+        pool=deck.scenario.capital_pool,
+        kinds=kinds.reshape(3, len(ids)),
+        present=present.reshape(3, len(ids)),
+        base_gains=kinds.sum(axis=0) + levers if kinds.size else levers,
+        share=settings.kind_share_min,
+        slopes=np.array(target_slopes(deck.scenario, rules), dtype=np.float64),
+        tolerance=np.array([0.0, soft, soft, soft] if rules < 2 else [0.0, tolerance, tolerance, tolerance]),
+        rules=rules,
+        exact=exact,
+    )
+
+
+_FEASIBLE = 1e6  # a portfolio meeting the conditions outranks every one that does not
+
+
+def _keys(model: _Model, chosen: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """A search key per row of `chosen` (m, n): conditions met first, then the capacity, then the slack."""
+    sums = chosen @ model.amounts + model.base
+    for mask, then_gap, else_gap in model.conditionals:
+        sums += np.where((chosen @ mask)[:, None] > 0, then_gap, else_gap)
+    for eligible, granted, void in model.grants:
+        sums += np.where((chosen @ void)[:, None] > 0, 0.0, np.minimum(granted, chosen @ eligible))
+    for spent, allowance, share in model.sanctions:
+        sums[:, 0] -= np.maximum(0.0, chosen @ spent - allowance) * share
+    required = np.isfinite(model.tolerance)
+    bounds = (sums[:, required] + model.tolerance[required]) / model.slopes[required]
+    capacity = bounds.min(axis=1)
+    shortfall = np.maximum(0.0, model.need - chosen @ model.wishes).sum(axis=1)
+    shortfall += np.maximum(0.0, chosen @ model.capital - model.pool)
+    if model.rules < 2:
+        shortfall += (chosen @ model.present.T < 1).sum(axis=1)
+    else:
+        base = chosen @ model.base_gains
+        shortfall += np.maximum(0.0, model.share * base[:, None] - chosen @ model.kinds.T).sum(axis=1)
+        shortfall += (base <= 0) * 1.0
+    met = shortfall <= 1e-9
+    slack = np.clip(bounds, -100, 100).mean(axis=1) * 1e-3
+    keys: npt.NDArray[np.float64] = np.where(met, _FEASIBLE + capacity + slack, -shortfall + slack)
+    return keys
+
+
+def _search(model: _Model, start: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Best-improvement local search over single and pair flips and swaps, scored by `_keys`."""
+    n = len(model.ids)
+    x = start.copy()
+    current = _keys(model, x[None, :])[0]
+    eye = np.eye(n)
+    first, second = np.triu_indices(n, 1)
+    pairs = eye[first] + eye[second]
+    while True:
+        flips = np.vstack([np.abs(x[None, :] - eye), np.abs(x[None, :] - pairs)])
+        inside, outside = np.flatnonzero(x > 0.5), np.flatnonzero(x < 0.5)
+        swaps = np.repeat(x[None, :], len(inside) * len(outside), axis=0)
+        rows = np.arange(len(swaps))
+        swaps[rows, np.repeat(inside, len(outside))] = 0.0
+        swaps[rows, np.tile(outside, len(inside))] = 1.0
+        candidates = np.vstack([flips, swaps])
+        keys = _keys(model, candidates)
+        best = int(np.argmax(keys))
+        if keys[best] <= current + 1e-9:
+            return x
+        x, current = candidates[best], keys[best]
+
+
 def best_portfolio(
     deck: Deck, event_ids: Sequence[str] = (), rules: int = RULES_VERSION, *, levers: bool = True
 ) -> tuple[tuple[str, ...], float]:
-    """A portfolio with the highest verdict capacity found, and that capacity (X, mio. kr.; −inf if none)."""
+    """A portfolio with the highest verdict capacity found, and that capacity (X, mio. kr.; −inf if none),
+    checked with `assess`. Deterministic: the same deck and events give the same portfolio."""
     ids = [card.id for card in deck.cards] + ([lever.id for lever in deck.levers] if levers else [])
-
-    def score(chosen: frozenset[str]) -> tuple[int, float]:
-        return _score(deck, [card_id for card_id in ids if card_id in chosen], event_ids, rules)
-
-    # Greedy start: every card that frees money in the budgetår; the search adds what the conditions lack.
-    chosen = frozenset(card.id for card in deck.cards if card.amounts[0] > 0 and card.kind != "udvidelse")
-    best = score(chosen)
-    improved = True
-    while improved:
-        improved = False
-        candidates = [chosen ^ {card_id} for card_id in ids]
-        candidates += [(chosen - {out}) | {into} for out in sorted(chosen) for into in ids if into not in chosen]
-        for candidate in candidates:
-            value = score(candidate)
-            if value[0] > best[0] or (value[0] == best[0] and value[1] > best[1] + 1e-9):
-                chosen, best = candidate, value
-                improved = True
-                break
-    capacity = best[1] if best[0] == 1 else -math.inf
-    return tuple(card_id for card_id in ids if card_id in chosen), capacity
+    model = _model(deck, event_ids, rules, ids)
+    n = len(model.ids)
+    kinds = [deck.card(item).kind if deck.has_card(item) else None for item in model.ids]
+    year1 = model.amounts[:, 0]
+    starts = [
+        np.array([1.0 if year1[i] > 0 and kinds[i] != "udvidelse" else 0.0 for i in range(n)]),
+        np.array([1.0 if kinds[i] != "udvidelse" else 0.0 for i in range(n)]),
+        np.ones(n),
+    ]
+    rng = np.random.default_rng(0)
+    starts += [(rng.random(n) < 0.5).astype(np.float64) for _ in range(RANDOM_STARTS)]
+    found = [_search(model, start) for start in starts]
+    keys = _keys(model, np.array(found))
+    order = np.argsort(-keys, kind="stable")
+    best: tuple[tuple[str, ...], tuple[int, float]] = ((), (-1, -math.inf))
+    for index in order[: 3 if model.exact else len(order)]:
+        portfolio = tuple(item for item, value in zip(model.ids, found[index], strict=True) if value > 0.5)
+        score = _score(deck, portfolio, event_ids, rules)
+        if score > best[1]:
+            best = (portfolio, score)
+    portfolio, (met, capacity) = best
+    return portfolio, capacity if met == 1 else -math.inf
 
 
 def _floor(value: float) -> float:
     return math.floor(value / STEP + 1e-9) * STEP
 
 
-def _compute(deck: Deck) -> FeasibleRange:
-    portfolio, max_target = best_portfolio(deck)
+def _worst(deck: Deck, *, levers: bool) -> tuple[tuple[str, ...], float, str | None, float]:
+    """(portfolio, capacity) with no event, and the worst single event with its capacity."""
+    portfolio, best = best_portfolio(deck, levers=levers)
     worst_event: str | None = None
-    worst = max_target
+    worst = best
     for event in deck.events:
-        _, capacity = best_portfolio(deck, (event.id,))
+        _, capacity = best_portfolio(deck, (event.id,), levers=levers)
         if capacity < worst:
             worst_event, worst = event.id, capacity
-    max_target = max(0.0, round(max_target, 6))
-    worst = max(0.0, round(worst, 6))
+    return portfolio, max(0.0, round(best, 6)), worst_event, max(0.0, round(worst, 6))
+
+
+def _compute(deck: Deck) -> FeasibleRange:
+    portfolio, max_target, worst_event, worst = _worst(deck, levers=True)
+    _, cards_only, _, cards_only_worst = _worst(deck, levers=False) if deck.levers else (None, max_target, None, worst)
+    # let: the cards alone suffice whatever single event comes; middel: the deck's default target;
+    # svær: the most the cards alone deliver with no event, so with an event the table needs a lever.
+    # Each is kept within what a portfolio delivers under the worst event.
     default = deck.scenario.default_target
-    middel = default if default <= worst else _floor(worst * 0.8)
     targets: dict[LevelName, float] = {
-        "let": _floor(worst * LEVEL_SHARES["let"]),
-        "middel": middel,
-        "svær": _floor(worst * LEVEL_SHARES["svær"]),
+        "let": _floor(min(cards_only_worst, default * 0.75, worst)),
+        "middel": min(default, _floor(worst)),
+        "svær": _floor(min(max(cards_only, default), worst)),
     }
     levels = tuple(
         Level(name=name, target=value, reachable=value <= max_target, reachable_worst_event=value <= worst)
@@ -170,6 +392,8 @@ def _compute(deck: Deck) -> FeasibleRange:
         worst_event=worst_event,
         portfolio=portfolio,
         levels=levels,
+        max_target_cards=cards_only,
+        max_target_cards_worst_event=cards_only_worst,
     )
 
 
