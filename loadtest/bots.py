@@ -181,7 +181,7 @@ class Bot:
         try:
             self.run.reconnects += 1
             await self.connect()
-        except Exception:
+        except (OSError, LoadtestError):  # refused, reset, timed out (TimeoutError is an OSError), handshake refused
             self.run.errors["reconnect.failed"] += 1
 
     async def reconnect(self) -> None:
@@ -195,7 +195,7 @@ class Bot:
         self.run.reconnects += 1
         try:
             await self.connect()
-        except Exception:
+        except (OSError, LoadtestError):  # as in _reconnect_safely
             self.run.errors["reconnect.failed"] += 1
 
     async def close(self) -> None:

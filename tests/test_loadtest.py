@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from engine.deck import DEFAULT_DECK_PATH, load_deck
@@ -149,6 +150,18 @@ def test_the_bots_take_vote_rights_from_the_deck() -> None:
     assert not mayor.votes_role
     table.seated = {"p1", "p2", "p3", "p4", "p5"}
     assert table.voters == 4  # the fewest who may vote: the deck keeps one role (the mayor here) from voting
+
+
+async def test_a_refused_reconnect_is_counted_and_a_bug_is_not_swallowed() -> None:
+    run = Run(Options(seed=1), load_deck(DEFAULT_DECK_PATH))
+    conference = Conference("c", "f", None, "")
+    nobody = TableRun(1, "t", "CODE", "http://127.0.0.1:1", conference, run.non_voting_roles)  # nothing listens
+    await Bot(run, nobody, "player", "token", "p1", 1).reconnect()
+    assert run.errors["reconnect.failed"] == 1
+    broken = TableRun(2, "t", "CODE", "http://127.0.0.1:no-port", conference, run.non_voting_roles)
+    with pytest.raises(ValueError, match="no-port"):  # the load generator's own mistake: not a network failure
+        await Bot(run, broken, "player", "token", "p2", 1).reconnect()
+    assert run.errors["reconnect.failed"] == 1
 
 
 class FakeTransport:
