@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Response, WebSocket
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
@@ -27,15 +27,15 @@ from server.api import actions, debrief, decks, moves, replays, tables
 from server.api import conferences as conference_api
 from server.api import monitor as monitor_api
 from server.auth import Claims, TokenSigner
-from server.deps import Services, fail, services_of
+from server.deps import Services, ServicesDep, StoreState, fail, services_of
 from server.live import conferences
 from server.live.conferences import ConferenceRequest
 from server.live.presence import Presence
 from server.live.tables import Decks, Tables
 from server.operations.retention import keep_retention
-from server.responses import SecurityHeaders, http_refused, validation_failed
+from server.responses import SecurityHeaders, http_refused, store_failed, validation_failed
 from server.settings import Settings, get_settings
-from server.store import EventStore, open_store
+from server.store import EventStore, StoreError, open_store
 from server.transport.sessions import serve_table
 from server.transport.wsdirect import TableSockets
 from server.web import assets, catalogs, pages
@@ -75,8 +75,13 @@ async def _create_demo(services: Services) -> None:
 
 
 class Health(BaseModel):
-    status: str
-    store: str
+    status: str = Field(description="`ok`, or `degraded` when the store is not (503)")
+    store: str = Field(description="The store's kind: `sqlite` or `redis`")
+    store_state: StoreState = Field(
+        default="ok",
+        description="`ok`; `unavailable`: the store does not answer; `emptied`: the store lost what this process "
+        "had seen (a Redis restarted without its data), so its tables take no more commands",
+    )
 
 
 # Answers any route may give besides its own (docs/protocol.md, "HTTP errors"); documented on every operation
@@ -169,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis_url = settings.store_url if settings.store_kind == "redis" else None
         presence = Presence(redis_url, tables.loaded)
         services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, presence)
+        await services.mark_store()
         app.state.services = services
         metrics.track_tables(tables.count)
         metrics.track_gc()
@@ -207,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(RequestValidationError, validation_failed)
     app.add_exception_handler(StarletteHTTPException, http_refused)
+    app.add_exception_handler(StoreError, store_failed)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
@@ -215,9 +222,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise fail(401, "auth.metrics_token", "Authorization: Bearer <RAADERUM_METRICS_TOKEN>")
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE_LATEST)
 
-    @app.get("/healthz", response_model=Health)
-    async def healthz() -> Health:
-        return Health(status="ok", store=settings.store_kind)
+    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+    async def healthz(services: ServicesDep) -> Response:
+        state = await services.store_state()
+        health = Health(status="ok" if state == "ok" else "degraded", store=settings.store_kind, store_state=state)
+        return Response(health.model_dump_json(), 200 if state == "ok" else 503, media_type="application/json")
 
     app.include_router(conference_api.router)  # create, read, delete a conference; the projector's token
     app.include_router(tables.router)  # join by code, events, the live meter, the debrief, the join link's QR code

@@ -7,6 +7,8 @@ which only composes the app: that keeps the import graph of `server/` free of cy
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -20,9 +22,12 @@ from server.live.presence import Presence
 from server.live.tables import Tables
 from server.operations.archive import Replays
 from server.settings import Settings
-from server.store import EventStore
+from server.store import EventStore, StoreError
 
 Lang = Literal["da", "en"]  # the interface languages a request may ask for
+StoreState = Literal["ok", "unavailable", "emptied"]
+STORE_MARK = "store-mark"
+HEALTH_TIMEOUT = 3.0  # seconds
 
 
 @dataclass
@@ -33,8 +38,25 @@ class Services:
     tables: Tables
     presence: Presence
 
+    # The random id this process found in the store at startup (STORE_MARK): gone means the store was emptied.
+    store_mark: str | None = None
+
     async def conference_of(self, table_id: str) -> str | None:
         return await conferences.conference_of(self.store, table_id)
+
+    async def mark_store(self) -> None:
+        """Find or leave a mark in the store, so that a store emptied under us (a Redis restarted without its
+        data) is told apart from one that is merely unreachable."""
+        await self.store.set_key(STORE_MARK, secrets.token_hex(16), only_if_absent=True)
+        self.store_mark = await self.store.get_key(STORE_MARK)
+
+    async def store_state(self) -> StoreState:
+        """`ok`, `unavailable` (no answer within HEALTH_TIMEOUT) or `emptied` (our mark is gone)."""
+        try:
+            mark = await asyncio.wait_for(self.store.get_key(STORE_MARK), HEALTH_TIMEOUT)
+        except (StoreError, TimeoutError):
+            return "unavailable"
+        return "ok" if mark == self.store_mark else "emptied"
 
 
 def fail(status: int, code: str, message: str, **extra: Any) -> HTTPException:

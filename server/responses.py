@@ -3,6 +3,7 @@ headers every answer carries (`SecurityHeaders`); the 422 for a request that cou
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request, Response
@@ -11,6 +12,10 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.store import HistoryLost, StoreError
+
+log = logging.getLogger("raaderum")
 
 YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"  # a URL with the content's version in it
@@ -112,3 +117,14 @@ async def http_refused(request: Request, error: Exception) -> Response:
     if isinstance(detail, str) and code is not None:
         detail = {"code": code, "message": detail}
     return JSONResponse({"detail": detail}, status_code=error.status_code, headers=error.headers)
+
+
+async def store_failed(request: Request, error: Exception) -> Response:
+    """503 when the event store failed under a request: unreachable, or it lost a table's history."""
+    assert isinstance(error, StoreError)
+    if isinstance(error, HistoryLost):
+        code, message = "store.history_lost", "the event store lost this table's history; the table is stopped"
+    else:
+        code, message = "store.unavailable", "the event store is unreachable; nothing was stored, try again"
+    log.warning("%s %s: %s", request.method, request.url.path, error)
+    return JSONResponse({"detail": {"code": code, "message": message}}, status_code=503, headers={"Retry-After": "5"})

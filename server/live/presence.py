@@ -155,8 +155,8 @@ class Presence:
                         self._heard(message["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.warning("presence channel lost; reconnecting", exc_info=True)
+            except Exception as error:  # Redis restarting: a line in the log, not a traceback per second
+                log.warning("presence channel lost (%s); reconnecting", error)
                 await asyncio.sleep(1)
             finally:
                 with contextlib.suppress(Exception):

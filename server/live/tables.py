@@ -25,7 +25,7 @@ from engine.upcast import decode_stored
 from engine.versions import stored_type
 from engine.views import Viewer, derived, event_for, view
 from server import metrics
-from server.store import ConcurrencyError, EventStore, NewEvent, StoredEvent, StoreError
+from server.store import ConcurrencyError, EventStore, HistoryLost, NewEvent, StoredEvent, StoreError
 from server.transport.wsdirect import Outgoing
 
 if TYPE_CHECKING:
@@ -117,6 +117,8 @@ class Table:
         # Command ids this process appended lately: a retry is answered before the rules see it again.
         self._recent: OrderedDict[str, int] = OrderedDict()
         self._catching_up: asyncio.Task[None] | None = None
+        # The store turned out to hold less of this stream than we applied (HistoryLost): no more commands.
+        self.lost = False
         self._figures: dict[int, str] = {}  # seq -> the JSON of its event's `derived`, the last FIGURES_KEPT seqs
 
     # ---- reading the log ----------------------------------------------------------------------
@@ -171,6 +173,8 @@ class Table:
             self.announce(self._wanted)  # what another process appended while we held the lock
 
     async def _execute_locked(self, command: Command, actor: Actor, command_id: str | None) -> tuple[int, bool]:
+        if self.lost:
+            raise HistoryLost(f"{self.stream}: the store lost events of this table; it takes no more commands")
         if command_id is not None and command_id in self._recent:
             return self._recent[command_id], True  # a retry: answer as the first time, even if now invalid
         for attempt in range(MAX_RETRIES):
@@ -186,7 +190,11 @@ class Table:
                     [NewEvent(stored_type(event.type), data) for event, data in zip(events, encoded, strict=True)],
                     command_id=command_id,
                 )
-            except ConcurrencyError:
+            except ConcurrencyError as error:
+                if error.actual < self.state.seq:
+                    self.lost = True
+                    lost = f"{self.stream}: the store has {error.actual} events, this process saw {self.state.seq}"
+                    raise HistoryLost(lost) from None
                 await self.catch_up()
                 # Two processes that keep colliding on one table back off by a random few ms, so one wins.
                 await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))
@@ -226,6 +234,9 @@ class Table:
             self.announce(self._wanted)
 
     async def _attach_locked(self, listener: Listener, after: int, max_replay: int) -> None:
+        if self.lost or await self.store.version(self.stream) < self.state.seq:
+            self.lost = True
+            raise HistoryLost(f"{self.stream}: the store lost events of this table")
         await self.catch_up()
         if 0 < after <= self.state.seq and self.state.seq - after <= min(max_replay, FIGURES_KEPT):
             # Only up to our state: an event another process appended since catch_up() reaches this listener

@@ -41,6 +41,11 @@ class StoreError(Exception):
     """The backend failed (I/O, connection, closed store); the append may or may not have happened."""
 
 
+class HistoryLost(StoreError):
+    """The store holds less of a stream than this process has seen: it was emptied (a Redis restarted without
+    its data) or restored from an older backup. Appending would fork the stream's history, so the table stops."""
+
+
 class ConcurrencyError(Exception):
     """``expected_version`` did not match the stream's version; nothing was written."""
 

@@ -104,6 +104,7 @@ CLOSE_SLOW_CONSUMER = 4008  # the client fell too far behind: reconnect with hel
 CLOSE_FLOODING = 4029  # too many frames per second, for too long
 CLOSE_TOO_BIG = 1009  # a frame over the size limit
 CLOSE_GOING_AWAY = 1001  # the server is shutting down: reconnect
+CLOSE_TRY_AGAIN_LATER = 1013  # the store is unreachable, or lost this table's history (store.*): not now
 
 ERROR_CODES = {
     "frame.invalid_json": "The frame is not a JSON object.",
@@ -121,6 +122,8 @@ ERROR_CODES = {
     "conference.unknown": "No such conference; the connection is closed (4004).",
     "server.busy": "The table is too busy; try again.",
     "server.unavailable": "The server could not store the command (its store is unreachable); try again.",
+    "store.unavailable": "The event store is unreachable; nothing was stored. Send it again with the same id.",
+    "store.history_lost": "The event store lost this table's history (emptied or restored); the table is stopped.",
 }
 # What a person reads on a Danish screen (the hello's `lang`, Danish unless it says "en"); the English is above.
 ERROR_MESSAGES_DA = {
@@ -139,6 +142,8 @@ ERROR_MESSAGES_DA = {
     "conference.unknown": "Konferencen findes ikke; forbindelsen lukkes (4004).",
     "server.busy": "Bordet har travlt lige nu; prøv igen.",
     "server.unavailable": "Serveren kunne ikke gemme handlingen (lageret svarer ikke); prøv igen.",
+    "store.unavailable": "Lageret svarer ikke, så intet blev gemt. Prøv igen om lidt.",
+    "store.history_lost": "Lageret har mistet bordets historik (tømt eller gendannet); bordet er standset.",
 }
 
 

@@ -18,6 +18,7 @@ from engine.views import Viewer
 from server import metrics
 from server.auth import Claims, InvalidToken
 from server.live.tables import Table, now
+from server.store import HistoryLost, StoreError
 from server.transport import protocol
 from server.transport.sockets import close as close_socket
 from server.transport.sockets import open_sink
@@ -155,11 +156,21 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
         except KeyError:
             await refuse_socket(websocket, "table.unknown", protocol.CLOSE_UNKNOWN_TABLE, hello.lang)
             return
+        except StoreError as error:
+            log.warning("table %s not loaded: %s", table_id, error)
+            await refuse_socket(websocket, "store.unavailable", protocol.CLOSE_TRY_AGAIN_LATER, hello.lang)
+            return
         connection = Connection(websocket, viewer_for(claims), claims, settings.send_queue_frames, lang)
         tasks += connection.start(table, settings.heartbeat_seconds)
         # Replay no more than the send queue can take at once (with room for live events), or the resume
         # itself overflows it and closes with 4008; a client further behind gets a snapshot.
-        await table.attach(connection, hello.after, min(MAX_REPLAY, settings.send_queue_frames // 2))
+        try:
+            await table.attach(connection, hello.after, min(MAX_REPLAY, settings.send_queue_frames // 2))
+        except StoreError as error:
+            code = "store.history_lost" if isinstance(error, HistoryLost) else "store.unavailable"
+            log.warning("%s: connection refused: %s", table.stream, error)
+            await refuse_socket(websocket, code, protocol.CLOSE_TRY_AGAIN_LATER, lang)
+            return
         services.presence.connected(table, connection)
         metrics.CONNECTIONS.inc()
         del hello  # an idle connection keeps only what it needs
@@ -204,7 +215,16 @@ async def _handshake(websocket: WebSocket, table_id: str, services: Services) ->
     except InvalidToken:
         await refuse_socket(websocket, "auth.invalid_token", protocol.CLOSE_UNAUTHORIZED, hello.lang)
         raise WebSocketDisconnect(protocol.CLOSE_UNAUTHORIZED) from None
-    conference_id = await services.conference_of(table_id)
+    try:
+        conference_id = await services.conference_of(table_id)
+    except StoreError as error:
+        log.warning("table %s: connection refused: %s", table_id, error)
+        await refuse_socket(websocket, "store.unavailable", protocol.CLOSE_TRY_AGAIN_LATER, hello.lang)
+        raise WebSocketDisconnect(protocol.CLOSE_TRY_AGAIN_LATER) from None
+    if conference_id is None and services.tables.loaded(table_id) is not None:
+        # Loaded here but unknown to the store: the store lost it (a Redis restarted empty), it was not deleted.
+        await refuse_socket(websocket, "store.history_lost", protocol.CLOSE_TRY_AGAIN_LATER, hello.lang)
+        raise WebSocketDisconnect(protocol.CLOSE_TRY_AGAIN_LATER)
     if conference_id is None:
         await refuse_socket(websocket, "table.unknown", protocol.CLOSE_UNKNOWN_TABLE, hello.lang)
         raise WebSocketDisconnect(protocol.CLOSE_UNKNOWN_TABLE)
@@ -298,6 +318,14 @@ async def _run_command(
     except RuleViolation as violation:
         _error(connection, frame_id, violation.code, message=violation.message(connection.lang))
         return "rejected"
+    except HistoryLost:
+        log.error("%s: the store lost this table's history; the command was refused", table.stream)
+        _error(connection, frame_id, "store.history_lost")
+        return "failed"
+    except StoreError as error:  # unreachable: nothing acknowledged, the client may retry the same id safely
+        log.warning("%s: command not stored: %s", table.stream, error)
+        _error(connection, frame_id, "store.unavailable")
+        return "failed"
     except RuntimeError:
         log.exception("command failed")
         _error(connection, frame_id, "server.busy")

@@ -1,9 +1,9 @@
 """A websocket frame fuzzer: at least 10,000 generated frames at one real server, no dropped connection, no traceback.
 
 Hypothesis generates batches of frames: any JSON, command frames with wrong or odd fields, raw text, deep nesting
-(up to 2,500 levels, under the 16 KB frame limit), numbers JSON cannot hold (`1e999`) and binary frames that are not UTF-8. After each batch a
-ping must come back as a pong on the same connection: every bad frame got an error frame, none ended it. The
-`start_server` fixture fails the test if the server logged a traceback.
+(up to 2,500 levels, under the 16 KB frame limit), numbers JSON cannot hold (`1e999`) and binary frames that are
+not UTF-8. After each batch a ping must come back as a pong on the same connection: every bad frame got an error
+frame, none ended it. The `start_server` fixture fails the test if the server logged a traceback.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ async def test_a_hostile_body_gets_a_typed_4xx(api: Api, path: str, content_type
     assert 400 <= response.status_code < 500, response.text
     detail = response.json()["detail"]
     typed = isinstance(detail, list) and all("type" in item and "input" not in item for item in detail)
-    assert typed or isinstance(detail, dict) and "code" in detail, detail
+    assert typed or (isinstance(detail, dict) and "code" in detail), detail
 
 
 async def test_a_meter_with_an_infinite_number_is_refused(api: Api) -> None:

@@ -14,7 +14,7 @@ from tests.server.helpers import Api, bearer
 async def test_healthz_names_the_sqlite_store(api: Api) -> None:
     response = await api.http.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "store": "sqlite"}
+    assert response.json() == {"status": "ok", "store": "sqlite", "store_state": "ok"}
 
 
 @pytest.mark.redis
@@ -23,7 +23,7 @@ async def test_healthz_names_the_redis_store(start_server: StartServer, redis_ur
     async with Api(server.url) as api:
         response = await api.http.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "store": "redis"}
+    assert response.json() == {"status": "ok", "store": "redis", "store_state": "ok"}
 
 
 async def test_create_conference_returns_a_token_and_a_join_code_per_table(api: Api) -> None:
