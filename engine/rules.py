@@ -565,6 +565,152 @@ def _unseat(state: State, player_id: str) -> State:
     return _next(state, players={**state.players, gone.id: gone}, proposals=proposals)
 
 
+def _message_posted(state: State, event: MessagePosted) -> State:
+    line = ChatLine(state.seq + 1, event.player_id, event.text, event.mentions, event.at)
+    return _next(state, chat=Chat(line, state.chat, state.chat.length + 1 if state.chat else 1))
+
+
+def _announcement_made(state: State, event: AnnouncementMade) -> State:
+    line = ChatLine(state.seq + 1, None, event.text, (), event.at)
+    return _next(state, chat=Chat(line, state.chat, state.chat.length + 1 if state.chat else 1))
+
+
+def _game_created(state: State, event: GameCreated) -> State:
+    config = Config(
+        table_name=event.table_name,
+        deck_digest=event.deck_digest,
+        seed=event.seed,
+        target=event.target,
+        rule=event.rule,
+        rounds=event.rounds,
+        round_seconds=event.round_seconds,
+        rules=event.rules,
+    )
+    return _next(state, config=config)
+
+
+def _player_joined(state: State, event: PlayerJoined) -> State:
+    player = Player(event.player_id, event.name, True, None, len(state.players) + 1)
+    previous = state.players.get(event.player_id)
+    if previous is not None:
+        player = replace(player, number=previous.number)
+    return _next(state, players={**state.players, player.id: player})
+
+
+def _player_gone(state: State, event: PlayerLeft | PlayerRemoved) -> State:
+    return _unseat(state, event.player_id)
+
+
+def _roles_dealt(state: State, event: RolesDealt) -> State:
+    players = dict(state.players)
+    for player_id, role_id in event.assignments.items():
+        players[player_id] = replace(players[player_id], role=role_id)
+    return _next(state, players=players)
+
+
+def _round_started(state: State, event: RoundStarted) -> State:
+    round_ = Round(event.round, event.event_card, event.at, event.deadline)
+    return _next(state, phase="round", rounds=(*state.rounds, round_))
+
+
+def _proposal_made(state: State, event: ProposalMade) -> State:
+    proposal = Proposal(
+        event.proposal_id, event.round, event.player_id, event.cards, event.amends, "open", {}, event.at
+    )
+    return _next(state, proposals=_with_proposal(state, proposal))
+
+
+def _vote_cast(state: State, event: VoteCast) -> State:
+    proposal = state.proposals[event.proposal_id]
+    proposal = replace(proposal, votes={**proposal.votes, event.player_id: event.choice})
+    return _next(state, proposals=_with_proposal(state, proposal))
+
+
+def _proposal_adopted(state: State, event: ProposalAdopted) -> State:
+    proposal = replace(state.proposals[event.proposal_id], status="adopted")
+    forlig = Forlig(proposal.id, proposal.round, proposal.cards, event.share_for, event.forced, event.at)
+    return _next(
+        state,
+        proposals=_with_proposal(state, proposal),
+        forlig=forlig,
+        forlig_history=(*state.forlig_history, forlig),
+    )
+
+
+def _proposal_rejected(state: State, event: ProposalRejected) -> State:
+    proposal = replace(state.proposals[event.proposal_id], status="rejected")
+    return _next(state, proposals=_with_proposal(state, proposal))
+
+
+def _rule_changed(state: State, event: RuleChanged) -> State:
+    assert state.config is not None
+    return _next(state, config=replace(state.config, rule=event.rule))
+
+
+def _with_current_round(state: State, current: Round) -> State:
+    return _next(state, rounds=(*state.rounds[:-1], current))
+
+
+def _deadline_set(state: State, event: DeadlineSet) -> State:
+    current = state.current_round
+    assert current is not None
+    if current.paused:  # the clock stands still: the new deadline is kept as the time left at resume
+        current = replace(current, remaining=max(0.0, (event.deadline - event.at).total_seconds()))
+    else:
+        current = replace(current, deadline=event.deadline)
+    return _with_current_round(state, current)
+
+
+def _round_paused(state: State, event: RoundPaused) -> State:
+    current = state.current_round
+    assert current is not None
+    return _with_current_round(state, replace(current, paused=True, remaining=event.remaining, deadline=None))
+
+
+def _round_resumed(state: State, event: RoundResumed) -> State:
+    current = state.current_round
+    assert current is not None
+    return _with_current_round(state, replace(current, paused=False, remaining=None, deadline=event.deadline))
+
+
+def _reality_checked(state: State, event: RealityChecked) -> State:
+    return _next(state, phase="reality_check", rolls=dict(event.rolls), fatigue=event.fatigue)
+
+
+def _debrief_shown(state: State, event: DebriefShown) -> State:
+    return _next(state, phase="debrief")
+
+
+def _message_hidden(state: State, event: MessageHidden) -> State:
+    return _next(state, hidden_chat=state.hidden_chat | {event.seq})
+
+
+Evolution = Callable[[State, Any], State]
+# One function per event type, as DECISIONS has one per command: a new event type gets its entry here.
+EVOLUTIONS: dict[type[BaseModel], Evolution] = {
+    MessagePosted: _message_posted,
+    AnnouncementMade: _announcement_made,
+    GameCreated: _game_created,
+    PlayerJoined: _player_joined,
+    PlayerLeft: _player_gone,
+    PlayerRemoved: _player_gone,
+    RolesDealt: _roles_dealt,
+    RoundStarted: _round_started,
+    ProposalMade: _proposal_made,
+    VoteCast: _vote_cast,
+    ProposalAdopted: _proposal_adopted,
+    ProposalRejected: _proposal_rejected,
+    RoundEnded: _close_round,
+    RuleChanged: _rule_changed,
+    DeadlineSet: _deadline_set,
+    RoundPaused: _round_paused,
+    RoundResumed: _round_resumed,
+    RealityChecked: _reality_checked,
+    DebriefShown: _debrief_shown,
+    MessageHidden: _message_hidden,
+}
+
+
 def evolve(state: State, event: Event) -> State:
     """The state after one event. Total: never raises on an event that `decide` produced.
 
@@ -576,86 +722,7 @@ def evolve(state: State, event: Event) -> State:
     >>> after.seq, after.players["p1"].number, after.is_seated("p1")
     (1, 1, True)
     """
-    if isinstance(event, MessagePosted):
-        line = ChatLine(state.seq + 1, event.player_id, event.text, event.mentions, event.at)
-        return _next(state, chat=Chat(line, state.chat, state.chat.length + 1 if state.chat else 1))
-    if isinstance(event, AnnouncementMade):
-        line = ChatLine(state.seq + 1, None, event.text, (), event.at)
-        return _next(state, chat=Chat(line, state.chat, state.chat.length + 1 if state.chat else 1))
-    if isinstance(event, GameCreated):
-        config = Config(
-            table_name=event.table_name,
-            deck_digest=event.deck_digest,
-            seed=event.seed,
-            target=event.target,
-            rule=event.rule,
-            rounds=event.rounds,
-            round_seconds=event.round_seconds,
-            rules=event.rules,
-        )
-        return _next(state, config=config)
-    if isinstance(event, PlayerJoined):
-        player = Player(event.player_id, event.name, True, None, len(state.players) + 1)
-        previous = state.players.get(event.player_id)
-        if previous is not None:
-            player = replace(player, number=previous.number)
-        return _next(state, players={**state.players, player.id: player})
-    if isinstance(event, PlayerLeft | PlayerRemoved):
-        return _unseat(state, event.player_id)
-    if isinstance(event, RolesDealt):
-        players = dict(state.players)
-        for player_id, role_id in event.assignments.items():
-            players[player_id] = replace(players[player_id], role=role_id)
-        return _next(state, players=players)
-    if isinstance(event, RoundStarted):
-        round_ = Round(event.round, event.event_card, event.at, event.deadline)
-        return _next(state, phase="round", rounds=(*state.rounds, round_))
-    if isinstance(event, ProposalMade):
-        proposal = Proposal(
-            event.proposal_id, event.round, event.player_id, event.cards, event.amends, "open", {}, event.at
-        )
-        return _next(state, proposals=_with_proposal(state, proposal))
-    if isinstance(event, VoteCast):
-        proposal = state.proposals[event.proposal_id]
-        proposal = replace(proposal, votes={**proposal.votes, event.player_id: event.choice})
-        return _next(state, proposals=_with_proposal(state, proposal))
-    if isinstance(event, ProposalAdopted):
-        proposal = replace(state.proposals[event.proposal_id], status="adopted")
-        forlig = Forlig(proposal.id, proposal.round, proposal.cards, event.share_for, event.forced, event.at)
-        return _next(
-            state,
-            proposals=_with_proposal(state, proposal),
-            forlig=forlig,
-            forlig_history=(*state.forlig_history, forlig),
-        )
-    if isinstance(event, ProposalRejected):
-        proposal = replace(state.proposals[event.proposal_id], status="rejected")
-        return _next(state, proposals=_with_proposal(state, proposal))
-    if isinstance(event, RoundEnded):
-        return _close_round(state, event)
-    if isinstance(event, RuleChanged):
-        assert state.config is not None
-        return _next(state, config=replace(state.config, rule=event.rule))
-    if isinstance(event, DeadlineSet):
-        current = state.current_round
-        assert current is not None
-        if current.paused:  # the clock stands still: the new deadline is kept as the time left at resume
-            current = replace(current, remaining=max(0.0, (event.deadline - event.at).total_seconds()))
-        else:
-            current = replace(current, deadline=event.deadline)
-        return _next(state, rounds=(*state.rounds[:-1], current))
-    if isinstance(event, RealityChecked):
-        return _next(state, phase="reality_check", rolls=dict(event.rolls), fatigue=event.fatigue)
-    if isinstance(event, DebriefShown):
-        return _next(state, phase="debrief")
-    if isinstance(event, MessageHidden):
-        return _next(state, hidden_chat=state.hidden_chat | {event.seq})
-    if isinstance(event, RoundPaused | RoundResumed):
-        current = state.current_round
-        assert current is not None
-        if isinstance(event, RoundPaused):
-            current = replace(current, paused=True, remaining=event.remaining, deadline=None)
-        else:
-            current = replace(current, paused=False, remaining=None, deadline=event.deadline)
-        return _next(state, rounds=(*state.rounds[:-1], current))
-    raise AssertionError(f"unhandled event {event!r}")
+    evolution = EVOLUTIONS.get(type(event))
+    if evolution is None:
+        raise AssertionError(f"unhandled event {event!r}")
+    return evolution(state, event)
