@@ -138,7 +138,7 @@ def _score(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], rules: in
 
 
 @dataclass(frozen=True, slots=True)
-class _Model:
+class Model:
     """The verdict's arithmetic for one set of events as arrays over the candidate items, so the search can
     score every neighbour of a portfolio at once. `exact` is False when an event does something the arrays
     do not capture (a card scaled or delayed inside a conditional it does not trigger); the search's result
@@ -164,7 +164,7 @@ class _Model:
     exact: bool
 
 
-def _model(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[str]) -> _Model:
+def model_for(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[str]) -> Model:
     disabled: set[str] = set()
     scales: list[ScaleCardsEffect] = []
     delays: set[str] = set()
@@ -250,7 +250,7 @@ def _model(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[str])
     settings = balance(deck.scenario)
     tolerance = settings.structural_tolerance
     soft = -np.inf
-    return _Model(
+    return Model(
         ids=ids,
         amounts=amounts_array,
         base=gaps - np.array(target_years(deck.scenario, 0.0, rules)),
@@ -275,15 +275,22 @@ def _model(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[str])
 _FEASIBLE = 1e6  # a portfolio meeting the conditions outranks every one that does not
 
 
-def _keys(model: _Model, chosen: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """A search key per row of `chosen` (m, n): conditions met first, then the capacity, then the slack."""
-    sums = chosen @ model.amounts + model.base
+def year_results(model: Model, chosen: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(m, 4): each row of `chosen` (m, n, 0/1 over model.ids) assessed against the target at X = 0; the
+    result at X is this minus model.slopes · X. Exact when model.exact (the bench uses it to play fast)."""
+    sums: npt.NDArray[np.float64] = chosen @ model.amounts + model.base
     for mask, then_gap, else_gap in model.conditionals:
         sums += np.where((chosen @ mask)[:, None] > 0, then_gap, else_gap)
     for eligible, granted, void in model.grants:
         sums += np.where((chosen @ void)[:, None] > 0, 0.0, np.minimum(granted, chosen @ eligible))
     for spent, allowance, share in model.sanctions:
         sums[:, 0] -= np.maximum(0.0, chosen @ spent - allowance) * share
+    return sums
+
+
+def _keys(model: Model, chosen: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """A search key per row of `chosen` (m, n): conditions met first, then the capacity, then the slack."""
+    sums = year_results(model, chosen)
     required = np.isfinite(model.tolerance)
     bounds = (sums[:, required] + model.tolerance[required]) / model.slopes[required]
     capacity = bounds.min(axis=1)
@@ -301,7 +308,7 @@ def _keys(model: _Model, chosen: npt.NDArray[np.float64]) -> npt.NDArray[np.floa
     return keys
 
 
-def _search(model: _Model, start: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def _search(model: Model, start: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Best-improvement local search over single and pair flips and swaps, scored by `_keys`."""
     n = len(model.ids)
     x = start.copy()
@@ -330,7 +337,7 @@ def best_portfolio(
     """A portfolio with the highest verdict capacity found, and that capacity (X, mio. kr.; −inf if none),
     checked with `assess`. Deterministic: the same deck and events give the same portfolio."""
     ids = [card.id for card in deck.cards] + ([lever.id for lever in deck.levers] if levers else [])
-    model = _model(deck, event_ids, rules, ids)
+    model = model_for(deck, event_ids, rules, ids)
     n = len(model.ids)
     kinds = [deck.card(item).kind if deck.has_card(item) else None for item in model.ids]
     year1 = model.amounts[:, 0]
