@@ -128,6 +128,14 @@ def test_protocol_doc_lists_every_server_error_code_with_its_message(protocol_md
         assert f"| `{code}` | {message} |" in protocol_md, f"{code} is not in the server codes table of protocol.md"
 
 
+def test_protocol_doc_lists_the_refusals_of_creating_a_conference(protocol_md: str) -> None:
+    http_errors = protocol_md[protocol_md.index("HTTP errors carry a code") :].split("\n\n")[0]
+    source = (ROOT / "server" / "api" / "conferences.py").read_text(encoding="utf-8")
+    for code in ("conference.unknown_deck", "conference.target_unreachable"):
+        assert f'"{code}"' in source
+        assert f"`{code}` (422" in http_errors, f"{code} is not in protocol.md's list of HTTP errors"
+
+
 def test_every_server_error_code_has_a_danish_message_too() -> None:
     assert set(protocol.ERROR_MESSAGES_DA) == set(protocol.ERROR_CODES)
     assert all(protocol.ERROR_MESSAGES_DA[code] != english for code, english in protocol.ERROR_CODES.items())

@@ -6,6 +6,7 @@ and the projector's token need the facilitator's.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import Annotated, Literal
@@ -14,6 +15,8 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from engine.budget import target_years
+from engine.feasibility import feasible_range
+from engine.format import format_mio
 from engine.model import Years
 from server.api.access import admin_password_ok, conference_for, join_base
 from server.auth import Claims
@@ -37,6 +40,12 @@ class ProjectorTokenResponse(BaseModel):
     token: str
 
 
+UNREACHABLE = {
+    "da": "Målet på {target} kan ikke nås med denne kortbunke: den kan højst give {max} i budgetåret.",
+    "en": "A target of {target} cannot be reached with this deck: it can deliver at most {max} in the budget year.",
+}
+
+
 @router.post("/api/conferences", status_code=201, response_model=ConferenceResponse)
 async def create_conference(
     body: ConferenceRequest,
@@ -47,12 +56,27 @@ async def create_conference(
     """Needs RAADERUM_ADMIN_PASSWORD, when it is set, in `X-Admin-Password` (or HTTP basic auth)."""
     if not admin_password_ok(services.settings, x_admin_password, authorization):
         raise fail(401, "auth.admin_password", "X-Admin-Password: the operator's password")
+    if body.target is not None:
+        await _refuse_unreachable(services, body.deck, body.target, body.language)
     try:
         created = await conferences.create_conference(services.store, services.tables, body)
     except KeyError:
         raise fail(422, "conference.unknown_deck", f"no deck {body.deck!r}") from None
     token = services.signer.sign(Claims(role="facilitator", conference_id=created.conference_id))
     return ConferenceResponse(conference_id=created.conference_id, facilitator_token=token, tables=created.tables)
+
+
+async def _refuse_unreachable(services: Services, deck_id: str, target: float, lang: str) -> None:
+    """422 `conference.target_unreachable` when no portfolio of the deck meets the verdict at this X."""
+    try:
+        deck = services.tables.decks.get(deck_id)
+    except KeyError:
+        return  # create_conference answers conference.unknown_deck
+    # The search takes seconds the first time for a deck (then it is cached): keep the event loop free.
+    feasible = await asyncio.to_thread(feasible_range, deck)
+    if not feasible.allows(target):
+        message = UNREACHABLE[lang].format(target=format_mio(target, lang), max=format_mio(feasible.max_target, lang))
+        raise fail(422, "conference.target_unreachable", message, details={"max_target": feasible.max_target})
 
 
 @router.post("/api/conferences/{conference_id}/projector-token", response_model=ProjectorTokenResponse)

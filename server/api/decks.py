@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 from functools import lru_cache
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from engine.deck import Deck
+from engine.feasibility import FeasibleRange, feasible_range
 from server.deps import Lang, ServicesDep, fail
 from server.responses import IMMUTABLE, REVALIDATE, bytes_response
 
@@ -64,3 +66,14 @@ async def deck_json(
     cache = IMMUTABLE if v == version else REVALIDATE
     etag = f'"{deck.digest}-{lang or "all"}"'
     return bytes_response(request, body, gzipped, "application/json", etag, cache)
+
+
+@router.get("/api/decks/{deck_id}/feasibility", response_model=FeasibleRange, tags=["web"])
+async def deck_feasibility(deck_id: str, services: ServicesDep) -> FeasibleRange:
+    """The targets the deck can deliver: the highest X (with and without the worst event) and the suggested
+    levels let, middel and svær. `POST /api/conferences` refuses a target above `max_target`."""
+    try:
+        deck = services.tables.decks.get(deck_id)
+    except KeyError:
+        raise fail(404, "deck.unknown", f"no deck {deck_id!r}") from None
+    return await asyncio.to_thread(feasible_range, deck)  # seconds the first time for a deck, then cached

@@ -132,7 +132,8 @@ def _decks(services: Services) -> list[dict[str, Any]]:
                     "name": {"da": scenario.municipality.da, "en": scenario.municipality.en},
                     "rounds": scenario.default_rounds,
                     "rule": scenario.default_rule,
-                    "target": scenario.baseline_gap[0],
+                    "target": scenario.default_target,
+                    "feasibility_url": f"/api/decks/{path.name}/feasibility",
                     "min": scenario.min_players,
                     "max": scenario.max_players,
                 }

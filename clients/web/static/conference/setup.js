@@ -1,6 +1,9 @@
-// The setup form: POST /api/conferences, then on to the control room by its secret link.
-import { $ } from "../js/dom.js";
+// The setup form: POST /api/conferences, then on to the control room by its secret link. Before that it
+// shows the targets the chosen deck can deliver (GET /api/decks/{id}/feasibility, the engine's figures)
+// and offers the three suggested levels; the server refuses a target above the highest.
+import { $, h } from "../js/dom.js";
 import { _, loadCatalog } from "../js/i18n.js";
+import { mio } from "../js/format.js";
 import { secretLink, storeToken } from "./common.js";
 
 const form = $("#setup-form");
@@ -55,17 +58,81 @@ async function submit(event) {
   }
 }
 
+const LEVEL_NAMES = { let: () => _("Easy"), middel: () => _("Medium"), svær: () => _("Hard") };
+let feasible = null; // the chosen deck's range, once it has arrived
+
+function levelButton(level) {
+  const button = h(
+    "button",
+    { type: "button", class: "secondary level", dataset: { level: level.name, target: String(level.target) }, "aria-pressed": "false" },
+    `${LEVEL_NAMES[level.name]()}: ${mio(level.target)}`,
+  );
+  button.addEventListener("click", () => {
+    $("#target").value = String(level.target);
+    checkTarget();
+  });
+  return button;
+}
+
+function showRange(range) {
+  feasible = range;
+  const max = mio(range.max_target);
+  $("#feasible-range").textContent = range.worst_event
+    ? _("The deck can deliver at most %(max)s in the budget year; %(worst)s under the worst event (%(event)s).", {
+        max,
+        worst: mio(range.max_target_worst_event),
+        event: range.worst_event,
+      })
+    : _("The deck can deliver at most %(max)s in the budget year.", { max });
+  const levels = $("#levels");
+  levels.replaceChildren(h("span", { class: "levels-label" }, _("Suggested levels:")), ...range.levels.map(levelButton));
+  levels.hidden = false;
+  $("#target").max = String(range.max_target);
+  checkTarget();
+}
+
+/** Marks the level the target equals and warns, before submitting, when the deck cannot reach it. */
+function checkTarget() {
+  const warning = $("#target-warning");
+  const target = number("target");
+  for (const button of document.querySelectorAll("#levels .level")) {
+    button.setAttribute("aria-pressed", String(target !== null && Number(button.dataset.target) === target));
+  }
+  const over = feasible !== null && target !== null && target > feasible.max_target;
+  warning.textContent = over
+    ? _("No portfolio reaches %(target)s: the highest target this deck allows is %(max)s.", { target: mio(target), max: mio(feasible.max_target) })
+    : "";
+  warning.hidden = !over;
+}
+
+async function loadRange(url) {
+  feasible = null;
+  $("#levels").hidden = true;
+  $("#feasible-range").textContent = _("Working out which targets the deck can deliver …");
+  try {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(String(response.status));
+    const range = await response.json();
+    if ($("#deck").selectedOptions[0]?.dataset.feasibility === url) showRange(range);
+  } catch {
+    $("#feasible-range").textContent = _("The deck's range could not be fetched; the server still checks the target.");
+  }
+  checkTarget();
+}
+
 function deckDefaults() {
   const option = $("#deck").selectedOptions[0];
   if (!option) return;
   $("#rounds").placeholder = option.dataset.rounds;
   $("#target").placeholder = option.dataset.target;
+  loadRange(option.dataset.feasibility);
 }
 
 async function main() {
   await loadCatalog(document.body.dataset.catalogUrl).catch(() => {});
   form.addEventListener("submit", submit);
   $("#deck").addEventListener("change", deckDefaults);
+  $("#target").addEventListener("input", checkTarget);
   deckDefaults();
   document.body.dataset.ready = "true";
 }
