@@ -7,7 +7,7 @@ warnings, the verdict and the reality check all read an `Assessment`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.deck import (
     REQUIRED_KINDS,
@@ -223,21 +223,28 @@ def _service(deck: Deck, cards: Sequence[str], levers: Sequence[str]) -> tuple[S
     return tuple(changes)
 
 
-def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], target: Years) -> Assessment:
-    """What the cards and levers do under the events drawn so far. The portfolio must already be valid."""
-    scenario = deck.scenario
-    cards, levers = split_portfolio(deck, portfolio)
-    chosen = frozenset(cards)
-    effects = active_effects(deck, event_ids, chosen)
-    amounts: dict[str, Years] = {card_id: deck.card(card_id).amounts for card_id in cards}
-    capital: dict[str, Years] = {card_id: deck.card(card_id).capital for card_id in cards}
-    event_rows: list[Years] = []
-    grants: list[EarmarkedGrantEffect] = []
-    sanctions: list[OverspendSanctionEffect] = []
-    trust_penalty = 0
+@dataclass
+class _Events:
+    """What the drawn events do to a portfolio: its cards' amounts and capital after scaling and delays, the gap
+    rows, the grants and sanctions still to reckon, and the hearings' trust penalty."""
+
+    amounts: dict[str, Years]
+    capital: dict[str, Years]
+    rows: list[Years] = field(default_factory=list)
+    grants: list[EarmarkedGrantEffect] = field(default_factory=list)
+    sanctions: list[OverspendSanctionEffect] = field(default_factory=list)
+    trust_penalty: int = 0
+
+
+def _apply_events(deck: Deck, cards: Sequence[str], effects: Sequence[PlainEffect]) -> _Events:
+    drawn = _Events(
+        amounts={card_id: deck.card(card_id).amounts for card_id in cards},
+        capital={card_id: deck.card(card_id).capital for card_id in cards},
+    )
+    amounts, capital = drawn.amounts, drawn.capital
     for effect in effects:
         if isinstance(effect, GapEffect):
-            event_rows.append(effect.amounts)
+            drawn.rows.append(effect.amounts)
         elif isinstance(effect, ScaleCardsEffect):
             for card_id in effect.cards:
                 if card_id in amounts:
@@ -248,39 +255,46 @@ def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], targe
                     amounts[card_id] = shift_one_year(amounts[card_id])
                     capital[card_id] = shift_one_year(capital[card_id])
         elif isinstance(effect, EarmarkedGrantEffect):
-            grants.append(effect)
+            drawn.grants.append(effect)
         elif isinstance(effect, OverspendSanctionEffect):
-            sanctions.append(effect)
+            drawn.sanctions.append(effect)
         elif isinstance(effect, HearingEffect) and any(
             deck.card(card_id).service <= effect.service_at_most for card_id in cards
         ):
-            trust_penalty += effect.trust_penalty
-    # Grants and sanctions read the cards' amounts after scaling and delays.
-    for grant in grants:
-        if any(card in chosen for card in grant.void_if_chosen):
-            continue
-        eligible = [
-            amounts[card_id]
-            for card_id in cards
-            if card_id in grant.for_cards or deck.card(card_id).kind in grant.for_kinds
-        ]
-        costs = add(*(rounded(-min(0.0, value) for value in row) for row in eligible))
-        event_rows.append(rounded(min(granted, cost) for granted, cost in zip(grant.amounts, costs, strict=True)))
-    for sanction in sanctions:
-        spent = sum(-min(0.0, amounts[card_id][0]) for card_id in cards if deck.card(card_id).kind in sanction.kinds)
-        excess = max(0.0, spent - sanction.allowance)
-        event_rows.append((-excess * sanction.share, 0.0, 0.0, 0.0))
-    event_effect = add(*event_rows) if event_rows else ZERO
-    levered = {lever_id: lever_amounts(deck, lever_id) for lever_id in levers}
-    trust_penalty += sum(deck.lever(lever_id).trust_penalty for lever_id in levers)
-    rows = [*amounts.values(), *levered.values()]
-    forlig_effect = add(*rows) if rows else ZERO
-    result = rounded(f + e - t for f, e, t in zip(forlig_effect, event_effect, target, strict=True))
-    wishes = [amounts[card_id] for card_id in cards if deck.card(card_id).kind == "udvidelse"]
-    wish_funding = add(*(rounded(-min(0.0, value) for value in row) for row in wishes)) if wishes else ZERO
-    capital_spent = round(sum(-min(0.0, value) for row in capital.values() for value in row), PRECISION)
-    kinds_present = frozenset(deck.card(card_id).kind for card_id in cards)
+            drawn.trust_penalty += effect.trust_penalty
+    return drawn
 
+
+def _grant_row(deck: Deck, cards: Sequence[str], amounts: dict[str, Years], grant: EarmarkedGrantEffect) -> Years:
+    """The grant per year: what it covers of the eligible cards' costs, at most its amounts."""
+    eligible = [
+        amounts[card_id]
+        for card_id in cards
+        if card_id in grant.for_cards or deck.card(card_id).kind in grant.for_kinds
+    ]
+    costs = add(*(rounded(-min(0.0, value) for value in row) for row in eligible))
+    return rounded(min(granted, cost) for granted, cost in zip(grant.amounts, costs, strict=True))
+
+
+def _sanction_row(
+    deck: Deck, cards: Sequence[str], amounts: dict[str, Years], sanction: OverspendSanctionEffect
+) -> Years:
+    """The sanction in the budget year: its share of what the cards of its kinds spend beyond the allowance."""
+    spent = sum(-min(0.0, amounts[card_id][0]) for card_id in cards if deck.card(card_id).kind in sanction.kinds)
+    excess = max(0.0, spent - sanction.allowance)
+    return (-excess * sanction.share, 0.0, 0.0, 0.0)
+
+
+def _warnings(
+    deck: Deck,
+    result: Years,
+    kinds_present: frozenset[Kind],
+    wish_funding: Years,
+    capital_spent: float,
+    levers: Sequence[str],
+    levered: dict[str, Years],
+) -> tuple[Warning, ...]:
+    scenario = deck.scenario
     warnings: list[Warning] = []
     for year, value in enumerate(result, start=1):
         if value < 0:
@@ -298,6 +312,36 @@ def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], targe
         for lever_id in levers
         if deck.lever(lever_id).liquidity_warning
     )
+    return tuple(warnings)
+
+
+def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], target: Years) -> Assessment:
+    """What the cards and levers do under the events drawn so far. The portfolio must already be valid."""
+    scenario = deck.scenario
+    cards, levers = split_portfolio(deck, portfolio)
+    chosen = frozenset(cards)
+    drawn = _apply_events(deck, cards, active_effects(deck, event_ids, chosen))
+    amounts, capital = drawn.amounts, drawn.capital
+    # Grants and sanctions read the cards' amounts after scaling and delays.
+    event_rows = [
+        *drawn.rows,
+        *(
+            _grant_row(deck, cards, amounts, grant)
+            for grant in drawn.grants
+            if not any(card in chosen for card in grant.void_if_chosen)
+        ),
+        *(_sanction_row(deck, cards, amounts, sanction) for sanction in drawn.sanctions),
+    ]
+    event_effect = add(*event_rows) if event_rows else ZERO
+    levered = {lever_id: lever_amounts(deck, lever_id) for lever_id in levers}
+    trust_penalty = drawn.trust_penalty + sum(deck.lever(lever_id).trust_penalty for lever_id in levers)
+    rows = [*amounts.values(), *levered.values()]
+    forlig_effect = add(*rows) if rows else ZERO
+    result = rounded(f + e - t for f, e, t in zip(forlig_effect, event_effect, target, strict=True))
+    wishes = [amounts[card_id] for card_id in cards if deck.card(card_id).kind == "udvidelse"]
+    wish_funding = add(*(rounded(-min(0.0, value) for value in row) for row in wishes)) if wishes else ZERO
+    capital_spent = round(sum(-min(0.0, value) for row in capital.values() for value in row), PRECISION)
+    kinds_present = frozenset(deck.card(card_id).kind for card_id in cards)
     service_by_area = _service(deck, cards, levers)
     return Assessment(
         cards=tuple(cards),
@@ -316,7 +360,7 @@ def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], targe
         fte=round(sum(deck.card(card_id).fte for card_id in cards), PRECISION),
         trust_penalty=trust_penalty,
         kinds_present=kinds_present,
-        warnings=tuple(warnings),
+        warnings=_warnings(deck, result, kinds_present, wish_funding, capital_spent, levers, levered),
         levers=levers,
         lever_amounts=levered,
         service_by_area=service_by_area,
