@@ -596,14 +596,39 @@ def _effect_card_refs(effect: Effect | PlainEffect) -> Iterable[tuple[str, str]]
                 yield from ((f"{branch_name}.{field}", card) for field, card in _effect_card_refs(inner))
 
 
-def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseModel]]]) -> list[DeckProblem]:
-    """References between cards, events, roles and areas; duplicate ids."""
+class _References:
+    """The ids a deck's items may refer to (areas, cards, sources), and the problems found so far."""
+
+    def __init__(self, area_ids: set[str], card_ids: set[str], source_ids: set[str]) -> None:
+        self.area_ids = area_ids
+        self.card_ids = card_ids
+        self.source_ids = source_ids
+        self.problems: list[DeckProblem] = []
+
+    def problem(self, file: Path, item: str, field: str, message: str) -> None:
+        self.problems.append(DeckProblem(file=str(file), item=item, field=field, message=message))
+
+    def cited(self, file: Path, item: str, sources: tuple[str, ...]) -> None:
+        # A deck without a source table (one written before it existed) cites ids nobody can check.
+        for index, source in enumerate(sources):
+            if self.source_ids and source not in self.source_ids:
+                self.problem(file, item, f"sources.{index}", f"unknown source {source!r}")
+
+    def card(self, file: Path, item: str, field: str, card: str) -> None:
+        if card not in self.card_ids:
+            self.problem(file, item, field, f"unknown card {card!r}")
+
+    def area(self, file: Path, item: str, field: str, area: str) -> None:
+        if area not in self.area_ids:
+            self.problem(file, item, field, f"unknown area {area!r}")
+
+
+def _duplicate_ids(parsed: dict[str, list[tuple[Path, BaseModel]]]) -> tuple[list[DeckProblem], dict[str, set[str]]]:
+    """A problem per id used twice in a section, and each section's ids."""
     problems: list[DeckProblem] = []
-    area_ids = {area.id for area in scenario.areas}
-    card_ids: set[str] = set()
-    source_ids: set[str] = set()
+    ids: dict[str, set[str]] = {}
     for section in ("cards", "events", "roles", "sources", "levers"):
-        seen: set[str] = set()
+        seen = ids[section] = set()
         for file, item in parsed.get(section, []):
             item_id = str(getattr(item, "id", ""))
             if item_id in seen:
@@ -613,59 +638,52 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
                     )
                 )
             seen.add(item_id)
-        if section == "cards":
-            card_ids = seen
-        elif section == "sources":
-            source_ids = seen
+    return problems, ids
 
-    def cited(file: Path, item: str, sources: tuple[str, ...]) -> None:
-        # A deck without a source table (one written before it existed) cites ids nobody can check.
-        for index, source in enumerate(sources):
-            if source_ids and source not in source_ids:
-                problems.append(
-                    DeckProblem(
-                        file=str(file), item=item, field=f"sources.{index}", message=f"unknown source {source!r}"
-                    )
-                )
 
-    def missing(file: Path, item: str, field: str, card: str) -> None:
-        if card not in card_ids:
-            problems.append(DeckProblem(file=str(file), item=item, field=field, message=f"unknown card {card!r}"))
+def _check_card(refs: _References, file: Path, card: Card) -> None:
+    label = f"card {card.id}"
+    refs.cited(file, label, card.sources)
+    refs.area(file, label, "area", card.area)
+    for field in ("requires", "excludes"):
+        for other in getattr(card, field):
+            refs.card(file, label, field, other)
+            if other == card.id:
+                refs.problem(file, label, field, "refers to itself")
 
+
+def _check_event(refs: _References, file: Path, event: EventCard) -> None:
+    refs.cited(file, f"event {event.id}", event.sources)
+    for index, effect in enumerate(event.effects):
+        for field, ref in _effect_card_refs(effect):
+            refs.card(file, f"event {event.id}", f"effects.{index}.{field}", ref)
+
+
+def _check_role(refs: _References, file: Path, role: Role) -> None:
+    for index, sag in enumerate(role.hjertesager):
+        condition = sag.condition
+        field = f"hjertesager.{index}.condition"
+        for ref in getattr(condition, "cards", ()):
+            refs.card(file, f"role {role.id}", f"{field}.cards", ref)
+        area = getattr(condition, "area", None)
+        if area is not None:
+            refs.area(file, f"role {role.id}", f"{field}.area", area)
+
+
+def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseModel]]]) -> list[DeckProblem]:
+    """References between cards, events, roles and areas; duplicate ids."""
+    problems, ids = _duplicate_ids(parsed)
+    refs = _References({area.id for area in scenario.areas}, ids["cards"], ids["sources"])
     for file, card in parsed["cards"]:
         assert isinstance(card, Card)
-        label = f"card {card.id}"
-        cited(file, label, card.sources)
-        if card.area not in area_ids:
-            problems.append(
-                DeckProblem(file=str(file), item=label, field="area", message=f"unknown area {card.area!r}")
-            )
-        for field in ("requires", "excludes"):
-            for other in getattr(card, field):
-                missing(file, label, field, other)
-                if other == card.id:
-                    problems.append(DeckProblem(file=str(file), item=label, field=field, message="refers to itself"))
+        _check_card(refs, file, card)
     for file, event in parsed["events"]:
         assert isinstance(event, EventCard)
-        cited(file, f"event {event.id}", event.sources)
-        for index, effect in enumerate(event.effects):
-            for field, ref in _effect_card_refs(effect):
-                missing(file, f"event {event.id}", f"effects.{index}.{field}", ref)
+        _check_event(refs, file, event)
     for file, role in parsed["roles"]:
         assert isinstance(role, Role)
-        for index, sag in enumerate(role.hjertesager):
-            condition = sag.condition
-            field = f"hjertesager.{index}.condition"
-            for ref in getattr(condition, "cards", ()):
-                missing(file, f"role {role.id}", f"{field}.cards", ref)
-            area = getattr(condition, "area", None)
-            if area is not None and area not in area_ids:
-                problems.append(
-                    DeckProblem(
-                        file=str(file), item=f"role {role.id}", field=f"{field}.area", message=f"unknown area {area!r}"
-                    )
-                )
-    return problems
+        _check_role(refs, file, role)
+    return problems + refs.problems
 
 
 DEFAULT_DECK_PATH = Path(__file__).resolve().parent.parent / "decks" / "korsbaek"
