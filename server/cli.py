@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from engine.deck import DEFAULT_DECK_PATH, KINDS, Deck, DeckError, load_deck
+from engine.feasibility import feasible_range
+from engine.format import format_mio
 from server.operations.archive_cli import export_command, replay_command
 
 app = typer.Typer(
@@ -23,6 +25,16 @@ app.add_typer(deck_app, name="deck")
 
 def _counts(deck: Deck) -> str:
     return f"{len(deck.cards)} kort, {len(deck.events)} hændelser, {len(deck.roles)} roller"
+
+
+def _range(deck: Deck) -> str:
+    """The targets the deck can deliver, as the setup page offers them (engine/feasibility.py)."""
+    feasible = feasible_range(deck)
+    line = f"mål i budgetåret: højst {format_mio(feasible.max_target)}"
+    if feasible.worst_event:
+        line += f" ({format_mio(feasible.max_target_worst_event)} under den værste hændelse, {feasible.worst_event})"
+    levels = " · ".join(f"{level.name} {format_mio(level.target)}" for level in feasible.levels)
+    return f"{line}; forslag: {levels}"
 
 
 def _echo_problems(error: DeckError) -> None:
@@ -46,7 +58,8 @@ def deck_check(
         typer.Argument(help="Deck folders or TOML files; the default deck when none is given."),
     ] = None,
 ) -> None:
-    """Validate decks: one `ok:` line per valid deck, one line per problem (file: item: field: message)."""
+    """Validate decks: an `ok:` line and the feasible targets per valid deck, one line per problem
+    (file: item: field: message)."""
     failed = False
     for path in paths or [DEFAULT_DECK_PATH]:
         try:
@@ -56,6 +69,7 @@ def deck_check(
             _echo_problems(error)
             continue
         typer.echo(f"ok: {path} ({_counts(deck)})")
+        typer.echo(f"  {_range(deck)}")
     if failed:
         raise typer.Exit(1)
 

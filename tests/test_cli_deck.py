@@ -13,13 +13,26 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.deck import DEFAULT_DECK_PATH, Deck, DeckError, load_deck
+from engine.feasibility import feasible_range
+from engine.format import format_mio
 from server.cli import app
 from tests.test_deck import BROKEN, Broken, broken_deck, expected_problem
 
 runner = CliRunner()
 # The child prints Danish text; make its pipes UTF-8 whatever the CI machine's locale.
 UTF8_ENV = {**os.environ, "PYTHONUTF8": "1"}
-OK_DEFAULT = f"ok: {DEFAULT_DECK_PATH} (45 kort, 12 hændelser, 8 roller)"
+OK_LINE = f"ok: {DEFAULT_DECK_PATH} (45 kort, 12 hændelser, 8 roller)"
+
+
+def range_line() -> str:
+    """The feasible targets `deck check` prints under each valid deck: the engine's figures, in Danish."""
+    feasible = feasible_range(load_deck(DEFAULT_DECK_PATH))
+    levels = " · ".join(f"{level.name} {format_mio(level.target)}" for level in feasible.levels)
+    worst = f" ({format_mio(feasible.max_target_worst_event)} under den værste hændelse, {feasible.worst_event})"
+    return f"  mål i budgetåret: højst {format_mio(feasible.max_target)}{worst}; forslag: {levels}"
+
+
+OK_DEFAULT = [OK_LINE, range_line()]
 
 
 def broken_case(name: str) -> Broken:
@@ -35,13 +48,13 @@ def problems_of(path: Path) -> list[str]:
 def test_check_valid_deck_prints_ok_line() -> None:
     result = runner.invoke(app, ["deck", "check", str(DEFAULT_DECK_PATH)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == [OK_DEFAULT]
+    assert result.stdout.splitlines() == OK_DEFAULT
 
 
 def test_check_without_paths_checks_the_default_deck() -> None:
     result = runner.invoke(app, ["deck", "check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == [OK_DEFAULT]
+    assert result.stdout.splitlines() == OK_DEFAULT
 
 
 def test_check_several_decks(tmp_path: Path) -> None:
@@ -49,7 +62,7 @@ def test_check_several_decks(tmp_path: Path) -> None:
     shutil.copytree(DEFAULT_DECK_PATH, copy)
     result = runner.invoke(app, ["deck", "check", str(DEFAULT_DECK_PATH), str(copy)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == [OK_DEFAULT, f"ok: {copy} (45 kort, 12 hændelser, 8 roller)"]
+    assert result.stdout.splitlines() == [*OK_DEFAULT, f"ok: {copy} (45 kort, 12 hændelser, 8 roller)", range_line()]
 
 
 @pytest.mark.parametrize("case", BROKEN, ids=lambda case: case.name)
@@ -72,8 +85,8 @@ def test_check_reports_every_problem_and_still_checks_the_other_decks(tmp_path: 
     result = runner.invoke(app, ["deck", "check", str(deck_dir), str(DEFAULT_DECK_PATH)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines == [*problems_of(deck_dir), OK_DEFAULT]
-    assert len(lines) == 3
+    assert lines == [*problems_of(deck_dir), *OK_DEFAULT]
+    assert len(lines) == 4
     assert lines[0].startswith(f"{cards}: card ÆL-01: service: ")
     assert lines[1].startswith(f"{cards}: card ÆL-U1: kind: ")
 
@@ -116,7 +129,7 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert script.exists(), f"console script missing at {script}: pip install -e . first"
     ok = run_script(script, "deck", "check", str(DEFAULT_DECK_PATH))
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.splitlines() == [OK_DEFAULT]
+    assert ok.stdout.splitlines() == OK_DEFAULT
 
     deck_dir = broken_deck(tmp_path, broken_case("unknown card in an event effect"))
     bad = run_script(script, "deck", "check", str(deck_dir))
