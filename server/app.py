@@ -26,7 +26,7 @@ from server import metrics
 from server.api import actions, debrief, decks, moves, replays, tables
 from server.api import conferences as conference_api
 from server.api import monitor as monitor_api
-from server.auth import Claims, TokenSigner
+from server.auth import Claims, TokenSigner, token_lifetime
 from server.deps import Services, ServicesDep, StoreState, fail, services_of
 from server.live import conferences
 from server.live.conferences import ConferenceRequest
@@ -173,7 +173,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tables = Tables(store, Decks(settings.decks_dir))
         redis_url = settings.store_url if settings.store_kind == "redis" else None
         presence = Presence(redis_url, tables.loaded)
-        services = Services(settings, store, TokenSigner(await _secret(settings, store)), tables, presence)
+        signer = TokenSigner(
+            await _secret(settings, store),
+            settings.previous_secret_list,
+            previous_until=settings.previous_secrets_until.timestamp() if settings.previous_secrets_until else None,
+            lifetime=token_lifetime(settings.retention_days),
+        )
+        services = Services(settings, store, signer, tables, presence)
         await services.mark_store()
         app.state.services = services
         metrics.track_tables(tables.count)

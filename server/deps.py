@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, HTTPException
@@ -40,6 +41,8 @@ class Services:
 
     # The random id this process found in the store at startup (STORE_MARK): gone means the store was emptied.
     store_mark: str | None = None
+    # Open table websockets per (token digest, table id) in this process, for RAADERUM_MAX_CONNECTIONS_PER_TOKEN.
+    sockets: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     async def conference_of(self, table_id: str) -> str | None:
         return await conferences.conference_of(self.store, table_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,12 @@ class Settings(BaseSettings):
     store: str | None = Field(default=None, description="Event store URL: sqlite:///path or redis://host:port/db")
     redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL", "RAADERUM_REDIS_URL"))
     secret: str | None = Field(default=None, description="Signs tokens; generated and kept in the store when unset")
+    previous_secrets: str | None = Field(
+        default=None, description="Comma-separated secrets that signed tokens before a rotation; still accepted"
+    )
+    previous_secrets_until: datetime | None = Field(
+        default=None, description="When the previous secrets stop being accepted (ISO 8601); unset: while listed"
+    )
     decks_dir: Path = Field(default=DEFAULT_DECK_PATH.parent, description="Folder holding one folder per deck")
     admin_password: str | None = Field(default=None, description="Needed to create conferences, when set")
     retention_days: float | None = Field(default=None, gt=0, description="Delete conferences and replays this old")
@@ -33,9 +40,19 @@ class Settings(BaseSettings):
     send_queue_frames: int = 1000
     heartbeat_seconds: float = 25.0
     hello_timeout_seconds: float = 10.0
+    # Open websockets one token may hold on one table, per process (a phone, a second tab, a reconnect racing
+    # the old socket's close); more are refused with auth.too_many_connections.
+    max_connections_per_token: int = Field(default=8, ge=1)
+    # Replay uploads (POST /api/replays): the largest log, and uploads a minute from one address.
+    max_upload_mb: int = Field(default=64, ge=1)
+    uploads_per_minute: int = Field(default=30, ge=1)
     # Write frames straight to uvicorn's transport, once-encoded per event (server/transport/wsdirect.py);
     # off = ASGI sends.
     direct_writes: bool = True
+
+    @property
+    def previous_secret_list(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in (self.previous_secrets or "").split(",") if part.strip())
 
     @property
     def store_url(self) -> str:

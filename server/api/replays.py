@@ -2,9 +2,11 @@
 
 - `GET /api/tables/{table_id}/export` and `GET /api/conferences/{conference_id}/export`: the facilitator's
   token of that conference, like the events API; `?pseudonymise=true` replaces the players' names.
-- `POST /api/replays`: the body is a log file (one table or a conference). Anyone may upload — creating a
-  conference needs no credentials either, so a token would not keep anyone out — within MAX_UPLOAD bytes.
-  A replay is reachable only by its id, which cannot be guessed without the log.
+- `POST /api/replays`: the body is a log file (one table or a conference). With RAADERUM_ADMIN_PASSWORD set
+  it needs the operator's password (as for creating a conference) or a facilitator's token; without one,
+  anyone may upload, as anyone may create a conference. At most RAADERUM_MAX_UPLOAD_MB, and
+  RAADERUM_UPLOADS_PER_MINUTE from one address. A replay is reachable only by its id, which cannot be
+  guessed without the log.
 - `GET /api/replays/{id}` (the timeline and the deck's names), `GET /api/replays/{id}/at/{seq}` (what the
   table saw after event `seq`), `GET /api/replays/{id}/export` (the log, as it was imported).
 
@@ -16,21 +18,23 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
+from collections import deque
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from engine.archive import ArchiveError
 from engine.deck import Deck
-from server.auth import Claims
-from server.deps import ClaimsDep, Lang, ReplaysDep, ServicesDep, fail
+from server.api.access import admin_password_ok
+from server.auth import Claims, InvalidToken
+from server.deps import ClaimsDep, Lang, ReplaysDep, Services, ServicesDep, fail
 from server.operations.archive import ExportError, Replay, Replays, export_conference, export_table
 
-MAX_UPLOAD_MB = 64
-MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024  # bytes; a 20,000-event log is about 5 MB
+MAX_UPLOAD_MB = 64  # the default of RAADERUM_MAX_UPLOAD_MB; a 20,000-event log is about 5 MB
 
 router = APIRouter()
 
@@ -113,20 +117,38 @@ class ImportResponse(BaseModel):
     response_model=ImportResponse,
     tags=["replay"],
     responses={
+        401: {"description": "RAADERUM_ADMIN_PASSWORD is set: the operator's password or a facilitator's token"},
         413: {"description": "The log is larger than the server accepts"},
+        429: {"description": "Too many uploads from this address this minute (replay.rate_limited)"},
         422: {"description": "The log was refused: detail = {code: replay.invalid, message: 'line N: why', line}"},
     },
 )
-async def upload_replay(request: Request, replays: ReplaysDep) -> ImportResponse:
+async def upload_replay(
+    request: Request,
+    replays: ReplaysDep,
+    services: ServicesDep,
+    x_admin_password: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> ImportResponse:
     """Import a log file (the request body, as exported) as read-only replays, one per table in it.
 
     Everything is checked before anything is stored; a refused log stores nothing.
     """
+    settings = services.settings
+    if not _may_upload(services, x_admin_password, authorization):
+        raise HTTPException(
+            401,
+            detail={"code": "auth.admin_password", "message": "the operator's password or a facilitator's token"},
+            headers={"WWW-Authenticate": 'Basic realm="raaderum"'},
+        )
+    if not _upload_allowed_now(request, settings.uploads_per_minute):
+        raise fail(429, "replay.rate_limited", f"at most {settings.uploads_per_minute} uploads a minute")
+    limit = settings.max_upload_mb * 1024 * 1024
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_UPLOAD:
-            raise fail(413, "replay.too_large", f"a log may be at most {MAX_UPLOAD_MB} MB")
+        if len(body) > limit:
+            raise fail(413, "replay.too_large", f"a log may be at most {settings.max_upload_mb} MB")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -150,6 +172,35 @@ async def upload_replay(request: Request, replays: ReplaysDep) -> ImportResponse
             for item in imported
         ]
     )
+
+
+def _may_upload(services: Services, x_admin_password: str | None, authorization: str | None) -> bool:
+    """Without an operator password anyone; with one, the operator or any conference's facilitator."""
+    if admin_password_ok(services.settings, x_admin_password, authorization):
+        return True
+    if authorization is None or not authorization.startswith("Bearer "):
+        return False
+    try:
+        return services.signer.verify(authorization.removeprefix("Bearer ").strip()).role == "facilitator"
+    except InvalidToken:
+        return False
+
+
+def _upload_allowed_now(request: Request, per_minute: int) -> bool:
+    """A sliding minute per client address, in this process (behind a proxy: the address it forwards)."""
+    recent: dict[str, deque[float]] | None = getattr(request.app.state, "replay_uploads", None)
+    if recent is None:
+        recent = request.app.state.replay_uploads = {}
+    moment = time.monotonic()
+    for address in [address for address, times in recent.items() if times[-1] < moment - 60]:
+        del recent[address]  # forget quiet addresses, so the table does not grow
+    times = recent.setdefault(request.client.host if request.client else "", deque())
+    while times and times[0] < moment - 60:
+        times.popleft()
+    if len(times) >= per_minute:
+        return False
+    times.append(moment)
+    return True
 
 
 # ---- The viewer's data -----------------------------------------------------------------------------

@@ -113,9 +113,12 @@ async def _table_for(services: Services, table_id: str, claims: Claims) -> Table
     if not allowed:
         raise fail(403, "auth.wrong_table", "the token is not for this table")
     try:
-        return await services.tables.get(table_id)
+        table = await services.tables.get(table_id)
     except KeyError:
         raise fail(404, "table.unknown", "no such table") from None
+    if claims.role == "player" and claims.player_id in table.removed:
+        raise fail(403, "auth.revoked", "the facilitator removed this player")
+    return table
 
 
 # ---- the live meter ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from engine import SYSTEM, Actor, Command, Deck, Event, RuleViolation, State, decide, evolve, initial_state
 from engine.deck import load_deck
-from engine.model import EndRound, GameCreated
+from engine.model import EndRound, GameCreated, PlayerRemoved
 from engine.upcast import decode_stored
 from engine.versions import stored_type
 from engine.views import Viewer, derived, event_for, view
@@ -63,6 +63,10 @@ class Listener(Protocol):
     viewer: Viewer
 
     def send(self, frame: str | Outgoing) -> None: ...
+
+    def revoke(self) -> None:
+        """The player this connection is for was removed: tell it and close it."""
+        ...
 
 
 def decoded(record: StoredEvent) -> tuple[Event, str]:
@@ -117,6 +121,7 @@ class Table:
         # Command ids this process appended lately: a retry is answered before the rules see it again.
         self._recent: OrderedDict[str, int] = OrderedDict()
         self._catching_up: asyncio.Task[None] | None = None
+        self.removed: set[str] = set()  # players the facilitator removed: their tokens no longer open the table
         # The store turned out to hold less of this stream than we applied (HistoryLost): no more commands.
         self.lost = False
         self._figures: dict[int, str] = {}  # seq -> the JSON of its event's `derived`, the last FIGURES_KEPT seqs
@@ -145,6 +150,12 @@ class Table:
         figures_json = "null" if figures is None else figures.model_dump_json()
         if figures is not None:
             self._figures[seq] = figures_json
+        if isinstance(event, PlayerRemoved):
+            self.removed.add(event.player_id)
+            for listener in [one for one in self.listeners if one.viewer == Viewer("player", event.player_id)]:
+                self.listeners.discard(listener)  # the removal is the last thing it sees
+                listener.send(event_frame(seq, event_json, figures_json))
+                listener.revoke()
         if not self.listeners:
             return
         # One frame per viewer class, built once and written to every socket that sees it the same way.

@@ -101,6 +101,7 @@ CLOSE_PROTOCOL = 4000  # no valid hello first
 CLOSE_UNAUTHORIZED = 4001  # bad token, or a token for another table/conference
 CLOSE_UNKNOWN_TABLE = 4004
 CLOSE_SLOW_CONSUMER = 4008  # the client fell too far behind: reconnect with hello.after = last seq
+CLOSE_TOO_MANY_CONNECTIONS = 4009  # this token already holds RAADERUM_MAX_CONNECTIONS_PER_TOKEN on this table
 CLOSE_FLOODING = 4029  # too many frames per second, for too long
 CLOSE_TOO_BIG = 1009  # a frame over the size limit
 CLOSE_GOING_AWAY = 1001  # the server is shutting down: reconnect
@@ -123,6 +124,8 @@ ERROR_CODES = {
     "server.busy": "The table is too busy; try again.",
     "server.unavailable": "The server could not store the command (its store is unreachable); try again.",
     "store.unavailable": "The event store is unreachable; nothing was stored. Send it again with the same id.",
+    "auth.revoked": "The facilitator removed this player; the token no longer opens the table (closed, 4001).",
+    "auth.too_many_connections": "This token has too many connections open to this table; closed (4009).",
     "store.history_lost": "The event store lost this table's history (emptied or restored); the table is stopped.",
 }
 # What a person reads on a Danish screen (the hello's `lang`, Danish unless it says "en"); the English is above.
@@ -143,6 +146,8 @@ ERROR_MESSAGES_DA = {
     "server.busy": "Bordet har travlt lige nu; prøv igen.",
     "server.unavailable": "Serveren kunne ikke gemme handlingen (lageret svarer ikke); prøv igen.",
     "store.unavailable": "Lageret svarer ikke, så intet blev gemt. Prøv igen om lidt.",
+    "auth.revoked": "Facilitatoren har fjernet dig fra bordet; nøglen åbner det ikke længere (lukket, 4001).",
+    "auth.too_many_connections": "Nøglen har for mange forbindelser åbne til bordet; lukket (4009). Luk en fane.",
     "store.history_lost": "Lageret har mistet bordets historik (tømt eller gendannet); bordet er standset.",
 }
 

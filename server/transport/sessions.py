@@ -69,6 +69,14 @@ class Connection:
     def send_model(self, frame: protocol.Frame) -> None:
         self.send(frame.model_dump_json())
 
+    def revoke(self) -> None:
+        if self.overflowed:
+            return
+        message = protocol.error_message("auth.revoked", self.lang)
+        self.send_model(protocol.Error(id=None, code="auth.revoked", message=message))
+        self.overflowed = True  # nothing more goes out; the receive loop ends when the close is through
+        self._closing = asyncio.ensure_future(close_socket(self.websocket, protocol.CLOSE_UNAUTHORIZED, "auth.revoked"))
+
     def _overflow(self) -> None:
         self.overflowed = True
         metrics.SLOW_CONSUMERS.inc()
@@ -148,6 +156,7 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
     table: Table | None = None
     tasks: list[asyncio.Task[Any]] = []
     lang = "da"  # until the hello says otherwise
+    counted: tuple[str, str] | None = None  # this connection's place in services.sockets
     try:
         hello, claims = await _handshake(websocket, table_id, services)
         lang = hello.lang
@@ -160,6 +169,15 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
             log.warning("table %s not loaded: %s", table_id, error)
             await refuse_socket(websocket, "store.unavailable", protocol.CLOSE_TRY_AGAIN_LATER, hello.lang)
             return
+        if claims.role == "player" and claims.player_id in table.removed:
+            await refuse_socket(websocket, "auth.revoked", protocol.CLOSE_UNAUTHORIZED, lang)
+            return
+        socket_key = (hashlib.sha256(hello.token.encode()).hexdigest(), table_id)
+        if services.sockets[socket_key] >= settings.max_connections_per_token:
+            await refuse_socket(websocket, "auth.too_many_connections", protocol.CLOSE_TOO_MANY_CONNECTIONS, lang)
+            return
+        services.sockets[socket_key] += 1
+        counted = socket_key
         connection = Connection(websocket, viewer_for(claims), claims, settings.send_queue_frames, lang)
         tasks += connection.start(table, settings.heartbeat_seconds)
         # Replay no more than the send queue can take at once (with room for live events), or the resume
@@ -189,6 +207,10 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
     except WebSocketDisconnect:
         pass
     finally:
+        if counted is not None:
+            services.sockets[counted] -= 1
+            if services.sockets[counted] <= 0:
+                del services.sockets[counted]
         for task in tasks:
             task.cancel()
         for task in tasks:
