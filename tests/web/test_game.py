@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
-from engine.deck import load_deck
+from engine.deck import EventCard, load_deck
 from tests.web.conftest import (
     LAPTOP,
     PHONE,
@@ -65,16 +65,11 @@ def vote(page: Page, proposal_id: str, choice: str) -> None:
     expect(button).to_have_attribute("aria-pressed", "true")
 
 
-def test_three_players_play_a_whole_game(
-    web_server: WebServer, conference: Conference, facilitator: Facilitator, new_context: Any
-) -> None:
+def _join(web_server: WebServer, conference: Conference, players: dict[str, Page]) -> None:
+    """Anna joins by the QR link, Bo by typing the code on the join page, by keyboard only; Cem by link. All three
+    are in the lobby, online."""
     origin = web_server.url
-    ws_origin = web_server.ws_url
-    anna_ctx, bo_ctx, cem_ctx = new_context(PHONE), new_context(LAPTOP), new_context(PHONE)
-    anna, bo, cem = anna_ctx.page(), bo_ctx.page(), cem_ctx.page()
-    players = {"Anna": anna, "Bo": bo, "Cem": cem}
-
-    # ---- join: Anna by the QR link, Bo by typing the code on the join page, by keyboard only; Cem by link
+    anna, bo, cem = players["Anna"], players["Bo"], players["Cem"]
     anna.goto(f"{origin}/join/{conference.code}")
     wait_ready(anna)
     expect(anna.locator("#code")).to_have_value(conference.code)
@@ -108,7 +103,10 @@ def test_three_players_play_a_whole_game(
         expect(page.locator(f"#people .players li:has-text('{name}') .you")).to_be_visible()
         open_tab(page, "chat")
 
-    # ---- round 1: roles dealt; each sees their own role and hjertesager only (the deck keeps them secret)
+
+def _round_one_deals_the_roles(facilitator: Facilitator, players: dict[str, Page]) -> dict[str, str]:
+    """Round 1: roles dealt; each sees their own role and hjertesager only (the deck keeps them secret). The roles'
+    titles by player."""
     facilitator.command("start_round")
     roles: dict[str, str] = {}
     for name, page in players.items():
@@ -124,8 +122,12 @@ def test_three_players_play_a_whole_game(
         open_tab(page, "chat")
     assert set(roles.values()) <= {role.title.da for role in DECK.roles}
     assert len(set(roles.values())) == 3
+    return roles
 
-    # ---- chat with a mention picked from the autocomplete, by keyboard
+
+def _chat_with_a_mention(players: dict[str, Page]) -> None:
+    """Chat with a mention picked from the autocomplete, by keyboard; the chip opens the card."""
+    anna, bo = players["Anna"], players["Bo"]
     anna.locator("#message").click()
     anna.keyboard.type("Skal vi tage #ael")
     expect(anna.locator("#mentions [role=option]").first).to_contain_text("ÆL-01")
@@ -143,16 +145,28 @@ def test_three_players_play_a_whole_game(
     dialog = bo.locator("#card-dialog")
     expect(dialog).to_be_visible()
     for text in ("Skærmbesøg i hjemmeplejen", "Drift", "Anlæg", "Årsværk", "−2,5", "Usikkerhed", "middel", "Indfasning",
-                 "Konsekvenser", "Kilder: S4, S5", "+0,2", "+1,2"):  # fmt: skip
+                 "Konsekvenser", "Kilder", "+0,2", "+1,2", "Kildernes egne priser"):  # fmt: skip
         expect(dialog).to_contain_text(text)
+    # Each source from the deck's source table: its title as a link to its address, the publisher and year.
+    first = dialog.locator("ul.sources li").first
+    expect(first).to_contain_text("S4 Skærmbesøg kan give kommunerne økonomisk råderum. KL, 2019")
+    expect(first.locator("a")).to_have_attribute("href", re.compile(r"^https://www\.kl\.dk/nyheder/os/2019/"))
+    expect(dialog.locator("ul.sources li")).to_have_count(2)
     bo.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 
-    # ---- Anna builds a proposal that falls short; the live meter says so before she proposes it
+
+def _a_proposal_that_falls_short(players: dict[str, Page]) -> None:
+    """Anna builds a proposal that falls short; the live meter says so before she proposes it."""
+    anna = players["Anna"]
     pick(anna, SHORT)
     meter = anna.locator("#meter")
     expect(meter.locator("svg.year-chart")).to_be_visible()
     expect(meter).to_contain_text("2027: mangler 15,8 mio. kr. for at nå målet")
+    # The engine's forecast while negotiating: the expected result and the chance per year (not computed here).
+    expect(meter.locator("tr.expected-row th")).to_have_text("Forventet efter terningerne")
+    expect(meter.locator("tr.chance-row td")).to_have_count(4)
+    expect(meter.locator("tr.chance-row td").first).to_have_text(re.compile(r"^\d+\u00a0%$"))
     expect(meter).to_contain_text("Ingen investering i forslaget")
     expect(anna.locator("#tab-builder .count")).to_have_text("3")
     screenshot(anna, "builder-phone")
@@ -165,7 +179,10 @@ def test_three_players_play_a_whole_game(
         expect(card.locator(".year-strip")).to_contain_text("−15,8")
         expect(card.locator(".status")).to_have_text("Åbent")
 
-    # ---- Bo amends it into a proposal that reaches the target (laptop: chat and builder side by side)
+
+def _an_amendment_that_reaches_the_target(players: dict[str, Page]) -> None:
+    """Bo amends it into a proposal that reaches the target (laptop: chat and builder side by side)."""
+    bo = players["Bo"]
     proposal(bo, "F1").locator("button.amend").click()
     expect(bo.locator("#amending")).to_contain_text("Du laver et ændringsforslag til F1")
     pick(bo, ENOUGH)
@@ -179,7 +196,10 @@ def test_three_players_play_a_whole_game(
         expect(card.locator(".proposal-cards li")).to_have_count(len(SHORT) + len(ENOUGH))
         expect(card.locator(".year-strip li.ok")).to_have_count(4)
 
-    # ---- vote F1 down, then adopt F2; the tally is live for everybody
+
+def _vote_f1_down_and_adopt_f2(players: dict[str, Page]) -> None:
+    """Vote F1 down, then adopt F2; the tally is live for everybody."""
+    bo, cem = players["Bo"], players["Cem"]
     voters = [page for page in players.values() if can_vote(page, "F1")]
     assert voters, "at least the mayor votes"
     # Who has not voted yet: the players with a vote, never one whose role has none (the server says who).
@@ -212,7 +232,10 @@ def test_three_players_play_a_whole_game(
     screenshot(cem, "table-phone")
     screenshot(bo, "table-laptop")
 
-    # ---- round 2 draws an event card; everybody sees it revealed in the stream
+
+def _round_two_draws_an_event(facilitator: Facilitator, players: dict[str, Page]) -> EventCard:
+    """Round 2 draws an event card; everybody sees it revealed in the stream. The card drawn."""
+    cem = players["Cem"]
     facilitator.command("start_round")
     drawn = [e for e in facilitator.events if e["type"] == "round_started" and e["round"] == 2]
     assert drawn, facilitator.events
@@ -230,8 +253,14 @@ def test_three_players_play_a_whole_game(
     facilitator.command("announce", text="Fem minutter tilbage af runden.")
     for page in players.values():
         expect(stream(page).locator(".message.announcement")).to_contain_text("Fem minutter tilbage")
+    return event
 
-    # ---- the end: reality check, then the debrief for everybody
+
+def _the_debrief(
+    facilitator: Facilitator, conference: Conference, players: dict[str, Page], roles: dict[str, str], event: EventCard
+) -> None:
+    """The end: reality check, then the debrief for everybody."""
+    anna, bo = players["Anna"], players["Bo"]
     facilitator.command("end_game")
     for page in players.values():
         expect(page.locator("#phase-banner")).to_contain_text("Spillet er slut")
@@ -270,10 +299,29 @@ def test_three_players_play_a_whole_game(
     screenshot(bo, "debrief-laptop")
     anna.screenshot(path=str(SCREENSHOTS / "debrief-phone-full.png"), full_page=True)
 
-    # ---- nothing left the origin, and nothing went wrong in any page
-    for watched in (anna_ctx, bo_ctx, cem_ctx):
+
+def _nothing_left_the_origin(web_server: WebServer, contexts: list[Any]) -> None:
+    """Nothing left the origin, and nothing went wrong in any page."""
+    origin, ws_origin = web_server.url, web_server.ws_url
+    for watched in contexts:
         assert watched.requests, "the recorder saw the requests"
         for url in watched.requests:
             parts = urlsplit(url)
             assert f"{parts.scheme}://{parts.netloc}" in (origin, ws_origin), f"request outside the origin: {url}"
         assert not watched.errors, watched.errors
+
+
+def test_three_players_play_a_whole_game(
+    web_server: WebServer, conference: Conference, facilitator: Facilitator, new_context: Any
+) -> None:
+    anna_ctx, bo_ctx, cem_ctx = new_context(PHONE), new_context(LAPTOP), new_context(PHONE)
+    players = {"Anna": anna_ctx.page(), "Bo": bo_ctx.page(), "Cem": cem_ctx.page()}
+    _join(web_server, conference, players)
+    roles = _round_one_deals_the_roles(facilitator, players)
+    _chat_with_a_mention(players)
+    _a_proposal_that_falls_short(players)
+    _an_amendment_that_reaches_the_target(players)
+    _vote_f1_down_and_adopt_f2(players)
+    event = _round_two_draws_an_event(facilitator, players)
+    _the_debrief(facilitator, conference, players, roles, event)
+    _nothing_left_the_origin(web_server, [anna_ctx, bo_ctx, cem_ctx])
