@@ -2,7 +2,8 @@
 import { h } from "./dom.js";
 import { _ } from "./i18n.js";
 import { number, short } from "./format.js";
-import { area, card, kindName, serviceName, text, uncertaintyName, years } from "./deck.js";
+import { area, card, deck, kindName, serviceName, text, uncertaintyName, years } from "./deck.js";
+import { sourceList } from "./views.js";
 
 export function openCard(dialog, id, app) {
   const c = card(id);
@@ -33,7 +34,12 @@ export function openCard(dialog, id, app) {
       h(
         "table",
         { class: "figures" },
-        h("caption", null, _("Mio. kr. per year (+ frees headroom, − costs)")),
+        h(
+          "caption",
+          null,
+          _("Mio. kr. per year (+ frees headroom, − costs)"),
+          deck.scenario.price_level ? h("span", { class: "price-level" }, ` · ${text(deck.scenario.price_level)}`) : null,
+        ),
         h("thead", null, h("tr", null, h("td"), labels.map((l) => h("th", { scope: "col" }, l)))),
         h(
           "tbody",
@@ -60,12 +66,10 @@ export function openCard(dialog, id, app) {
       h("p", null, text(c.description)),
       h("h3", null, _("Consequences")),
       h("p", null, text(c.consequences)),
-      h(
-        "p",
-        { class: "sources" },
-        _("Sources: %(list)s", { list: c.sources.length ? c.sources.join(", ") : "–" }),
-        c.estimated ? " · " + _("the figures are an estimate") : "",
-      ),
+      h("h3", null, _("Sources")),
+      sourceList(c.sources),
+      c.scaled ? h("p", { class: "scaled" }, h("strong", null, _("Scaled:")), " ", text(c.scaled)) : null,
+      c.estimated ? h("p", { class: "estimated" }, _("The figures are an estimate.")) : null,
       h("div", { class: "dialog-actions" }, toggle, mention, close),
     ),
   );

@@ -3,7 +3,7 @@
 import { h } from "./dom.js";
 import { _, lang, loadCatalog, ngettext } from "./i18n.js";
 import { mio, number, percent, short, signedInt, timeOfDay } from "./format.js";
-import { card, event as eventCard, kindName, loadDeck, text } from "./deck.js";
+import { card, deck, event as eventCard, kindName, loadDeck, text } from "./deck.js";
 import { getSeat } from "./seats.js";
 import * as api from "./api.js";
 import { shareBar, yearChart } from "./chart.js";
@@ -79,6 +79,7 @@ function yearsSection(d) {
         ),
       ),
     ),
+    deck?.scenario.price_level ? h("p", { class: "price-level" }, _("Price level: %(level)s", { level: text(deck.scenario.price_level) })) : null,
   );
 }
 

@@ -9,6 +9,7 @@ let cards = new Map();
 let events = new Map();
 let roles = new Map();
 let areas = new Map();
+let sources = new Map();
 
 export async function loadDeck(url) {
   const response = await fetch(url);
@@ -23,6 +24,7 @@ export function useDeck(data) {
   events = new Map(data.events.map((e) => [e.id, e]));
   roles = new Map(data.roles.map((r) => [r.id, r]));
   areas = new Map(data.scenario.areas.map((a) => [a.id, a]));
+  sources = new Map((data.sources || []).map((s) => [s.id, s])); // a deck may have no source table
 }
 
 /** A deck text: a string already, or {da, en} when the full deck was loaded. */
@@ -35,6 +37,7 @@ export const card = (id) => cards.get(id);
 export const event = (id) => events.get(id);
 export const role = (id) => roles.get(id);
 export const area = (id) => areas.get(id);
+export const source = (id) => sources.get(id);
 export const years = () => deck.scenario.years;
 
 export function kindName(kind) {

@@ -4,7 +4,7 @@ import { _, ngettext } from "./i18n.js";
 import { mio, percent, short, timeOfDay } from "./format.js";
 import { card, event as eventCard, role, ruleName, text, years } from "./deck.js";
 import { mayVote, playerName, votesOf } from "./state.js";
-import { cardChip, meterFigures, messageText, yearStrip } from "./views.js";
+import { cardChip, meterFigures, messageText, sourceList, yearStrip } from "./views.js";
 
 function statusName(status) {
   return { open: _("Open"), adopted: _("Adopted"), rejected: _("Voted down"), closed: _("Closed") }[status] || status;
@@ -326,7 +326,14 @@ export class Stream {
           h("p", { class: "eyebrow" }, _("Event card %(id)s", { id: e.id })),
           h("h4", null, text(e.title)),
           h("p", null, text(e.description)),
-          h("details", null, h("summary", null, _("Background")), h("p", null, text(e.background))),
+          h(
+            "details",
+            null,
+            h("summary", null, _("Background")),
+            h("p", null, text(e.background)),
+            e.scaled ? h("p", { class: "scaled" }, h("strong", null, _("Scaled:")), " ", text(e.scaled)) : null,
+            e.sources.length ? sourceList(e.sources) : null,
+          ),
         ),
       );
     }

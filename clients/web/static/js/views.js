@@ -1,8 +1,8 @@
 // Rendering shared by the table's panels: card chips, message text with mentions, the meter's figures.
 import { h } from "./dom.js";
 import { _ } from "./i18n.js";
-import { mio, number, short, signedInt } from "./format.js";
-import { card, kindName, MENTION, text, years } from "./deck.js";
+import { mio, number, percent, short, signedInt } from "./format.js";
+import { area, card, kindName, MENTION, source, text, years } from "./deck.js";
 import { yearChart } from "./chart.js";
 
 /** A card as a small button: "#ÆL-01 Skærmbesøg i hjemmeplejen"; opens the card's detail. */
@@ -49,6 +49,10 @@ export function warningText(w) {
       return _("%(year)s: wishes are %(amount)s short of the required funding", { year: label, amount: mio(-w.amount) });
     case "budget.capital_exceeded":
       return _("The capital pool is exceeded by %(amount)s", { amount: mio(w.amount) });
+    case "budget.liquidity":
+      return _("Liquidity: %(amount)s is drawn from the cash reserve and must be paid back later", {
+        amount: mio(w.amount),
+      });
     default:
       return w.code;
   }
@@ -59,7 +63,43 @@ export function found(m) {
   return m.forlig_effect.map((v, i) => v + m.event_effect[i]);
 }
 
-/** The meter's figures: a chart, a table of the four years and the warnings. */
+/** A card's or event's sources from the deck's source table: "S10 Title. Fyens.dk, 2018" with its address
+ * as a link; an id the table does not hold (a deck without one) is shown as the id alone. */
+export function sourceList(ids) {
+  if (!ids.length) return h("p", { class: "sources" }, _("Sources: %(list)s", { list: "–" }));
+  return h(
+    "ul",
+    { class: "sources", "aria-label": _("Sources") },
+    ids.map((id) => {
+      const s = source(id);
+      if (!s) return h("li", null, id);
+      const by = [s.publisher, s.year].filter((part) => part !== null && part !== undefined).join(", ");
+      return h(
+        "li",
+        null,
+        h("span", { class: "source-id" }, id),
+        " ",
+        h("a", { href: s.url, target: "_blank", rel: "noopener noreferrer" }, s.title),
+        `. ${by}`,
+      );
+    }),
+  );
+}
+
+/** Service cuts and improvements apart (the engine never nets them), with the areas they fall in. */
+export function serviceFacts(m) {
+  const total = _("Service: %(cuts)s in cuts, %(gains)s in improvements", {
+    cuts: signedInt(m.service_reductions),
+    gains: signedInt(m.service_improvements),
+  });
+  const areas = m.service_by_area
+    .filter((a) => a.reductions || a.improvements)
+    .map((a) => `${text(area(a.area)?.name) || a.area} ${signedInt(a.reductions)}/${signedInt(a.improvements)}`);
+  return h("span", { class: "service", title: areas.join(" · ") || null }, total);
+}
+
+/** The meter's figures: a chart, a table of the four years (planned, then expected after the dice and the
+ * chance of reaching the target, both the engine's forecast) and the warnings. */
 export function meterFigures(m, { title = "", compact = false } = {}) {
   const labels = years();
   const got = found(m);
@@ -68,6 +108,20 @@ export function meterFigures(m, { title = "", compact = false } = {}) {
     [_("Cards"), m.forlig_effect],
     [_("Events"), m.event_effect],
     [_("Result"), m.result],
+  ];
+  const forecast = [
+    h(
+      "tr",
+      { class: "expected-row" },
+      h("th", { scope: "row" }, _("Expected after the dice")),
+      m.expected.map((v) => h("td", null, short(v, { sign: true }))),
+    ),
+    h(
+      "tr",
+      { class: "chance-row" },
+      h("th", { scope: "row" }, _("Chance of reaching the target")),
+      m.reach_probability.map((p) => h("td", null, percent(p))),
+    ),
   ];
   const table = h(
     "table",
@@ -87,14 +141,30 @@ export function meterFigures(m, { title = "", compact = false } = {}) {
           ),
         ),
       ),
+      forecast,
     ),
   );
+  const areaLines = compact
+    ? null
+    : m.service_by_area
+        .filter((a) => a.reductions || a.improvements)
+        .map((a) =>
+          h(
+            "li",
+            null,
+            _("%(area)s: %(cuts)s in cuts, %(gains)s in improvements", {
+              area: text(area(a.area)?.name) || a.area,
+              cuts: signedInt(a.reductions),
+              gains: signedInt(a.improvements),
+            }),
+          ),
+        );
   const facts = h(
     "p",
     { class: "facts" },
     h("span", null, _("Capital: %(spent)s", { spent: mio(m.capital_spent) })),
     " · ",
-    h("span", null, _("Service: %(value)s", { value: signedInt(m.service) })),
+    serviceFacts(m),
     " · ",
     h("span", null, _("FTE: %(value)s", { value: number(m.fte, 1, { sign: true }) })),
   );
@@ -107,6 +177,7 @@ export function meterFigures(m, { title = "", compact = false } = {}) {
     yearChart({ labels, target: m.target, found: got, reached: m.reached, title }),
     table,
     facts,
+    areaLines && areaLines.length ? h("ul", { class: "service-areas", "aria-label": _("Service per area") }, areaLines) : null,
     warnings,
   );
 }
@@ -124,6 +195,11 @@ export function yearStrip(m) {
         h("span", { class: "value" }, short(m.result[i], { sign: true })),
         h("span", { class: "mark", "aria-hidden": "true" }, m.reached[i] ? "✓" : "✗"),
         h("span", { class: "visually-hidden" }, m.reached[i] ? _("reached") : _("not reached")),
+        h(
+          "span",
+          { class: "chance", title: _("Chance of reaching the target after the dice") },
+          percent(m.reach_probability[i]),
+        ),
       ),
     ),
   );
