@@ -27,6 +27,7 @@ SHORT = ["ÆL-01", "SK-02", "AD-03"]
 ENOUGH = [
     "ÆL-05", "SK-04", "SP-05", "DT-02", "AD-02", "TM-04", "SP-04", "BE-01", "SK-05", "DT-03", "SP-U1", "KF-U1",
     "ÆL-U1", "TM-01", "ÆL-04", "SK-01", "DT-01", "AD-05", "KF-02", "ÆL-06", "AD-06", "SK-03", "TM-03", "SU-03",
+    "SK-U1", "TM-06",  # the wishes must come to 6 mio. kr. a year, and no single wish reaches it
 ]  # fmt: skip
 
 
