@@ -72,6 +72,7 @@ from engine.model import (
     State,
     VoteCast,
 )
+from engine.text import clean_name, is_blank
 
 MENTION = re.compile(r"#([A-ZÆØÅ]{2}-[A-Z0-9]+)")
 ENDED = ("reality_check", "debrief")  # the phases after end_game
@@ -185,7 +186,7 @@ def _chat_line(state: State, seq: int) -> ChatLine | None:
 
 def _clean_text(text: str, violation_empty: RuleCode) -> str:
     text = text.strip()
-    if not text:
+    if is_blank(text):  # also "", and a line of only zero-width or blank characters
         raise RuleViolation(violation_empty)
     if len(text) > MAX_CHAT:
         raise RuleViolation("chat.too_long", max=MAX_CHAT)
@@ -292,8 +293,8 @@ def _join(state: State, command: Join, actor: Actor) -> list[Event]:
     _require_facilitator(actor)
     if state.phase in ENDED:
         raise RuleViolation("game.ended")
-    name = command.name.strip()
-    if not name or len(name) > MAX_NAME:
+    name = clean_name(command.name)
+    if is_blank(name) or len(name) > MAX_NAME:
         raise RuleViolation("seat.name_invalid")
     if state.is_seated(command.player_id):
         raise RuleViolation("seat.already_seated")
