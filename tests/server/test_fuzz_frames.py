@@ -66,7 +66,8 @@ def _round_trip(ws: ClientConnection, batch: list[str | bytes], tag: int) -> int
     received = 0
     while True:
         reply: Any = json.loads(ws.recv(timeout=30))
-        assert isinstance(reply, dict) and isinstance(reply.get("type"), str), reply
+        assert isinstance(reply, dict), reply
+        assert isinstance(reply.get("type"), str), reply
         if reply == {"type": "pong", "id": f"fuzz-{tag}"}:
             return received
         received += 1
