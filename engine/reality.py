@@ -105,13 +105,25 @@ class Forecast:
 
 
 def _tables(deck: Deck, assessment: Assessment, rules: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """(cards, 6 rolls, 4 years) of realised amounts, and which cards fatigue touches."""
-    rows = [
-        [realise(deck.card(card_id), assessment.card_amounts[card_id], roll, rules) for roll in ROLLS]
-        for card_id in assessment.cards
-    ]
-    outcomes = np.array(rows, dtype=np.float64).reshape(len(assessment.cards), len(ROLLS), 4)
-    effekt = np.array([deck.card(card_id).kind == "effektivisering" for card_id in assessment.cards], dtype=np.bool_)
+    """(cards, 6 rolls, 4 years) of realised amounts (what `realise` gives, computed for all at once:
+    the meter draws this for every new portfolio), and which cards fatigue touches."""
+    cards = [deck.card(card_id) for card_id in assessment.cards]
+    if not cards:
+        return np.zeros((0, len(ROLLS), 4)), np.zeros(0, dtype=np.bool_)
+    amounts = np.array([assessment.card_amounts[card.id] for card in cards], dtype=np.float64).reshape(len(cards), 4)
+    gains, costs = np.maximum(0.0, amounts), np.minimum(0.0, amounts)
+    shares = np.array([table(rules)[card.uncertainty] for card in cards], dtype=np.float64).reshape(len(cards), 6)
+    late = np.array([[delayed(card, roll, rules) for roll in ROLLS] for card in cards], dtype=np.bool_)
+    if rules >= 2 and late.any():
+        # A delayed roll's share keeps the four-year total (`factor`).
+        kept = gains[:, :3].sum(axis=1)
+        lift = np.divide(gains.sum(axis=1), kept, out=np.ones(len(cards)), where=kept > 0)
+        shares = np.where(late, shares * lift[:, None], shares)
+    realised = np.round(gains[:, None, :] * shares[:, :, None], PRECISION)
+    shifted = np.concatenate([np.zeros((*realised.shape[:2], 1)), realised[:, :, :3]], axis=2)
+    realised = np.where(late[:, :, None], shifted, realised)
+    outcomes = np.round(realised + costs[:, None, :], PRECISION)
+    effekt = np.array([card.kind == "effektivisering" for card in cards], dtype=np.bool_)
     return outcomes, effekt
 
 
@@ -128,16 +140,23 @@ def forecast(deck: Deck, assessment: Assessment, *, draws: int, seed: int, rules
     fixed = np.array(assessment.event_effect) + np.array(levers) - np.array(assessment.target)
     if count:
         rolls = rng.integers(0, len(ROLLS), size=(draws, count))
-        realised = outcomes[np.arange(count), rolls]  # (draws, cards, 4)
+        # Each draw's rolls as a one-hot row over (card, roll): the sum over cards is then one matrix product.
+        chosen = np.zeros((draws, count * len(ROLLS)))
+        chosen[np.arange(draws)[:, None], np.arange(count) * len(ROLLS) + rolls] = 1.0
+        flat = outcomes.reshape(count * len(ROLLS), 4)
         if rules >= 2 and effekt.any():
             hit, spared = fatigue_multipliers(deck)
             p = balance(deck.scenario).fatigue_probability
             multiplier = np.where(rng.random(draws) < p, hit, spared)
             costs = np.minimum(0.0, np.array([assessment.card_amounts[c] for c in assessment.cards]))
-            gains = realised - costs  # realisation keeps costs as planned
-            scale = np.where(effekt[None, :, None], multiplier[:, None, None], 1.0)
-            realised = gains * scale + costs
-        totals = realised.sum(axis=1)
+            touched = np.repeat(effekt, len(ROLLS))[:, None]
+            planned_costs = np.repeat(costs, len(ROLLS), axis=0)
+            # Fatigue scales the effektiviseringer's gains; their costs are paid as planned.
+            rest = np.where(touched, planned_costs, flat)
+            gains = np.where(touched, flat - planned_costs, 0.0)
+            totals = chosen @ rest + multiplier[:, None] * (chosen @ gains)
+        else:
+            totals = chosen @ flat
     else:
         totals = np.zeros((draws, 4))
     results = np.round(totals + fixed, PRECISION)
