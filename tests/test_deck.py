@@ -121,6 +121,15 @@ def test_the_review_s_content_fixes(deck: Deck) -> None:
     assert deck.scenario.price_level is not None
 
 
+def test_the_texts_state_the_deck_s_own_figures(deck: Deck) -> None:
+    wishes = deck.scenario.wish_funding[1]
+    assert f"mindst {wishes:g} mio. kr. om året til nye ønsker" in deck.scenario.description.da
+    assert f"at least DKK {wishes:g} million a year of new wishes" in deck.scenario.description.en
+    for card_id in ("TM-01", "TM-02"):  # investeringer cost in the budgetår, and their texts say why
+        assert deck.card(card_id).amounts[0] < 0
+        assert "I budgetåret koster" in deck.card(card_id).description.da
+
+
 def test_ranges_in_texts_use_en_dashes(deck: Deck) -> None:
     hyphenated = [
         text for text in _texts((deck.scenario, deck.cards, deck.events, deck.roles)) if re.search(r"\d-\d", text)
