@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.budget import (
     RULES_VERSION,
     Assessment,
+    Years,
     assess,
     balance,
     lever_amounts,
@@ -164,48 +165,65 @@ class Model:
     exact: bool
 
 
-def model_for(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[str]) -> Model:
-    disabled: set[str] = set()
-    scales: list[ScaleCardsEffect] = []
-    delays: set[str] = set()
-    gaps = np.zeros(4)
-    conditionals = []
-    grants = []
-    sanction_effects: list[OverspendSanctionEffect] = []
-    exact = True
+Vector = npt.NDArray[np.float64]
+
+
+@dataclass
+class _Drawn:
+    """The drawn events' effects sorted for the arrays: cards disabled, scaled or delayed, the fixed gaps, the
+    conditionals (a 0/1 mask of their trigger over the candidates, the gap when triggered and when not), grants
+    and sanctions; `exact` as in Model."""
+
+    disabled: set[str] = field(default_factory=set)
+    scales: list[ScaleCardsEffect] = field(default_factory=list)
+    delays: set[str] = field(default_factory=set)
+    gaps: Vector = field(default_factory=lambda: np.zeros(4))
+    conditionals: list[tuple[Vector, Vector, Vector]] = field(default_factory=list)
+    grants: list[EarmarkedGrantEffect] = field(default_factory=list)
+    sanctions: list[OverspendSanctionEffect] = field(default_factory=list)
+    exact: bool = True
+
+
+def _add_conditional(drawn: _Drawn, effect: ConditionalEffect, ids: Sequence[str]) -> None:
+    trigger = set(effect.if_any_chosen)
+    then_gap, else_gap = np.zeros(4), np.zeros(4)
+    for branch, gap in ((effect.then, then_gap), (effect.otherwise, else_gap)):
+        for inner in branch:
+            if isinstance(inner, GapEffect):
+                gap += inner.amounts
+            elif isinstance(inner, ScaleCardsEffect) and branch is effect.then and set(inner.cards) <= trigger:
+                drawn.scales.append(inner)  # matters only when a scaled card is chosen: then it triggers
+            elif not isinstance(inner, HearingEffect):
+                drawn.exact = False
+    mask = np.array([1.0 if item in trigger else 0.0 for item in ids])
+    drawn.conditionals.append((mask, then_gap, else_gap))
+
+
+def _drawn(deck: Deck, event_ids: Sequence[str], ids: Sequence[str]) -> _Drawn:
+    drawn = _Drawn()
     for event_id in event_ids:
         for effect in deck.event(event_id).effects:
             if isinstance(effect, ConditionalEffect):
-                trigger = set(effect.if_any_chosen)
-                then_gap, else_gap = np.zeros(4), np.zeros(4)
-                for branch, gap in ((effect.then, then_gap), (effect.otherwise, else_gap)):
-                    for inner in branch:
-                        if isinstance(inner, GapEffect):
-                            gap += inner.amounts
-                        elif (
-                            isinstance(inner, ScaleCardsEffect)
-                            and branch is effect.then
-                            and set(inner.cards) <= trigger
-                        ):
-                            scales.append(inner)  # matters only when a scaled card is chosen: then it triggers
-                        elif not isinstance(inner, HearingEffect):
-                            exact = False
-                mask = np.array([1.0 if item in trigger else 0.0 for item in ids])
-                conditionals.append((mask, then_gap, else_gap))
+                _add_conditional(drawn, effect, ids)
             elif isinstance(effect, GapEffect):
-                gaps += effect.amounts
+                drawn.gaps += effect.amounts
             elif isinstance(effect, ScaleCardsEffect):
-                scales.append(effect)
+                drawn.scales.append(effect)
             elif isinstance(effect, DelayCardsEffect):
-                delays.update(effect.cards)
+                drawn.delays.update(effect.cards)
             elif isinstance(effect, DisableCardsEffect):
-                disabled.update(effect.cards)
+                drawn.disabled.update(effect.cards)
             elif isinstance(effect, EarmarkedGrantEffect):
-                grants.append(effect)
+                drawn.grants.append(effect)
             elif isinstance(effect, OverspendSanctionEffect):
-                sanction_effects.append(effect)
-    ids = tuple(item for item in ids if item not in disabled)
-    rows, capital = [], []
+                drawn.sanctions.append(effect)
+    return drawn
+
+
+def _item_rows(deck: Deck, ids: Sequence[str], drawn: _Drawn) -> tuple[list[Years], list[float]]:
+    """Each candidate's operating amounts after the events' scaling and delays, and its capital spent."""
+    rows: list[Years] = []
+    capital: list[float] = []
     for item in ids:
         if deck.has_lever(item):
             rows.append(lever_amounts(deck, item))
@@ -213,34 +231,45 @@ def model_for(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[st
             continue
         card = deck.card(item)
         amounts = card.amounts
-        for scale in scales:
+        for scale in drawn.scales:
             if item in scale.cards:
                 amounts = scaled_amounts(amounts, scale.factor, scale.applies_to)
-        if item in delays:
+        if item in drawn.delays:
             amounts = shift_one_year(amounts)
         rows.append(amounts)
         capital.append(-sum(min(0.0, value) for value in card.capital))
+    return rows, capital
+
+
+def _grant_arrays(
+    grant: EarmarkedGrantEffect, ids: Sequence[str], kind_of: Sequence[str | None], costs: Vector
+) -> tuple[Vector, Vector, Vector]:
+    """The eligible candidates' costs, the grant's amounts, and a mask of the cards that void it."""
+    eligible = np.array(
+        [
+            1.0 if item in grant.for_cards or (kind is not None and kind in grant.for_kinds) else 0.0
+            for item, kind in zip(ids, kind_of, strict=True)
+        ]
+    )
+    void = np.array([1.0 if item in grant.void_if_chosen else 0.0 for item in ids])
+    return costs * eligible[:, None], np.array(grant.amounts, dtype=np.float64), void
+
+
+def model_for(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[str]) -> Model:
+    drawn = _drawn(deck, event_ids, ids)
+    ids = tuple(item for item in ids if item not in drawn.disabled)
+    rows, capital = _item_rows(deck, ids, drawn)
     amounts_array = np.array(rows, dtype=np.float64).reshape(len(ids), 4)
     costs = -np.minimum(0.0, amounts_array)
     is_card = [deck.has_card(item) for item in ids]
     kind_of = [deck.card(item).kind if card else None for item, card in zip(ids, is_card, strict=True)]
-    grant_rows = []
-    for grant in grants:
-        eligible = np.array(
-            [
-                1.0 if item in grant.for_cards or (kind is not None and kind in grant.for_kinds) else 0.0
-                for item, kind in zip(ids, kind_of, strict=True)
-            ]
-        )
-        void = np.array([1.0 if item in grant.void_if_chosen else 0.0 for item in ids])
-        grant_rows.append((costs * eligible[:, None], np.array(grant.amounts, dtype=np.float64), void))
     sanctions = tuple(
         (
             np.array([costs[i, 0] if kind in effect.kinds else 0.0 for i, kind in enumerate(kind_of)]),
             effect.allowance,
             effect.share,
         )
-        for effect in sanction_effects
+        for effect in drawn.sanctions
     )
     year4 = np.maximum(0.0, amounts_array[:, 3])
     kinds = np.array([[year4[i] if kind == k else 0.0 for i, kind in enumerate(kind_of)] for k in REQUIRED_KINDS])
@@ -253,9 +282,9 @@ def model_for(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[st
     return Model(
         ids=ids,
         amounts=amounts_array,
-        base=gaps - np.array(target_years(deck.scenario, 0.0, rules)),
-        conditionals=tuple(conditionals),
-        grants=tuple(grant_rows),
+        base=drawn.gaps - np.array(target_years(deck.scenario, 0.0, rules)),
+        conditionals=tuple(drawn.conditionals),
+        grants=tuple(_grant_arrays(grant, ids, kind_of, costs) for grant in drawn.grants),
         sanctions=sanctions,
         wishes=wishes,
         need=np.array(deck.scenario.wish_funding, dtype=np.float64),
@@ -268,7 +297,7 @@ def model_for(deck: Deck, event_ids: Sequence[str], rules: int, ids: Sequence[st
         slopes=np.array(target_slopes(deck.scenario, rules), dtype=np.float64),
         tolerance=np.array([0.0, soft, soft, soft] if rules < 2 else [0.0, tolerance, tolerance, tolerance]),
         rules=rules,
-        exact=exact,
+        exact=drawn.exact,
     )
 
 
