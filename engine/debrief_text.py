@@ -32,6 +32,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "no": {"da": "nej", "en": "no"},
     "verdict_ok": {"da": "Målet er nået.", "en": "The goal is reached."},
     "verdict_no": {"da": "Målet er ikke nået.", "en": "The goal is not reached."},
+    "rules": {"da": "Spillet efter regler version {version}.", "en": "Played under rules version {version}."},
     "service": {"da": "Serviceindeks", "en": "Service index"},
     "fte": {"da": "Årsværk", "en": "Full-time positions"},
     "composition": {"da": "Sammensætning (fuld effekt, sidste år)", "en": "Composition (full effect, last year)"},
@@ -125,6 +126,7 @@ def _year_lines(result: Debrief, lang: str) -> list[str]:
     lines = _table(rows)
     lines.append("")
     lines.append(_w("verdict_ok" if result.verdict.reached else "verdict_no", lang))
+    lines.append(_w("rules", lang).format(version=result.rules))
     for reason in result.verdict.reasons:
         lines.append(f"  {'✓' if reason.ok else '✗'} {reason.en if lang == 'en' else reason.da}")
     lines.append("")

@@ -79,6 +79,7 @@ def test_the_v1_fixture_reads_as_text_in_danish_and_english(log_v1_text: str) ->
     danish = debrief_text(result, log.deck, table_name="Bord 1")
     assert "2027  20,0 mio. kr.  −5,0 mio. kr.  24,7 mio. kr.  −0,3 mio. kr.   nej" in danish
     assert "Målet er ikke nået." in danish
+    assert "Spillet efter regler version 1." in danish  # written before rules were recorded: rules 1
     assert "Forlig: F3 (runde 2), 23 kort, 80 % for" in danish
     english = debrief_text(result, log.deck, table_name="Bord 1", lang="en")
     assert "2027  DKK 20.0m  DKK −5.0m  DKK 24.7m  DKK −0.3m       no" in english
