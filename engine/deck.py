@@ -683,6 +683,9 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
     for file, role in parsed["roles"]:
         assert isinstance(role, Role)
         _check_role(refs, file, role)
+    for file, lever in parsed.get("levers", []):
+        assert isinstance(lever, Lever)
+        refs.cited(file, f"lever {lever.id}", lever.sources)
     return problems + refs.problems
 
 

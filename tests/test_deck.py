@@ -516,6 +516,14 @@ BROKEN = [
         "unknown source 'S19x'",
     ),
     Broken(
+        "lever cites an unknown source",
+        lambda d: _replace(d / "levers.toml", 'sources = ["P20"]', 'sources = ["P99"]'),
+        "levers.toml",
+        "lever L-SKAT",
+        "sources.0",
+        "unknown source 'P99'",
+    ),
+    Broken(
         "source without an address",
         lambda d: _replace(d / "sources.toml", 'url = "https://norddjurs.dk', 'url = "norddjurs.dk'),
         "sources.toml",
@@ -525,7 +533,7 @@ BROKEN = [
     ),
     Broken(
         "duplicate source",
-        lambda d: _replace(d / "sources.toml", 'id = "S2"', 'id = "S1"'),
+        lambda d: _replace(d / "sources.toml", 'id = "S3"', 'id = "S1"'),
         "sources.toml",
         "source S1",
         "id",
