@@ -26,6 +26,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 
+from engine.deck import DeckError
 from server.deps import Lang, Services, ServicesDep, fail
 from server.responses import GZIP_MIN, IMMUTABLE, REVALIDATE, YEAR, bytes_response
 from server.web.assets import ASSETS, WEB_DIR
@@ -123,7 +124,7 @@ def _decks(services: Services) -> list[dict[str, Any]]:
         if (path / "scenario.toml").exists():
             try:
                 deck = services.tables.decks.get(path.name)
-            except Exception:
+            except (KeyError, DeckError):  # a folder name that is no deck id, or a deck with problems: not offered
                 continue
             scenario = deck.scenario
             decks.append(

@@ -4,12 +4,15 @@ overview and its live channel."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
+from pathlib import Path
 
 import httpx
 
+from engine.deck import DEFAULT_DECK_PATH
 from server.api.monitor import OverviewFrame, TablesFrame
-from tests.conference.conftest import Watch, new_conference, rows_of
+from tests.conference.conftest import StartServer, Watch, new_conference, rows_of
 from tests.server.helpers import Api, ServerProcess, bearer, connect_as
 
 BALANCED = ["ÆL-04", "AD-03", "AD-02", "ÆL-01", "TM-02", "ÆL-U1", "SK-04", "DT-02", "ÆL-05"]
@@ -372,3 +375,20 @@ async def test_sixty_busy_tables_reach_the_control_room_as_a_few_frames_a_second
         for client in clients:
             await client.close()
         await watch.close()
+
+
+async def test_the_setup_page_offers_the_decks_that_load_and_skips_the_others(
+    start_server: StartServer, tmp_path: Path
+) -> None:
+    decks = tmp_path / "decks"
+    shutil.copytree(DEFAULT_DECK_PATH, decks / "korsbaek")
+    (decks / "broken").mkdir()
+    (decks / "broken" / "scenario.toml").write_text("[scenario\n")  # not TOML: the deck has a problem
+    shutil.copytree(DEFAULT_DECK_PATH, decks / "no deck id")  # a folder name that is no deck id
+    server = start_server(env={"RAADERUM_DECKS_DIR": str(decks)})
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        page = await http.get("/conference/new")
+    assert page.status_code == 200
+    assert 'value="korsbaek"' in page.text
+    assert 'value="broken"' not in page.text
+    assert 'value="no deck id"' not in page.text
