@@ -286,7 +286,7 @@ def hjertesag_met(condition: Condition, deck: Deck, forlig: Forlig | None, asses
     if isinstance(condition, CountAtMost):
         matching = [
             card
-            for card in (deck.card(card_id) for card_id in chosen)
+            for card in (deck.card(card_id) for card_id in chosen if deck.has_card(card_id))  # levers: no card
             if (condition.area is None or card.area == condition.area)
             and (condition.card_kind is None or card.kind == condition.card_kind)
             and (condition.service_at_most is None or card.service <= condition.service_at_most)

@@ -9,8 +9,8 @@ from statistics import mean
 import pytest
 
 from engine.budget import RULES_VERSION, assess, lever_amounts, target_years
-from engine.debrief import debrief, verdict
-from engine.deck import Deck
+from engine.debrief import debrief, hjertesag_met, verdict
+from engine.deck import CountAtMost, Deck
 from engine.feasibility import best_portfolio, feasible_range, verdict_capacity
 from engine.model import (
     Actor,
@@ -157,11 +157,16 @@ def test_the_meter_shows_each_levers_effect(table: Table) -> None:
     assert view.lever_amounts == ((10, 5, -7.5, -7.5),)
 
 
-def test_levers_are_not_rolled_for(table: Table) -> None:
+def test_levers_are_not_rolled_for_and_the_debrief_counts_them_certain(table: Table) -> None:
     played(table, [*BALANCED, "L-SKAT"])
     (checked,) = [e for e in table.play(EndGame) if isinstance(e, RealityChecked)]
     assert "L-SKAT" not in checked.rolls
     assert set(checked.rolls) == set(BALANCED)
+    result = debrief(table.state, draws=200)
+    a = assess(table.deck, table.state.forlig.cards, (), table.state.config.target)  # type: ignore[union-attr]
+    assert hjertesag_met(CountAtMost(kind="count_at_most", n=100), table.deck, table.state.forlig, a)
+    cards = sum(card.realised[0] for card in result.reality_check.cards)
+    assert result.reality_check.years[0].realised_effect == pytest.approx(cards + 10)
 
 
 # ---- 3. The structural verdict -------------------------------------------------------------------
