@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from server import metrics
-from server.api import actions, debrief, decks, moves, replays, tables
+from server.api import actions, debrief, decks, moves, privacy, replays, tables
 from server.api import conferences as conference_api
 from server.api import monitor as monitor_api
 from server.auth import Claims, TokenSigner, token_lifetime
@@ -246,5 +246,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(actions.router)  # the facilitator's actions on tables
     app.include_router(moves.router)  # a moved player's new seat
     app.include_router(debrief.router)  # the cross-table debrief and its downloads
+    app.include_router(privacy.router)  # erasing names and chat: a conference anonymised, a player's own name
     app.include_router(conference_web.router)  # the conference's pages: setup, control room, projector, sheets
     return app

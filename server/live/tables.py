@@ -173,6 +173,20 @@ class Table:
                 listener.send(frame)
         metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
 
+    async def refold(self) -> None:
+        """Fold the log again from its first event, after the store's copy was rewritten (personal data
+        erased, server/operations/privacy.py): snapshots from now on show what the store holds. Connections
+        stay; nothing is sent to them."""
+        async with self.lock:
+            listeners, self.listeners = self.listeners, set()
+            try:
+                self.state = initial_state(self.state.deck)
+                self._figures.clear()
+                self.removed.clear()
+                await self.catch_up()
+            finally:
+                self.listeners = listeners | self.listeners
+
     # ---- running commands ---------------------------------------------------------------------
 
     async def execute(self, command: Command, actor: Actor, command_id: str | None) -> tuple[int, bool]:

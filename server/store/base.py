@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
@@ -177,6 +177,12 @@ class EventStore(Protocol):
     async def streams(self, prefix: str = "") -> list[str]: ...
 
     async def delete_stream(self, stream: str) -> None: ...
+
+    async def rewrite(self, stream: str, replacements: Mapping[int, NewEvent]) -> None:
+        """Replace the type and data of existing events (seq -> new), keeping seqs, times and the version,
+        and forget the stream's command ids; no hint is published. For erasing personal data only: the
+        old text must not survive anywhere the store keeps it. KeyError for a seq the stream lacks."""
+        ...
 
     async def get_key(self, key: str) -> str | None: ...
 

@@ -18,11 +18,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, RedisError, WatchError
 
 from .base import (
     AppendResult,
@@ -187,6 +187,39 @@ class RedisEventStore:
 
     async def delete_stream(self, stream: str) -> None:
         await self._call(self._redis.delete(events_key(stream), commands_key(stream)))
+
+    async def rewrite(self, stream: str, replacements: Mapping[int, NewEvent]) -> None:
+        """The stream rebuilt with the same entry ids in one MULTI, retried if an append came in between
+        (WATCH); then an AOF rewrite, so the append-only file forgets the old text too."""
+        key = events_key(stream)
+
+        async def run() -> None:
+            while True:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    try:
+                        await pipe.watch(key)
+                        # decode_responses: ids and fields are str.
+                        entries: list[tuple[str, dict[str, str]]] = await pipe.xrange(key)  # type: ignore[assignment]
+                        seqs = {int(entry_id.partition("-")[0]) for entry_id, _ in entries}
+                        missing = set(replacements) - seqs
+                        if missing:
+                            raise KeyError(f"{stream}: no event {min(missing)}")
+                        pipe.multi()  # type: ignore[no-untyped-call]
+                        pipe.delete(key)
+                        for entry_id, fields in entries:
+                            new = replacements.get(int(entry_id.partition("-")[0]))
+                            if new is not None:
+                                fields = {**fields, "type": new.type, "data": new.data}
+                            pipe.xadd(key, dict(fields), id=entry_id)  # type: ignore[arg-type]
+                        pipe.delete(commands_key(stream))  # command ids carry a digest of the command
+                        await pipe.execute()
+                        return
+                    except WatchError:
+                        continue  # an append came in between: read again
+
+        await self._call(run())
+        with contextlib.suppress(RedisError):  # already running, or AOF off: nothing to rewrite
+            await self._redis.bgrewriteaof()
 
     async def get_key(self, key: str) -> str | None:
         value: str | None = await self._call(self._redis.get(value_key(key)))

@@ -17,7 +17,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,6 +194,24 @@ class SqliteEventStore:
 
         await self._submit(run, write=True)
 
+    async def rewrite(self, stream: str, replacements: Mapping[int, NewEvent]) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            for seq, event in replacements.items():
+                changed = conn.execute(
+                    "UPDATE events SET type = ?, data = ? WHERE stream = ? AND seq = ?",
+                    (event.type, event.data, stream, seq),
+                ).rowcount
+                if changed != 1:
+                    raise KeyError(f"{stream}: no event {seq}")
+            # Command ids carry a digest of the command, chat text included.
+            conn.execute("DELETE FROM commands WHERE stream = ?", (stream,))
+
+        await self._submit(run, write=True)
+        # The old text may still be in the WAL: copy it into the file (secure_delete zeroes what the
+        # updates freed there) and cut the WAL to nothing. Own connection: the worker's may be in a transaction.
+        if self.path != ":memory:":
+            await asyncio.to_thread(_checkpoint, self.path)
+
     async def get_key(self, key: str) -> str | None:
         def run(conn: sqlite3.Connection) -> str | None:
             row = conn.execute("SELECT value FROM keys WHERE key = ?", (key,)).fetchone()
@@ -326,6 +344,8 @@ def _connect(path: str) -> sqlite3.Connection:
                     raise
                 time.sleep(0.05)
         conn.execute("PRAGMA synchronous=FULL")
+        # Erased personal data (rewrite, delete_stream) is overwritten with zeros, not left in free space.
+        conn.execute("PRAGMA secure_delete=ON")
         conn.execute("BEGIN IMMEDIATE")
         for statement in _SCHEMA.split(";"):
             if statement.strip():
@@ -335,6 +355,14 @@ def _connect(path: str) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _checkpoint(path: str) -> None:
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
 
 
 def _version(conn: sqlite3.Connection, stream: str) -> int:

@@ -471,3 +471,22 @@ async def test_closed_store_refuses_work(store_url: str) -> None:
         await store.append("s", 1, [ev(2)])
     with pytest.raises(StoreError):
         await store.read("s")
+
+
+# ------------------------------------------------------------------ rewrite (erasing personal data)
+
+
+async def test_rewrite_replaces_data_and_keeps_seqs_times_and_version(store: EventStore) -> None:
+    await store.append("t", 0, [ev(1), ev(2), ev(3)], command_id="c1")
+    before = await store.read("t")
+    await store.rewrite("t", {2: NewEvent("test.erased", json.dumps({"n": "erased"}))})
+    after = await store.read("t")
+    assert [(e.seq, e.at) for e in after] == [(e.seq, e.at) for e in before]
+    assert [e.data for e in after] == [before[0].data, json.dumps({"n": "erased"}), before[2].data]
+    assert after[1].type == "test.erased"
+    assert await store.version("t") == 3
+    # The command ids are gone with the text they were a digest of; appends go on at the version.
+    result = await store.append("t", 3, [ev(4)], command_id="c1")
+    assert (result.version, result.duplicate) == (4, False)
+    with pytest.raises(KeyError):
+        await store.rewrite("t", {9: ev(9)})
