@@ -35,8 +35,12 @@ from tests.web.conftest import (  # noqa: F401 (new_context is a fixture)
 )
 
 PROJECTOR = {"viewport": {"width": 1920, "height": 1080}, "device_scale_factor": 1}
-# With a target of 6 mio. kr. (6, 9, 12, 13.5 over the years) this forlig meets every requirement; SHORT does not.
-FORLIG = ["ÆL-04", "AD-03", "AD-02", "ÆL-01", "TM-02", "SK-04", "DT-02", "ÆL-05", "DT-U1"]
+# With a target of 6 mio. kr. (6, 16, 26, 31 over the years: X plus the deck's demographic pressure) and
+# 6 mio. kr. of wishes a year this forlig meets every requirement; SHORT does not.
+FORLIG = [
+    "ÆL-04", "AD-03", "AD-02", "ÆL-01", "TM-02", "SK-04", "DT-02", "ÆL-05", "DT-U1", "SP-U1", "ÆL-02", "SK-05",
+    "BE-01", "SK-01", "SP-05",
+]  # fmt: skip
 SHORT = ["AD-03", "SK-05", "ÆL-02"]
 
 
