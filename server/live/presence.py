@@ -146,6 +146,8 @@ class Presence:
             await client.aclose()
 
     async def _listen(self, client: Redis) -> None:
+        from redis.exceptions import RedisError
+
         while True:
             pubsub = client.pubsub()
             try:
@@ -155,8 +157,11 @@ class Presence:
                         self._heard(message["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # Redis restarting: a line in the log, not a traceback per second
+            except (RedisError, OSError) as error:  # Redis restarting: a line in the log, not a traceback per second
                 log.warning("presence channel lost (%s); reconnecting", error)
+                await asyncio.sleep(1)
+            except Exception:  # a malformed message, say: its traceback, and presence carries on
+                log.exception("presence listener failed; listening again")
                 await asyncio.sleep(1)
             finally:
                 with contextlib.suppress(Exception):

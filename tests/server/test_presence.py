@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+
+import pytest
+import redis.asyncio as aioredis
+
+from server.live.presence import CHANNEL, Presence
 from tests.server.helpers import Api, Frame, ServerProcess, connect_as
 
 
@@ -57,3 +66,34 @@ async def test_presence_follows_connections_and_stays_out_of_the_log(server: Ser
     after = await api.events_response(conference.table_id, conference.facilitator_token)
     assert after.content == before.content, "connecting and disconnecting wrote to the log"
     assert "presence" not in after.text
+
+
+async def _publish_until(client: aioredis.Redis, message: str, heard: Callable[[], bool]) -> None:
+    for _ in range(200):  # the listener (re)subscribes in the background
+        await client.publish(CHANNEL, message)
+        await asyncio.sleep(0.05)
+        if heard():
+            return
+    raise AssertionError(f"{message!r} was not heard")
+
+
+async def test_a_malformed_presence_message_is_logged_with_its_traceback_and_presence_carries_on(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    presence = Presence(redis_url, loaded=lambda table_id: None)
+    task = asyncio.create_task(presence.run())
+
+    def failed() -> bool:
+        return any(record.exc_info for record in caplog.records)
+
+    try:
+        async with aioredis.from_url(redis_url) as client:
+            await _publish_until(client, "not json", failed)
+            valid = json.dumps({"process": "another", "table": "t1", "keys": ["player:p1"]})
+            await _publish_until(client, valid, lambda: presence.online("t1").online == ["p1"])
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    failures = {record.getMessage() for record in caplog.records if record.exc_info}
+    assert failures == {"presence listener failed; listening again"}
