@@ -56,8 +56,8 @@ async def _anonymise_and_check(server: ServerProcess, api: Api, game: Game) -> N
 
 
 def _files(folder: Path, pattern: str) -> dict[str, bytes]:
-    """The bytes of every file under `folder` whose name matches `pattern`, by path (in a thread: the tests are
-    async)."""
+    """The bytes of every file under `folder` whose name matches `pattern`, by path (the tests call it in a
+    thread, off the event loop)."""
     return {str(path): path.read_bytes() for path in folder.rglob(pattern) if path.is_file()}
 
 
