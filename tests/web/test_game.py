@@ -178,6 +178,10 @@ def _a_proposal_that_falls_short(players: dict[str, Page]) -> None:
         expect(card).to_contain_text("Stillet af Anna · runde 1")
         expect(card.locator(".proposal-cards li")).to_have_count(3)
         expect(card.locator(".year-strip")).to_contain_text("−15,8")
+        # Every open proposal carries the engine's forecast too: the chance per year, the expected result.
+        expect(card.locator(".year-strip .chance")).to_have_count(4)
+        expect(card.locator(".year-strip .chance").first).to_have_text(re.compile(r"^\d+\u00a0%$"))
+        expect(card.locator("tr.expected-row td")).to_have_count(4)
         expect(card.locator(".status")).to_have_text("Åbent")
 
 
