@@ -146,7 +146,7 @@ class Warning:
     """A weaker problem that travels with the live meter; the portfolio may still be proposed."""
 
     # budget.year_below_target | budget.kind_missing | budget.wishes_underfunded | budget.capital_exceeded
-    # | budget.liquidity (a lever draws on the cash reserve)
+    # | budget.liquidity (a lever draws on the cash reserve) | budget.kind_share (rules 2, added by the meter)
     code: str
     year: int | None = None  # 1 = budgetår
     kind: str | None = None

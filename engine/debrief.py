@@ -479,6 +479,15 @@ def kind_shares_met(deck: Deck, assessment: Assessment) -> dict[Kind, bool]:
     return {kind: total > 0 and gains[kind] >= share * total - 1e-9 for kind in REQUIRED_KINDS}
 
 
+def kind_share_shortfalls(deck: Deck, assessment: Assessment) -> dict[Kind, float]:
+    """Each required kind that carries less than its share: the year-4 gains it lacks (mio. kr.)."""
+    share = balance(deck.scenario).kind_share_min
+    gains = kind_gains(deck, assessment)
+    total = share_base(deck, assessment)
+    met = kind_shares_met(deck, assessment)
+    return {kind: round(share * total - gains[kind], PRECISION) for kind in REQUIRED_KINDS if not met[kind]}
+
+
 def _kind_share_reasons(deck: Deck, assessment: Assessment) -> list[Reason]:
     share = balance(deck.scenario).kind_share_min
     gains = kind_gains(deck, assessment)

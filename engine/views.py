@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from engine.budget import Assessment, assess, year_reached
+from engine.debrief import kind_share_shortfalls
 from engine.model import (
     AnnouncementMade,
     Choice,
@@ -250,9 +251,8 @@ def meter(state: State, cards: tuple[str, ...]) -> MeterView:
         capital_spent=assessment.capital_spent,
         service=assessment.service,
         fte=assessment.fte,
-        warnings=tuple(
-            WarningView(code=w.code, year=w.year, kind=w.kind, amount=w.amount) for w in assessment.warnings
-        ),
+        warnings=tuple(WarningView(code=w.code, year=w.year, kind=w.kind, amount=w.amount) for w in assessment.warnings)
+        + _kind_share_warnings(state, assessment),
         reached=(a, b, c, d),
         all_reached=a and b and c and d,
         expected=chance.expected,
@@ -265,6 +265,17 @@ def meter(state: State, cards: tuple[str, ...]) -> MeterView:
             ServiceAreaView(area=change.area, reductions=change.reductions, improvements=change.improvements)
             for change in assessment.service_by_area
         ),
+    )
+
+
+def _kind_share_warnings(state: State, assessment: Assessment) -> tuple[WarningView, ...]:
+    """Rules 2: budget.kind_share for each kind below its share of year 4's gains (amount: what it lacks)."""
+    assert state.config is not None
+    if state.config.rules < 2 or not assessment.cards:
+        return ()
+    return tuple(
+        WarningView(code="budget.kind_share", year=None, kind=kind, amount=lacking)
+        for kind, lacking in kind_share_shortfalls(state.deck, assessment).items()
     )
 
 

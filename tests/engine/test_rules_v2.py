@@ -196,6 +196,15 @@ def test_an_overslagsaar_short_by_more_than_the_tolerance_fails(deck: Deck) -> N
     assert result["verdict.budget_year:1"]
 
 
+def test_the_meter_warns_about_a_kind_below_its_share(table: Table) -> None:
+    played(table, BALANCED)
+    tokens = (*(card for card in BALANCED if card != "SP-02"), "L-SKAT")
+    (warning,) = [w for w in meter(table.state, tokens).warnings if w.code == "budget.kind_share"]
+    assert warning.kind == "investering"
+    assert warning.amount is not None and warning.amount > 0
+    assert not [w for w in meter(table.state, tuple(BALANCED)).warnings if w.code == "budget.kind_share"]
+
+
 def test_token_investments_fail_even_when_a_lever_pays_for_everything(deck: Deck) -> None:
     tokens = [*(card for card in BALANCED if card != "SP-02"), "L-SKAT"]
     result = judged(deck, tokens)
