@@ -28,6 +28,7 @@ ENOUGH = [
     "ÆL-05", "SK-04", "SP-05", "DT-02", "AD-02", "TM-04", "SP-04", "BE-01", "SK-05", "DT-03", "SP-U1", "KF-U1",
     "ÆL-U1", "TM-01", "ÆL-04", "SK-01", "DT-01", "AD-05", "KF-02", "ÆL-06", "AD-06", "SK-03", "TM-03", "SU-03",
     "SK-U1", "TM-06",  # the wishes must come to 6 mio. kr. a year, and no single wish reaches it
+    "DT-04", "SP-01",  # rules 2: the investeringer carry their share of year 4's gains
 ]  # fmt: skip
 
 
@@ -169,6 +170,9 @@ def _a_proposal_that_falls_short(players: dict[str, Page]) -> None:
     expect(meter.locator("tr.chance-row td")).to_have_count(4)
     expect(meter.locator("tr.chance-row td").first).to_have_text(re.compile(r"^\d+\u00a0%$"))
     expect(meter).to_contain_text("Ingen investering i forslaget")
+    # Service cuts and improvements are counted apart, per area too (SK-02 is the only card with a cut).
+    expect(meter.locator(".facts")).to_contain_text("Service: −1 i forringelser, 0 i forbedringer")
+    expect(meter.locator(".service-areas")).to_have_text("Skole og SFO: −1 i forringelser, 0 i forbedringer")
     expect(anna.locator("#tab-builder .count")).to_have_text("3")
     screenshot(anna, "builder-phone")
     anna.locator("#propose").click()
@@ -250,6 +254,12 @@ def _round_two_draws_an_event(facilitator: Facilitator, players: dict[str, Page]
         round_item = stream(page).locator(".round-start", has_text="Runde 2 af 3 begynder")
         expect(round_item.locator(".event-card")).to_contain_text(event.title.da)
         expect(round_item.locator(".event-card")).to_contain_text(event.description.da[:40])
+        # Its background lists the sources from the deck's table, each with its title and address.
+        sources = round_item.locator(".event-card ul.sources li")
+        expect(sources).to_have_count(len(event.sources))
+        first = DECK.source(event.sources[0])
+        expect(sources.first).to_contain_text(f"{first.id} {first.title}")
+        expect(sources.first.locator("a")).to_have_attribute("href", first.url)
         expect(page.locator("#round-status")).to_contain_text("Runde 2 af 3")
     cem.locator("#message").fill("Hændelsen rammer os – skal vi justere?")
     cem.locator("#message").press("Enter")

@@ -49,6 +49,12 @@ export function warningText(w) {
       return _("%(year)s: wishes are %(amount)s short of the required funding", { year: label, amount: mio(-w.amount) });
     case "budget.capital_exceeded":
       return _("The capital pool is exceeded by %(amount)s", { amount: mio(w.amount) });
+    case "budget.kind_share":
+      return _("%(kind)s carries too little of %(year)s's gains: %(amount)s more is needed", {
+        kind: kindName(w.kind),
+        year: years()[3],
+        amount: mio(w.amount),
+      });
     case "budget.liquidity":
       return _("Liquidity: %(amount)s is drawn from the cash reserve and must be paid back later", {
         amount: mio(w.amount),
