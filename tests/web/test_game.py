@@ -154,6 +154,12 @@ def _chat_with_a_mention(players: dict[str, Page]) -> None:
     expect(first).to_contain_text("S4 Skærmbesøg kan give kommunerne økonomisk råderum. KL, 2019")
     expect(first.locator("a")).to_have_attribute("href", re.compile(r"^https://www\.kl\.dk/nyheder/os/2019/"))
     expect(dialog.locator("ul.sources li")).to_have_count(2)
+    expect(dialog.locator(".scaled")).to_have_count(0)  # ÆL-01's figures are not scaled from elsewhere
+    bo.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    # A card whose figures come from another municipality says how they were scaled.
+    bo.evaluate("window.raaderum.openCard('DT-02')")
+    expect(dialog.locator(".scaled")).to_have_text(f"Skaleret: {DECK.card('DT-02').scaled.da}")  # type: ignore[union-attr]
     bo.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 
