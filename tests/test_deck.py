@@ -66,7 +66,9 @@ def test_default_deck_has_45_cards_12_events_8_roles(deck: Deck) -> None:
 
 
 def test_every_cited_source_is_in_the_source_table(deck: Deck) -> None:
-    cited = {source for item in (*deck.cards, *deck.events) for source in item.sources}
+    cited = {source for card in deck.cards for source in card.sources}
+    cited |= {source for event in deck.events for source in event.sources}
+    cited |= {source for lever in deck.levers for source in lever.sources}
     assert cited <= {source.id for source in deck.sources}
     assert deck.source("S10").publisher == "Fyens.dk"
     assert all(source.url.startswith("http") for source in deck.sources)
