@@ -158,7 +158,7 @@ async def live_meter(
 
 # ---- the debrief ---------------------------------------------------------------------------------
 
-_DEBRIEFS: OrderedDict[tuple[str, int, str], tuple[bytes, bytes]] = OrderedDict()
+_DEBRIEFS: OrderedDict[tuple[str, int, str, int], tuple[bytes, bytes]] = OrderedDict()
 _DEBRIEF_CACHE = 64
 
 
@@ -169,7 +169,8 @@ async def table_debrief(request: Request, table_id: str, services: ServicesDep, 
     state = table.state
     if claims.role == "player" and state.phase != "debrief":
         raise fail(409, "debrief.not_shown", "Debriefingen er ikke vist endnu. / The debrief has not been shown yet.")
-    key = (table_id, state.seq, state.config.deck_digest if state.config else "")
+    # After an anonymisation the same seq folds to other names (Table.refolds).
+    key = (table_id, state.seq, state.config.deck_digest if state.config else "", table.refolds)
     cached = _DEBRIEFS.get(key)
     if cached is None:
         result = await run_in_threadpool(debrief, state)  # 10,000 Monte Carlo draws: off the event loop

@@ -122,6 +122,7 @@ class Table:
         self._recent: OrderedDict[str, int] = OrderedDict()
         self._catching_up: asyncio.Task[None] | None = None
         self.removed: set[str] = set()  # players the facilitator removed: their tokens no longer open the table
+        self.refolds = 0  # how often the log was folded again after a rewrite: part of what caches key on
         # The store turned out to hold less of this stream than we applied (HistoryLost): no more commands.
         self.lost = False
         self._figures: dict[int, str] = {}  # seq -> the JSON of its event's `derived`, the last FIGURES_KEPT seqs
@@ -183,6 +184,7 @@ class Table:
                 self.state = initial_state(self.state.deck)
                 self._figures.clear()
                 self.removed.clear()
+                self.refolds += 1
                 await self.catch_up()
             finally:
                 self.listeners = listeners | self.listeners

@@ -28,6 +28,8 @@ def _without_personal(events: list[dict[str, Any]]) -> list[tuple[int, str, dict
 
 async def _anonymise_and_check(server: ServerProcess, api: Api, game: Game) -> None:
     before = await api.events(game.table_id, game.token)
+    debrief = await api.http.get(f"/api/tables/{game.table_id}/debrief", headers=bearer(game.token))
+    assert NAMES[0] in debrief.text, "the debrief names the players (and the server keeps it cached)"
     response = await api.http.post(
         f"/api/conferences/{game.conference.conference_id}/anonymise", headers=bearer(game.token)
     )
@@ -38,6 +40,9 @@ async def _anonymise_and_check(server: ServerProcess, api: Api, game: Game) -> N
     names = sorted(e["data"]["name"] for e in after if e["type"] == "player_joined")
     assert names == [f"Spiller {n}" for n in range(1, len(NAMES) + 1)]
     assert all(e["data"]["text"] == "" for e in after if e["type"] in ("message_posted", "announcement_made"))
+    debrief = await api.http.get(f"/api/tables/{game.table_id}/debrief", headers=bearer(game.token))
+    assert debrief.status_code == 200
+    assert not [name for name in NAMES if name in debrief.text], "the cached debrief still names them"
     # The game replays to its end, debrief and all.
     export = await api.http.get(f"/api/tables/{game.table_id}/export", headers=bearer(game.token))
     assert export.status_code == 200
