@@ -151,7 +151,8 @@ def test_the_live_meter_is_the_engines_and_refuses_strangers(
     meter = response.json()
     expected = assess(DECK, (*SHORT, *ENOUGH), (), tuple(meter["target"]))  # type: ignore[arg-type]
     assert tuple(meter["result"]) == expected.result
-    assert meter["warnings"] == []
+    # Rules 2's kind shares are the meter's warning too (engine.views); this portfolio's investering is small.
+    assert [w["code"] for w in meter["warnings"]] in ([], ["budget.kind_share"])
     assert all(value >= 0 for value in meter["result"])
     short = httpx.post(url, json={"cards": SHORT}, headers=bearer(player["token"])).json()
     assert {w["code"] for w in short["warnings"]} >= {"budget.year_below_target", "budget.kind_missing"}
