@@ -9,7 +9,9 @@ timeout: an ack (stored) or `store.unavailable` (not acknowledged), never silenc
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -141,5 +143,38 @@ async def test_redis_back_empty_stops_the_table_instead_of_forking_it(
         assert await again.wait_closed() == 1013
         with redis.Redis(unix_socket_path=str(store.socket_path)) as raw:
             assert not raw.exists(events_key(f"table:{conference.table_id}")), "the table's history was forked"
+    finally:
+        store.stop()
+
+
+async def test_a_frozen_redis_gives_typed_errors_not_a_hang(start_server: StartServer, tmp_path: Path) -> None:
+    """SIGSTOP: Redis keeps its sockets open and answers nothing, the case a timeout is for."""
+    store = RedisServer(tmp_path / "redis", *DURABLE)
+    store.start()
+    try:
+        server = start_server(store.url, env=NO_RATE_LIMIT)
+        async with Api(server.url) as api:
+            conference = await api.create_conference()
+            anna = await api.join(conference.join_code, "Anna")
+        client = await connect_as(server, conference.table_id, anna.token, label="anna")
+        chatter = Chatter(client, "Anna")
+        await chatter.say()
+        assert store.pid is not None
+        os.kill(store.pid, signal.SIGSTOP)
+        try:
+            reply = await chatter.say()  # answered within REPLY_WITHIN, or Client.call raises
+            assert reply["type"] == "error", reply
+            assert reply["code"] == "store.unavailable"
+            assert await _health(server.url) == (503, "unavailable")
+        finally:
+            os.kill(store.pid, signal.SIGCONT)
+        await _until_acked(chatter, within=20)
+        # The refused chat may have been stored after all (Redis ran it once it woke): never acknowledged,
+        # and what was acknowledged is stored at its seq.
+        async with Api(server.url) as api:
+            log = await api.events(conference.table_id, conference.facilitator_token)
+        stored = {event["data"]["text"]: event["seq"] for event in log if event["type"] == "message_posted"}
+        assert all(stored.get(text) == seq for text, seq in chatter.acked.items())
+        assert chatter.slowest < REPLY_WITHIN
     finally:
         store.stop()
