@@ -201,7 +201,8 @@ def test_the_meter_warns_about_a_kind_below_its_share(table: Table) -> None:
     tokens = (*(card for card in BALANCED if card != "SP-02"), "L-SKAT")
     (warning,) = [w for w in meter(table.state, tokens).warnings if w.code == "budget.kind_share"]
     assert warning.kind == "investering"
-    assert warning.amount is not None and warning.amount > 0
+    assert warning.amount is not None
+    assert warning.amount > 0
     assert not [w for w in meter(table.state, tuple(BALANCED)).warnings if w.code == "budget.kind_share"]
 
 
