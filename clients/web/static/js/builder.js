@@ -2,7 +2,7 @@
 import { $, h, setText } from "./dom.js";
 import { _, ngettext } from "./i18n.js";
 import { mio, short } from "./format.js";
-import { KINDS, area, card, cardMatches, deck, disabledCards, kindName, text, years } from "./deck.js";
+import { KINDS, area, card, cardMatches, deck, disabledCards, kindName, pick, text, years } from "./deck.js";
 import { loadDraft, saveDraft } from "./seats.js";
 import { cardChip, meterFigures, yearStrip } from "./views.js";
 
@@ -13,7 +13,7 @@ export class Builder {
     this.root = root;
     this.app = app;
     const draft = loadDraft(app.tableId, "builder", { cards: [], amends: null });
-    this.cards = (draft.cards || []).filter((id) => card(id));
+    this.cards = (draft.cards || []).filter((id) => pick(id));
     this.amends = draft.amends || null;
     this.meterEl = $("#meter", root);
     this.selectedEl = $("#selected", root);
@@ -60,7 +60,7 @@ export class Builder {
   }
 
   load(cards, amends) {
-    this.cards = cards.filter((id) => card(id));
+    this.cards = cards.filter((id) => pick(id));
     this.amends = amends;
     this.refresh();
   }
@@ -119,7 +119,38 @@ export class Builder {
       }),
     );
     if (!out.length) this.list.append(h("li", { class: "empty" }, _("No cards match the filter.")));
+    if (!areaId && !kind) this.list.append(...this.leverItems(query));
     setText($("#deck-count", this.root), ngettext("%(n)s card", "%(n)s cards", out.length));
+  }
+
+  /** The deck's levers (kassetræk, skatteforhøjelse, grønthøster): picked like cards, shown after them. */
+  leverItems(query) {
+    const words = query.toLocaleLowerCase();
+    return (deck.levers || [])
+      .filter((l) => !words || `${l.id} ${text(l.title)}`.toLocaleLowerCase().includes(words))
+      .map((l) => {
+        const box = h("input", { type: "checkbox", id: `pick-${l.id}`, class: "pick" });
+        box.checked = this.has(l.id);
+        box.addEventListener("change", () => this.toggle(l.id, box.checked));
+        this.checkboxes.set(l.id, box);
+        return h(
+          "li",
+          { class: "deck-card kind-lever" },
+          box,
+          h(
+            "label",
+            { for: `pick-${l.id}` },
+            h("span", { class: "title" }, h("span", { class: "chip-id" }, l.id), " ", text(l.title)),
+            h("span", { class: "meta" }, _("Lever, not a card"), l.political_cost ? ` · ${text(l.political_cost)}` : ""),
+            h("span", { class: "meta" }, text(l.description)),
+          ),
+          h(
+            "button",
+            { type: "button", class: "link details", "aria-label": _("Details of %(id)s", { id: l.id }), onclick: () => this.app.openCard(l.id) },
+            _("Details"),
+          ),
+        );
+      });
   }
 
   refresh() {
@@ -141,7 +172,7 @@ export class Builder {
           "li",
           null,
           cardChip(id, this.app),
-          h("span", { class: "amount" }, short(card(id).amounts[0], { sign: true })),
+          card(id) ? h("span", { class: "amount" }, short(card(id).amounts[0], { sign: true })) : null,
           h(
             "button",
             { type: "button", class: "remove", "aria-label": _("Remove %(id)s", { id }), onclick: () => this.toggle(id, false) },

@@ -2,13 +2,11 @@
 import { h } from "./dom.js";
 import { _ } from "./i18n.js";
 import { number, short } from "./format.js";
-import { area, card, deck, kindName, serviceName, text, uncertaintyName, years } from "./deck.js";
+import { area, card, deck, kindName, lever, serviceName, text, uncertaintyName, years } from "./deck.js";
 import { sourceList } from "./views.js";
 
-export function openCard(dialog, id, app) {
-  const c = card(id);
-  if (!c) return;
-  const labels = years();
+/** The buttons under a card's or a lever's detail: add/remove, mention, close. */
+function actions(dialog, id, app) {
   const chosen = app.builder && app.builder.has(id);
   const toggle = h("button", { type: "button", class: "primary" }, chosen ? _("Remove from my portfolio") : _("Add to my portfolio"));
   toggle.addEventListener("click", () => {
@@ -24,6 +22,41 @@ export function openCard(dialog, id, app) {
   });
   const close = h("button", { type: "button", class: "secondary close" }, _("Close"));
   close.addEventListener("click", () => dialog.close());
+  return { toggle, bar: h("div", { class: "dialog-actions" }, toggle, mention, close) };
+}
+
+/** A lever (kassetræk, skat, grønthøster): its texts, its political cost and sources; its figures per year
+ * are the meter's (the engine's), shown once it is in the portfolio. */
+function openLever(dialog, l, app) {
+  const { toggle, bar } = actions(dialog, l.id, app);
+  dialog.replaceChildren(
+    h(
+      "article",
+      { class: "card-detail lever-detail" },
+      h("p", { class: "eyebrow" }, `${l.id} · ${_("Lever, not a card")}`),
+      h("h2", { id: "card-dialog-title" }, text(l.title)),
+      h("h3", null, _("What it is")),
+      h("p", null, text(l.description)),
+      h("h3", null, _("Consequences")),
+      h("p", null, text(l.consequences)),
+      l.political_cost ? h("p", { class: "political-cost" }, h("strong", null, _("Political cost:")), " ", text(l.political_cost)) : null,
+      h("h3", null, _("Sources")),
+      sourceList(l.sources),
+      bar,
+    ),
+  );
+  dialog.showModal();
+  toggle.focus();
+}
+
+export function openCard(dialog, id, app) {
+  const c = card(id);
+  if (!c) {
+    if (lever(id)) openLever(dialog, lever(id), app);
+    return;
+  }
+  const labels = years();
+  const { toggle, bar } = actions(dialog, id, app);
   const refs = (ids) => ids.map((other) => `${other} ${text(card(other)?.title) || ""}`.trim()).join(", ");
   dialog.replaceChildren(
     h(
@@ -70,7 +103,7 @@ export function openCard(dialog, id, app) {
       sourceList(c.sources),
       c.scaled ? h("p", { class: "scaled" }, h("strong", null, _("Scaled:")), " ", text(c.scaled)) : null,
       c.estimated ? h("p", { class: "estimated" }, _("The figures are an estimate.")) : null,
-      h("div", { class: "dialog-actions" }, toggle, mention, close),
+      bar,
     ),
   );
   dialog.showModal();

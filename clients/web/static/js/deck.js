@@ -10,6 +10,7 @@ let events = new Map();
 let roles = new Map();
 let areas = new Map();
 let sources = new Map();
+let levers = new Map();
 
 export async function loadDeck(url) {
   const response = await fetch(url);
@@ -25,6 +26,7 @@ export function useDeck(data) {
   roles = new Map(data.roles.map((r) => [r.id, r]));
   areas = new Map(data.scenario.areas.map((a) => [a.id, a]));
   sources = new Map((data.sources || []).map((s) => [s.id, s])); // a deck may have no source table
+  levers = new Map((data.levers || []).map((l) => [l.id, l])); // kassetræk, skat, grønthøster (L- ids)
 }
 
 /** A deck text: a string already, or {da, en} when the full deck was loaded. */
@@ -38,6 +40,9 @@ export const event = (id) => events.get(id);
 export const role = (id) => roles.get(id);
 export const area = (id) => areas.get(id);
 export const source = (id) => sources.get(id);
+export const lever = (id) => levers.get(id);
+/** A card or a lever: both go in a portfolio by id. */
+export const pick = (id) => cards.get(id) || levers.get(id);
 export const years = () => deck.scenario.years;
 
 export function kindName(kind) {

@@ -2,17 +2,17 @@
 import { h } from "./dom.js";
 import { _ } from "./i18n.js";
 import { mio, number, percent, short, signedInt } from "./format.js";
-import { area, card, kindName, MENTION, source, text, years } from "./deck.js";
+import { area, card, kindName, lever, MENTION, pick, source, text, years } from "./deck.js";
 import { yearChart } from "./chart.js";
 
 /** A card as a small button: "#ÆL-01 Skærmbesøg i hjemmeplejen"; opens the card's detail. */
 export function cardChip(id, app, { withTitle = true } = {}) {
-  const c = card(id);
+  const c = pick(id);
   return h(
     "button",
     {
       type: "button",
-      class: `chip kind-${c ? c.kind : "unknown"}`,
+      class: `chip kind-${c ? c.kind || "lever" : "unknown"}`,
       dataset: { card: id },
       onclick: () => app.openCard(id),
       "aria-label": c ? _("Card %(id)s: %(title)s", { id, title: text(c.title) }) : id,
@@ -115,7 +115,17 @@ export function meterFigures(m, { title = "", compact = false } = {}) {
     [_("Events"), m.event_effect],
     [_("Result"), m.result],
   ];
+  // Levers are no cards: each one's cost per year is a row of its own (the engine's figures).
+  const leverRows = m.levers.map((id, i) =>
+    h(
+      "tr",
+      { class: "lever-row" },
+      h("th", { scope: "row" }, _("Lever: %(title)s", { title: text(lever(id)?.title) || id })),
+      m.lever_amounts[i].map((v) => h("td", null, short(v, { sign: true }))),
+    ),
+  );
   const forecast = [
+    ...leverRows,
     h(
       "tr",
       { class: "expected-row" },
