@@ -554,7 +554,9 @@ def verdict(deck: Deck, assessment: Assessment, event_ids: Sequence[str], rules:
     effects = active_effects(deck, event_ids, frozenset(assessment.cards))
     hearings = [effect for effect in effects if isinstance(effect, HearingEffect)]
     if hearings:
-        reasons.append(_trust_reason(deck, assessment.cards, hearings, assessment.trust_penalty))
+        # The levers' trust is theirs (verdict.levers), not the hearing's.
+        levers = sum(deck.lever(lever_id).trust_penalty for lever_id in assessment.levers)
+        reasons.append(_trust_reason(deck, assessment.cards, hearings, assessment.trust_penalty - levers))
     if assessment.levers:
         reasons.append(_levers_reason(deck, assessment))
     return Verdict(
