@@ -1,0 +1,220 @@
+"""engine/catalog.py: a råderumskatalog as a deck, every error kind naming its row and column, and the
+template (engine/catalog_template.py) importing back to the same deck."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl  # type: ignore[import-untyped]
+import pytest
+
+from engine.catalog import CatalogError, CatalogInvalid, import_catalog, parse_number
+from engine.catalog_template import write_csv, write_xlsx
+from engine.deck import DEFAULT_DECK_PATH, load_deck
+from engine.feasibility import FeasibleRange
+
+HEADER = "id;titel;område;type;2027;2028;2029;2030;service;usikkerhed;kræver\n"
+GOOD = (
+    "AA-1;Færre kontorer;Administration;besparelse;1,5;2;2;2;0;lav;\n"
+    "AA-2;Digital post;Administration;effektivisering;0,5;1;1.000;1;-1;medium;\n"
+    "ÆL-1;Rehabilitering;Ældre;investering;-1;2;3;3;1;høj;AA-1\n"
+    "ÆL-2;Flere hænder;Ældre;ønske;-2;-2;-2;-2;1;lav;\n"
+)
+
+
+def no_search(deck: object) -> FeasibleRange:
+    """For tests of refusals: the search never runs on a refused file (it raises before)."""
+    raise AssertionError("a refused catalogue must not reach the feasibility search")
+
+
+def errors_of(data: bytes, filename: str = "katalog.csv") -> list[CatalogError]:
+    with pytest.raises(CatalogInvalid) as caught:
+        import_catalog(data, filename, feasibility=no_search)
+    return caught.value.errors
+
+
+def where(errors: list[CatalogError]) -> set[tuple[int | None, str | None, str]]:
+    return {(error.row, error.column, error.code) for error in errors}
+
+
+@pytest.fixture(scope="module")
+def korsbaek():
+    return load_deck(DEFAULT_DECK_PATH)
+
+
+@pytest.mark.parametrize(("writer", "filename"), [(write_csv, "korsbaek.csv"), (write_xlsx, "korsbaek.xlsx")])
+def test_korsbaek_exported_to_the_template_imports_as_the_same_deck(korsbaek, writer, filename) -> None:
+    catalog = import_catalog(writer(korsbaek), filename, "korsbaek")
+    assert catalog.deck == korsbaek
+    assert catalog.deck.digest == korsbaek.digest
+    report = catalog.report()
+    assert report.cards == 45
+    assert report.left_out == []
+    assert report.max_target > report.target == 20
+
+
+def test_a_small_csv_imports_with_defaults_and_a_report() -> None:
+    catalog = import_catalog((HEADER + GOOD).encode(), "katalog.csv", "lille", "Lilleby Kommune")
+    deck = catalog.deck
+    assert deck.scenario.municipality.da == "Lilleby Kommune"
+    assert deck.scenario.years == ("2027", "2028", "2029", "2030")
+    assert [card.kind for card in deck.cards] == ["besparelse", "effektivisering", "investering", "udvidelse"]
+    assert deck.card("AA-2").amounts == (0.5, 1.0, 1000.0, 1.0)  # "1.000" in a ; file: thousands
+    assert deck.card("ÆL-1").requires == ("AA-1",)
+    assert {area.id: area.welfare for area in deck.scenario.areas} == {"administration": False, "aeldre": True}
+    assert deck.scenario.wish_funding == (0, 0, 0, 0)
+    assert deck.scenario.capital_pool == 0
+    # X defaults to the middel level and the gap is X in every year.
+    assert deck.scenario.baseline_gap == (deck.scenario.default_target,) * 4
+    report = catalog.report()
+    assert report.by_area["Ældre"] == {"investering": 1, "udvidelse": 1}
+    # Events and hjertesager naming Korsbæk's cards or areas are left out, and the report says which.
+    assert report.left_out
+    assert all("nævner" in line for line in report.left_out)
+    kept = {ref for event in deck.events for effect in event.effects for ref in getattr(effect, "cards", ())}
+    assert kept <= {card.id for card in deck.cards}
+    assert "Korsbæk" not in deck.model_dump_json()
+    assert any("Kataloget er for lille" in w or "Ingen" in w for w in report.warnings) or report.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", False), ("utf-8", True), ("cp1252", False)], ids=["utf8", "utf8-bom", "cp1252"]
+)
+def test_csv_encodings(encoding: str, bom: bool) -> None:
+    data = (HEADER + GOOD).encode(encoding)
+    catalog = import_catalog((b"\xef\xbb\xbf" if bom else b"") + data, "k.csv", feasibility=_flat)
+    assert catalog.deck.card("ÆL-1").title.da == "Rehabilitering"
+    assert catalog.deck.scenario.areas[1].name.da == "Ældre"
+
+
+def _flat(deck: object) -> FeasibleRange:
+    # Encoding and separator tests look at the parsing only: a fixed range instead of the search.
+    return FeasibleRange(max_target=5, max_target_worst_event=4, worst_event=None, portfolio=(), levels=())
+
+
+def test_comma_separated_with_decimal_points() -> None:
+    text = (HEADER + GOOD).replace(";", ",").replace("1,5", "1.5").replace("0,5", "0.5").replace("1.000", "1000")
+    catalog = import_catalog(text.encode(), "k.csv", feasibility=_flat)
+    assert catalog.deck.card("AA-1").amounts == (1.5, 2, 2, 2)
+    assert catalog.deck.card("AA-2").amounts == (0.5, 1, 1000, 1)
+
+
+def test_numbers_as_excel_in_denmark_writes_them() -> None:
+    assert parse_number("-1.234,5") == -1234.5
+    assert parse_number("2,5") == 2.5
+    assert parse_number("0.8") == 0.8
+    assert parse_number("\u22123") == -3
+    assert parse_number("50.000") == 50000
+    assert parse_number("1,234.5") == 1234.5
+    assert parse_number("=A1") is None
+    assert parse_number("2,5", decimal=",") == 2.5
+
+
+def test_every_problem_is_listed_at_once_with_its_row_and_column() -> None:
+    rows = (
+        "AA-1;Første;Administration;besparelse;1;1;1;1;0;lav;\n"  # row 2: fine
+        "AA-1;Dublet;Administration;besparelse;1;1;1;1;0;lav;\n"  # row 3: duplicate id
+        "AA-3;Ukendt type;Administration;sparekniv;1;1;1;1;0;lav;\n"  # row 4: unknown kind
+        "AA-4;Ikke tal;Administration;besparelse;mange;1;1;1;0;lav;\n"  # row 5: not a number
+        "AA-5;Formel;Administration;besparelse;=SUM(A1:A3);1;1;1;0;lav;\n"  # row 6: formula, not evaluated
+        "AA-6;For meget;Administration;besparelse;1;1;1;1;3;lav;\n"  # row 7: service outside -2..+2
+        "AA-7;Kræver;Administration;besparelse;1;1;1;1;0;lav;ZZ-9\n"  # row 8: requires an unknown card
+        "AA-8;Usikker;Administration;besparelse;1;1;1;1;0;måske;\n"  # row 9: unknown uncertainty
+        "1.3;Dårligt id;Administration;besparelse;1;1;1;1;0;lav;\n"  # row 10: id not in the form AA-1
+        ";;Administration;besparelse;1;1;1;1;0;lav;\n"  # row 11: no title
+    )
+    found = where(errors_of((HEADER + rows).encode()))
+    assert found == {
+        (3, "id", "catalog.id_duplicate"),
+        (4, "type", "catalog.kind_unknown"),
+        (5, "2027", "catalog.not_number"),
+        (6, "2027", "catalog.formula"),
+        (7, "service", "catalog.service_range"),
+        (8, "kræver", "catalog.card_unknown"),
+        (9, "usikkerhed", "catalog.uncertainty_unknown"),
+        (10, "id", "catalog.id_invalid"),
+        (11, "titel", "catalog.required"),
+    }
+
+
+def test_an_unknown_area_when_the_kommune_sheet_lists_them() -> None:
+    text = HEADER + GOOD + "\n[Kommune]\nområde;administration;Administration;;260;nej\n"
+    found = where(errors_of(text.encode()))
+    assert found == {(4, "område", "catalog.area_unknown"), (5, "område", "catalog.area_unknown")}
+
+
+def test_the_kommune_sheet_names_its_own_rows() -> None:
+    text = HEADER + GOOD + "\n[Kommune]\nindbyggere;mange\nborgmester;Hr. Hansen\n"
+    errors = errors_of(text.encode())
+    assert where(errors) == {(8, "indbyggere", "catalog.not_number"), (9, "borgmester", "catalog.kommune_field")}
+    assert {error.sheet for error in errors} == {"Kommune"}
+
+
+def test_missing_columns_and_year_columns() -> None:
+    found = where(errors_of(b"id;titel;2027;2028\nAA-1;X;1;2\n"))
+    assert found == {(1, "område", "catalog.column_missing"), (1, "type", "catalog.column_missing"),
+                     (1, None, "catalog.years")}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "code"),
+    [
+        (b"", "k.csv", "catalog.empty"),
+        (b"%PDF-1.7 ...", "katalog.pdf", "catalog.file_type"),
+        (b"PK\x03\x04 not really", "katalog.csv", "catalog.file_type"),
+        (b"PK\x03\x04", "katalog.xlsm", "catalog.macros"),
+        (b"x" * (2 * 1024 * 1024 + 1), "k.csv", "catalog.too_large"),
+        (b"PK\x03\x04 broken zip", "katalog.xlsx", "catalog.unreadable"),
+        (b"id;titel\n\x81\x8d\x8f;x\n", "k.csv", "catalog.encoding"),
+    ],
+    ids=["empty", "pdf", "zip-as-csv", "xlsm", "too-large", "broken-xlsx", "encoding"],
+)
+def test_files_refused_as_a_whole(data: bytes, filename: str, code: str) -> None:
+    assert where(errors_of(data, filename)) == {(None, None, code)}
+
+
+def _xlsx(rows: list[list[object]], *, formula: str | None = None, macros: bool = False) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Forslag"
+    for row in rows:
+        sheet.append(row)
+    if formula:
+        sheet["E2"] = formula  # a real formula cell
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_formula_cells_are_never_evaluated() -> None:
+    header = HEADER.strip().split(";")
+    rows = [header, ["AA-1", "Titel", "Administration", "besparelse", 1, 2, 2, 2, 0, "lav", None]]
+    found = where(errors_of(_xlsx(rows, formula="=1+1"), "k.xlsx"))
+    assert found == {(2, "2027", "catalog.formula")}
+
+
+def test_xlsx_with_a_vba_project_is_refused_whatever_its_name() -> None:
+    data = _xlsx([HEADER.strip().split(";")])
+    buffer = io.BytesIO(data)
+    import zipfile
+
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr("xl/vbaProject.bin", b"\x00")
+    assert where(errors_of(buffer.getvalue(), "k.xlsx")) == {(None, None, "catalog.macros")}
+
+
+def test_exports_never_write_a_cell_a_spreadsheet_would_run(korsbaek) -> None:
+    card = korsbaek.cards[0]
+    evil = card.model_copy(update={"title": card.title.model_copy(update={"da": '=HYPERLINK("http://x")'})})
+    deck = korsbaek.model_copy(update={"cards": (evil, *korsbaek.cards[1:])})
+    text = write_csv(deck).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+    assert ";=HYPERLINK" not in text
+    assert ';"=HYPERLINK' not in text
+    book = openpyxl.load_workbook(io.BytesIO(write_xlsx(deck)))
+    cell = book["Forslag"]["B2"]
+    assert cell.value.startswith("=HYPERLINK")
+    assert cell.data_type == "s"
+    # And both come back as the text they were.
+    for data, name in ((write_csv(deck), "k.csv"), (write_xlsx(deck), "k.xlsx")):
+        assert import_catalog(data, name, "korsbaek", feasibility=_flat).deck.cards[0].title.da.startswith("=HYP")
