@@ -318,7 +318,16 @@ def main() -> None:
     targets = (
         [float(t) for t in args.targets.split(",")]
         if args.targets
-        else sorted({10.0, *(level.target for level in feasible.levels), 30.0, 40.0, feasible.max_target_worst_event})
+        else sorted(
+            {
+                10.0,
+                *(level.target for level in feasible.levels),
+                30.0,
+                40.0,
+                feasible.max_target_worst_event,
+                feasible.max_target,
+            }
+        )
     )
     print(f"\n{args.games} games per row (every ordered event pair, dice by the seeded Monte Carlo)")
     print(f"{'strategy':22} {'X':>5} {'verdict':>8}   planned y1..y4            after dice y1..y4")
