@@ -33,6 +33,8 @@ from server.deps import ClaimsDep, Services, ServicesDep, fail
 from server.live import conferences
 from server.live.conferences import ConferenceCreated, PlayerMoved
 from server.live.tables import Table, now
+from server.store import HistoryLost, StoreError
+from server.transport import protocol
 
 log = logging.getLogger("raaderum.control")
 
@@ -168,6 +170,10 @@ async def _run(table: Table, commands: list[tuple[str, Command]], prefix: str, l
             duplicate = duplicate and again
     except RuleViolation as violation:
         return TableResult(table_id=table.id, ok=False, seq=seq, code=violation.code, message=violation.message(lang))
+    except StoreError as error:  # unreachable, or the table's history lost: nothing acknowledged
+        log.warning("%s: conference action not stored: %s", table.stream, error)
+        code = "store.history_lost" if isinstance(error, HistoryLost) else "store.unavailable"
+        return TableResult(table_id=table.id, ok=False, seq=seq, code=code, message=protocol.error_message(code, lang))
     except Exception:
         log.exception("%s: conference action failed", table.stream)
         return TableResult(table_id=table.id, ok=False, seq=seq, code="server.unavailable", message="try again")
