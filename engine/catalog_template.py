@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from engine.catalog import FORMULA_START
 from engine.deck import Deck, Text
@@ -134,3 +135,29 @@ def write_xlsx(deck: Deck) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# ---- the deck as TOML files (`raaderum deck import` writes a deck folder) ------------------------
+
+
+def _toml(value: object) -> str:
+    """A value as TOML: JSON's strings, numbers and arrays are TOML's; objects become inline tables."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items() if v is not None) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def deck_files(deck: Deck) -> dict[str, str]:
+    """File name -> TOML text: the deck as a folder `load_deck` reads back to the same deck."""
+    data = deck.model_dump(mode="json", exclude_none=True)
+    files = {
+        "scenario.toml": "[scenario]\n"
+        + "".join(f"{json.dumps(k)} = {_toml(v)}\n" for k, v in data["scenario"].items())
+    }
+    for section in ("cards", "events", "roles", "levers", "sources"):
+        items = data.get(section) or []
+        if items:
+            files[f"{section}.toml"] = f"{section} = [\n" + "".join(f"  {_toml(item)},\n" for item in items) + "]\n"
+    return files

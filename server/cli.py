@@ -13,6 +13,7 @@ from engine.deck import DEFAULT_DECK_PATH, KINDS, Deck, DeckError, load_deck
 from engine.feasibility import feasible_range
 from engine.format import format_mio
 from server.operations.archive_cli import export_command, replay_command
+from server.operations.catalog_cli import import_command, template_command
 
 app = typer.Typer(
     name="raaderum",
@@ -225,6 +226,8 @@ def loadtest(
 
 # ---- logs: export and replay (docs/replay.md) -------------------------------------------------------------------
 
+deck_app.command("import")(import_command)
+deck_app.command("template")(template_command)
 app.command("export")(export_command)
 app.command("replay")(replay_command)
 
