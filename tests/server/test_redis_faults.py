@@ -90,6 +90,16 @@ async def test_redis_killed_mid_game_loses_no_acknowledged_event(start_server: S
             store.kill()
             await asyncio.sleep(1.5)  # the outage: commands keep coming
             assert await _health(server.url) == (503, "unavailable")
+            if kill == 0:  # the other ways in are refused the same way, typed
+                async with Api(server.url) as api:
+                    joining = await api.http.post("/api/join", json={"code": conference.join_code, "name": "Bo"})
+                assert joining.status_code == 503
+                assert joining.json()["detail"]["code"] == "store.unavailable"
+                late = await Client.connect(server.ws_url, conference.table_id, "late")
+                await late.send({"type": "hello", "token": anna.token, "after": 0, "lang": "en"})
+                refusal = await late.wait_for(lambda f: f["type"] == "error", REPLY_WITHIN, what="a refusal")
+                assert refusal["code"] == "store.unavailable"
+                assert await late.wait_closed() == 1013
             stop.set()
             await talking
             store.start()
