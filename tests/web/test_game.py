@@ -314,6 +314,7 @@ def _the_debrief(
         expect(timeline).to_contain_text("Forslag F2 (Vedtaget)")
         expect(timeline).to_contain_text(f"Hændelseskort: {event.title.da}")
         expect(debrief).to_contain_text(f"{name}: ")
+        expect(debrief.locator(".price-level")).to_have_text(f"Prisniveau: {DECK.scenario.price_level.da}")  # type: ignore[union-attr]
     anna.set_viewport_size(PHONE["viewport"])
     screenshot(anna, "debrief-phone")
     bo.set_viewport_size(LAPTOP["viewport"])
