@@ -79,8 +79,8 @@ def test_the_setup_page_shows_the_range_and_the_levels_and_the_refusal(
     expect(page.locator("#target-warning")).to_contain_text(f"Ingen portefølje når {mio(too_high)}")
     page.click("button[type=submit]")
     expect(page.locator("#setup-error")).to_have_text(
-        f"Målet på {format_mio(too_high)} kan ikke nås med denne kortbunke: "
-        f"den kan højst give {format_mio(feasible.max_target)} i budgetåret.",
+        f"Målet på {format_mio(too_high)} kan ikke nås med dette kortsæt: "
+        f"det kan højst give {format_mio(feasible.max_target)} i budgetåret.",
         timeout=SEARCH_MS,
     )
     assert page.url.endswith("/conference/new?lang=da")

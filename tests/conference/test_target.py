@@ -47,8 +47,8 @@ async def test_a_target_above_the_maximum_is_refused_in_danish(
     assert response.json() == {
         "detail": {
             "code": "conference.target_unreachable",
-            "message": f"Målet på {format_mio(target)} kan ikke nås med denne kortbunke: "
-            f"den kan højst give {format_mio(feasible.max_target)} i budgetåret.",
+            "message": f"Målet på {format_mio(target)} kan ikke nås med dette kortsæt: "
+            f"det kan højst give {format_mio(feasible.max_target)} i budgetåret.",
             "details": {"max_target": feasible.max_target},
         }
     }

@@ -100,7 +100,7 @@ function checkTarget() {
   }
   const over = feasible !== null && target !== null && target > feasible.max_target;
   warning.textContent = over
-    ? _("No portfolio reaches %(target)s: the highest target this deck allows is %(max)s.", { target: mio(target), max: mio(feasible.max_target) })
+    ? _("No portfolio reaches %(target)s: the highest target this deck allows is %(max)s", { target: mio(target), max: mio(feasible.max_target) })
     : "";
   warning.hidden = !over;
 }
