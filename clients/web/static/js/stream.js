@@ -21,7 +21,8 @@ function cardList(cards, app) {
   const list = h(
     "ul",
     { class: "proposal-cards" },
-    cards.map((c) => h("li", null, cardChip(c, app), h("span", { class: "amount" }, short(card(c)?.amounts[0] ?? 0, { sign: true })))),
+    // A lever's figures are the meter's (the engine's), so only cards show their budgetår amount here.
+    cards.map((c) => h("li", null, cardChip(c, app), card(c) ? h("span", { class: "amount" }, short(card(c).amounts[0], { sign: true })) : null)),
   );
   if (cards.length <= SHOWN_CARDS) return list;
   return h("details", { class: "proposal-card-list" }, h("summary", null, ngettext("%(n)s card", "%(n)s cards", cards.length)), list);
