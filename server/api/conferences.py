@@ -69,7 +69,7 @@ async def create_conference(
 async def _refuse_unreachable(services: Services, deck_id: str, target: float, lang: str) -> None:
     """422 `conference.target_unreachable` when no portfolio of the deck meets the verdict at this X."""
     try:
-        deck = services.tables.decks.get(deck_id)
+        deck = await services.tables.decks.fetch(services.store, deck_id)
     except KeyError:
         return  # create_conference answers conference.unknown_deck
     # The search takes seconds the first time for a deck (then it is cached): keep the event loop free.
@@ -147,6 +147,7 @@ def conference_info(services: Services, created: ConferenceCreated, base: str) -
 async def get_conference(request: Request, conference_id: str, services: ServicesDep, who: ClaimsDep) -> ConferenceInfo:
     """The conference's setup and its tables with their join codes (facilitator or projector)."""
     created = await conference_for(services, who, conference_id, projector=True)
+    await services.tables.decks.fetch(services.store, created.request.deck)  # an uploaded deck: into this process
     return conference_info(services, created, join_base(request, services.settings))
 
 

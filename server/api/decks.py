@@ -1,4 +1,5 @@
-"""The deck as JSON, for the pages (scenario, cards, events, roles), in one language or both."""
+"""The deck as JSON, for the pages (scenario, cards, events, roles), in one language or both; the list of
+decks; and `POST /api/decks`, a municipality's råderumskatalog uploaded as a deck (engine/catalog.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ import json
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.datastructures import UploadFile
 
-from engine.deck import Deck
+from engine.catalog import MAX_BYTES, Catalog, CatalogError, CatalogInvalid, ImportReport, import_catalog
+from engine.deck import Deck, DeckError
 from engine.feasibility import FeasibleRange, feasible_range
+from server.api.access import admin_password_ok
 from server.deps import Lang, ServicesDep, fail
+from server.live import stored_decks
 from server.responses import IMMUTABLE, REVALIDATE, bytes_response
 
 router = APIRouter()
@@ -58,7 +64,7 @@ async def deck_json(
 ) -> Response:
     """The deck (scenario, cards, events, roles) as JSON. The ETag is the deck's digest."""
     try:
-        deck = services.tables.decks.get(deck_id)
+        deck = await services.tables.decks.fetch(services.store, deck_id)
     except KeyError:
         raise fail(404, "deck.unknown", f"no deck {deck_id!r}") from None
     body, gzipped = _deck_json(deck, lang)
@@ -73,7 +79,134 @@ async def deck_feasibility(deck_id: str, services: ServicesDep) -> FeasibleRange
     """The targets the deck can deliver: the highest X (with and without the worst event) and the suggested
     levels let, middel and svær. `POST /api/conferences` refuses a target above `max_target`."""
     try:
-        deck = services.tables.decks.get(deck_id)
+        deck = await services.tables.decks.fetch(services.store, deck_id)
     except KeyError:
         raise fail(404, "deck.unknown", f"no deck {deck_id!r}") from None
     return await asyncio.to_thread(feasible_range, deck)  # seconds the first time for a deck, then cached
+
+
+# ---- the list of decks and uploading a catalogue ---------------------------------------------------
+
+
+class DeckSummary(BaseModel):
+    deck_id: str
+    municipality: dict[str, str]  # da, en
+    cards: int
+    digest: str
+    uploaded: bool  # from POST /api/decks (in the event store), not a folder of the server's decks
+
+
+def _summary(deck_id: str, deck: Deck) -> DeckSummary:
+    name = deck.scenario.municipality
+    return DeckSummary(
+        deck_id=deck_id,
+        municipality={"da": name.da, "en": name.en},
+        cards=len(deck.cards),
+        digest=deck.digest,
+        uploaded=stored_decks.is_uploaded(deck_id),
+    )
+
+
+@router.get("/api/decks", response_model=list[DeckSummary], tags=["web"])
+async def list_decks(services: ServicesDep) -> list[DeckSummary]:
+    """Every deck a conference may be created on: the server's deck folders, then the uploaded decks."""
+    found = []
+    folder = services.settings.decks_dir
+    for path in sorted(folder.iterdir()) if folder.exists() else []:
+        if (path / "scenario.toml").exists():
+            try:
+                found.append(_summary(path.name, services.tables.decks.get(path.name)))
+            except (KeyError, DeckError):  # a folder name that is no deck id, or a deck with problems
+                continue
+    for deck_id in sorted(await stored_decks.uploaded(services.store)):
+        try:
+            found.append(_summary(deck_id, await services.tables.decks.fetch(services.store, deck_id)))
+        except KeyError:  # deleted by retention a moment ago
+            continue
+    return found
+
+
+class DeckUploaded(BaseModel):
+    deck_id: str
+    report: ImportReport
+
+
+INVALID = {
+    "da": "Kataloget kan ikke bruges: ret fejlene og prøv igen",
+    "en": "The catalogue cannot be used: correct the errors and try again",
+}
+
+
+def _lang(lang: str | None, accept_language: str | None) -> Lang:
+    if lang in ("da", "en"):
+        return lang  # type: ignore[return-value]
+    return "en" if (accept_language or "").lower().startswith("en") else "da"
+
+
+def _invalid(errors: list[CatalogError], lang: Lang) -> HTTPException:
+    return fail(422, "deck.import_invalid", INVALID[lang], errors=[error.as_json(lang) for error in errors])
+
+
+def _whole_file(code: str, value: str = "") -> list[CatalogError]:
+    return [CatalogError(None, None, code, value)]
+
+
+@router.post(
+    "/api/decks",
+    status_code=201,
+    response_model=DeckUploaded,
+    tags=["web"],
+    responses={
+        401: {"description": "RAADERUM_ADMIN_PASSWORD is set: the operator's password (auth.admin_password)"},
+        422: {"description": "detail = {code: deck.import_invalid, message, errors: [{row, column, code, message}]}"},
+    },
+)
+async def upload_deck(
+    request: Request,
+    services: ServicesDep,
+    lang: Annotated[
+        Lang | None, Query(description="The language of the report and the errors; Danish by default")
+    ] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+    x_admin_password: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Import a råderumskatalog (multipart form: `file`, .xlsx or .csv; optional `name`, the municipality's
+    name when the file has no Kommune sheet) as a deck in the event store. Every problem is listed at once
+    and nothing is stored when there is one. The deck's id names its content: `u-<digest>`."""
+    language = _lang(lang, accept_language)
+    if not admin_password_ok(services.settings, x_admin_password, authorization):
+        raise HTTPException(
+            401,
+            detail={"code": "auth.admin_password", "message": "the operator's password"},
+            headers={"WWW-Authenticate": 'Basic realm="raaderum"'},
+        )
+    data, filename, name = await _read_upload(request, language)
+    catalog = await asyncio.to_thread(_import, data, filename, name, language)
+    deck_id = await stored_decks.save(services.store, catalog.deck)
+    await services.tables.decks.fetch(services.store, deck_id)
+    body = DeckUploaded(deck_id=deck_id, report=catalog.report(language))
+    return JSONResponse(body.model_dump(mode="json"), status_code=201)
+
+
+async def _read_upload(request: Request, language: Lang) -> tuple[bytes, str, str | None]:
+    # Refused before it is read when the request says it is larger than a catalogue may be.
+    if int(request.headers.get("content-length") or 0) > MAX_BYTES + 64 * 1024:
+        raise _invalid(_whole_file("catalog.too_large", f"{MAX_BYTES // (1024 * 1024)} MB"), language)
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except Exception:  # noqa: BLE001 - not a multipart form at all (starlette's errors vary by version)
+        raise _invalid(_whole_file("catalog.file_type"), language) from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise _invalid(_whole_file("catalog.empty"), language)
+    data = await upload.read(MAX_BYTES + 1)
+    name = form.get("name")
+    return data, upload.filename or "", (name.strip() or None) if isinstance(name, str) else None
+
+
+def _import(data: bytes, filename: str, name: str | None, language: Lang) -> Catalog:
+    try:
+        return import_catalog(data, filename, "katalog", name)
+    except CatalogInvalid as invalid:
+        raise _invalid(invalid.errors, language) from None

@@ -74,7 +74,7 @@ async def _claim_code(store: EventStore, table_id: str) -> str:
 
 
 async def create_conference(store: EventStore, tables: Tables, request: ConferenceRequest) -> ConferenceCreated:
-    tables.decks.get(request.deck)  # KeyError for an unknown deck, before anything is written
+    await tables.decks.fetch(store, request.deck)  # KeyError for an unknown deck, before anything is written
     conference_id = new_id()
     refs: list[TableRef] = []
     for number in range(1, request.tables + 1):

@@ -25,6 +25,7 @@ from engine.upcast import decode_stored
 from engine.versions import stored_type
 from engine.views import Viewer, derived, event_for, view
 from server import metrics
+from server.live import stored_decks
 from server.store import ConcurrencyError, EventStore, HistoryLost, NewEvent, StoredEvent, StoreError
 from server.transport.wsdirect import Outgoing
 
@@ -95,6 +96,18 @@ class Decks:
                 raise KeyError(deck_id)
             self._decks[deck_id] = load_deck(path)
         return self._decks[deck_id]
+
+    async def fetch(self, store: EventStore, deck_id: str) -> Deck:
+        """The deck, also an uploaded one (server/live/stored_decks.py) this process has not seen yet."""
+        if deck_id not in self._decks and stored_decks.is_uploaded(deck_id):
+            deck = await stored_decks.load(store, deck_id)
+            if deck is None:
+                raise KeyError(deck_id)
+            self._decks[deck_id] = deck
+        return self.get(deck_id)
+
+    def forget(self, deck_id: str) -> None:
+        self._decks.pop(deck_id, None)
 
 
 class Table:
@@ -397,7 +410,7 @@ class Tables:
         created = decode_stored(first[0].type, first[0].data)
         if not isinstance(created, GameCreated):
             raise RuntimeError(f"table {table_id} does not start with game_created")
-        deck = self.decks.get(created.deck_id)
+        deck = await self.decks.fetch(self.store, created.deck_id)
         if deck.digest != created.deck_digest:
             log.warning("table %s was created with another version of deck %s", table_id, created.deck_id)
         table = Table(table_id, deck, self.store, self._record_deadline, timer=timer)
@@ -405,7 +418,7 @@ class Tables:
         return table
 
     async def create(self, table_id: str, deck_id: str, command: Command) -> Table:
-        table = Table(table_id, self.decks.get(deck_id), self.store, self._record_deadline)
+        table = Table(table_id, await self.decks.fetch(self.store, deck_id), self.store, self._record_deadline)
         await table.execute(command, Actor("facilitator"), command_id="create")
         self._tables[table_id] = table
         return table

@@ -86,7 +86,7 @@ async def export_table(
     if not isinstance(created, GameCreated):
         raise ExportError("export.broken_log", f"table {table_id} does not start with game_created")
     try:
-        deck = decks.get(created.deck_id)
+        deck = await decks.fetch(store, created.deck_id)
     except KeyError:
         raise ExportError("export.unknown_deck", f"deck {created.deck_id!r} is not on this server") from None
     if deck.digest != created.deck_digest:

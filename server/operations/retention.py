@@ -1,5 +1,6 @@
 """Deleting a conference, and the retention period (RAADERUM_RETENTION_DAYS): conferences older than the
-period, and replays imported longer ago than that, are deleted at startup and then daily."""
+period, replays imported longer ago than that, and uploaded decks older than that which no conference uses,
+are deleted at startup and then daily."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from fastapi import WebSocket
 
 from server.deps import monitor_of, replays_of, services_of
-from server.live import conferences
+from server.live import conferences, stored_decks
 from server.live.tables import Table, now
 from server.transport import protocol
 from server.transport.sockets import refuse as refuse_socket
@@ -63,6 +64,28 @@ async def purge_expired_replays(app: Any, days: float, moment: datetime) -> list
     return deleted
 
 
+async def purge_unused_decks(app: Any, days: float, moment: datetime) -> list[str]:
+    """Delete every uploaded deck (POST /api/decks) uploaded more than `days` before `moment` that no
+    conference is created on; returns their ids. A deck a conference uses stays as long as the conference."""
+    services = services_of(app)
+    cut_off = moment - timedelta(days=days)
+    old = [deck_id for deck_id, at in (await stored_decks.uploaded(services.store)).items() if at < cut_off]
+    if not old:
+        return []
+    used = set()
+    for conference_id in await conferences.conference_ids(services.store):
+        created = await conferences.load_conference(services.store, conference_id)
+        if created is not None:
+            used.add(created.request.deck)
+    unused = [deck_id for deck_id in old if deck_id not in used]
+    for deck_id in unused:
+        await stored_decks.delete(services.store, deck_id)
+        services.tables.decks.forget(deck_id)
+    if unused:
+        log.warning("retention: deleted %d uploaded deck(s) no conference uses", len(unused))
+    return unused
+
+
 async def keep_retention(app: Any, clock: Callable[[], datetime] = now) -> None:
     """At startup and then daily (more often for a period under ten days' tenth): delete old conferences and
     old imported replays."""
@@ -79,4 +102,8 @@ async def keep_retention(app: Any, clock: Callable[[], datetime] = now) -> None:
             await purge_expired_replays(app, days, clock())
         except Exception:
             log.exception("retention: deleting old replays failed; trying again later")
+        try:
+            await purge_unused_decks(app, days, clock())
+        except Exception:
+            log.exception("retention: deleting unused uploaded decks failed; trying again later")
         await asyncio.sleep(interval)
