@@ -51,6 +51,12 @@ def test_a_lever_is_picked_like_a_card_and_the_meter_shows_its_cost(
         "Likviditet: 10,0\u00a0mio.\u00a0kr. trækkes fra kassebeholdningen"
     )
     expect(page.locator("#selected button.chip[data-card='L-KASSE']")).to_contain_text("Kassetræk")
+    # Proposed like cards: the server accepts it, and the proposal lists the lever with no amount of its own.
+    page.locator("#propose").click()
+    item = page.locator("article.proposal[data-proposal='F1'] .proposal-cards li", has_text="L-KASSE")
+    expect(item).to_have_count(1)
+    expect(item.locator(".amount")).to_have_count(0)
+    open_tab(page, "builder")
 
     # A lever's detail: what it is, its political cost and its sources from the deck's table.
     page.locator("#deck-list li.kind-lever", has_text="L-SKAT").locator("button.details").click()
