@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from engine.deck import DEFAULT_DECK_PATH
 
 DEFAULT_SQLITE_URL = "sqlite:///./data/raaderum.db"
+DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "raaderum"
 
 
 class Settings(BaseSettings):
@@ -32,6 +34,9 @@ class Settings(BaseSettings):
     demo: bool = Field(default=False, description="Create a demo conference at startup and print how to join")
     metrics_token: str | None = Field(default=None, description="When set, GET /metrics needs it as a bearer token")
     public_url: str | None = Field(default=None, description="Base URL printed in links, e.g. https://raaderum.example")
+    cache_dir: Path = Field(
+        default=DEFAULT_CACHE_DIR, description="Results worth keeping between processes (a deck's feasible targets)"
+    )
 
     # Abuse limits for one websocket connection.
     max_frame_bytes: int = 16 * 1024

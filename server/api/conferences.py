@@ -15,7 +15,6 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from engine.budget import target_years
-from engine.feasibility import feasible_range
 from engine.format import format_mio
 from engine.model import Years
 from server.api.access import admin_password_ok, conference_for, join_base
@@ -23,6 +22,7 @@ from server.auth import Claims
 from server.deps import ClaimsDep, Services, ServicesDep, fail
 from server.live import conferences
 from server.live.conferences import ConferenceCreated, ConferenceRequest, TableRef
+from server.live.feasibility import cached_feasible_range
 from server.operations.retention import delete
 
 log = logging.getLogger("raaderum.control")
@@ -73,7 +73,7 @@ async def _refuse_unreachable(services: Services, deck_id: str, target: float, l
     except KeyError:
         return  # create_conference answers conference.unknown_deck
     # The search takes seconds the first time for a deck (then it is cached): keep the event loop free.
-    feasible = await asyncio.to_thread(feasible_range, deck)
+    feasible = await asyncio.to_thread(cached_feasible_range, deck, services.settings.cache_dir)
     if not feasible.allows(target):
         message = UNREACHABLE[lang].format(target=format_mio(target, lang), max=format_mio(feasible.max_target, lang))
         raise fail(422, "conference.target_unreachable", message, details={"max_target": feasible.max_target})

@@ -16,10 +16,11 @@ from starlette.datastructures import UploadFile
 
 from engine.catalog import MAX_BYTES, Catalog, CatalogError, CatalogInvalid, ImportReport, import_catalog
 from engine.deck import Deck, DeckError
-from engine.feasibility import FeasibleRange, feasible_range
+from engine.feasibility import FeasibleRange
 from server.api.access import admin_password_ok
 from server.deps import Lang, ServicesDep, fail
 from server.live import stored_decks
+from server.live.feasibility import cached_feasible_range
 from server.responses import IMMUTABLE, REVALIDATE, bytes_response
 
 router = APIRouter()
@@ -82,7 +83,7 @@ async def deck_feasibility(deck_id: str, services: ServicesDep) -> FeasibleRange
         deck = await services.tables.decks.fetch(services.store, deck_id)
     except KeyError:
         raise fail(404, "deck.unknown", f"no deck {deck_id!r}") from None
-    return await asyncio.to_thread(feasible_range, deck)  # seconds the first time for a deck, then cached
+    return await asyncio.to_thread(cached_feasible_range, deck, services.settings.cache_dir)
 
 
 # ---- the list of decks and uploading a catalogue ---------------------------------------------------
