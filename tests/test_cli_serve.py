@@ -118,7 +118,7 @@ def test_serve_on_sqlite_answers_healthz(tmp_path: Path) -> None:
     port = free_port()
     database = tmp_path / "store" / "x.db"
     with raaderum("serve", "--port", str(port), "--store", f"sqlite:///{database}", cwd=tmp_path) as (process, out):
-        assert wait_healthy(f"http://127.0.0.1:{port}", process, out) == {"status": "ok", "store": "sqlite"}
+        assert wait_healthy(f"http://127.0.0.1:{port}", process, out) == {"status": "ok", "store": "sqlite", "store_state": "ok"}
         assert database.exists()
     assert not (tmp_path / "data").exists(), "the default ./data store was opened although --store was given"
 
@@ -169,7 +169,7 @@ def test_several_workers_on_redis_serve(tmp_path: Path) -> None:
         args = ("serve", "--port", str(port), "--workers", "2", "--store", redis_server.url)
         with raaderum(*args, cwd=tmp_path) as (process, out):
             base_url = f"http://127.0.0.1:{port}"
-            assert wait_healthy(base_url, process, out) == {"status": "ok", "store": "redis"}
+            assert wait_healthy(base_url, process, out) == {"status": "ok", "store": "redis", "store_state": "ok"}
             # Each request on a new connection: the kernel spreads them over both workers.
             created = httpx.post(f"{base_url}/api/conferences", json={"name": "To workers", "tables": 1}, timeout=10)
             assert created.status_code == 201, created.text
