@@ -5,6 +5,7 @@ import { $, h } from "../js/dom.js";
 import { _, loadCatalog } from "../js/i18n.js";
 import { mio } from "../js/format.js";
 import { secretLink, storeToken } from "./common.js";
+import { initCatalog } from "./catalog.js";
 
 const form = $("#setup-form");
 const error = $("#setup-error");
@@ -133,6 +134,7 @@ async function main() {
   form.addEventListener("submit", submit);
   $("#deck").addEventListener("change", deckDefaults);
   $("#target").addEventListener("input", checkTarget);
+  initCatalog(deckDefaults);
   deckDefaults();
   document.body.dataset.ready = "true";
 }
