@@ -118,7 +118,8 @@ def test_serve_on_sqlite_answers_healthz(tmp_path: Path) -> None:
     port = free_port()
     database = tmp_path / "store" / "x.db"
     with raaderum("serve", "--port", str(port), "--store", f"sqlite:///{database}", cwd=tmp_path) as (process, out):
-        assert wait_healthy(f"http://127.0.0.1:{port}", process, out) == {"status": "ok", "store": "sqlite", "store_state": "ok"}
+        health = wait_healthy(f"http://127.0.0.1:{port}", process, out)
+        assert health == {"status": "ok", "store": "sqlite", "store_state": "ok"}
         assert database.exists()
     assert not (tmp_path / "data").exists(), "the default ./data store was opened although --store was given"
 
