@@ -21,6 +21,7 @@ from typing import Any, get_args
 from pydantic import BaseModel
 
 from engine.deck import Deck
+from engine.explain import debrief_schema
 from engine.model import Command
 from server.api import monitor
 from server.transport import protocol
@@ -126,6 +127,7 @@ CONFERENCE_FRAMES: dict[str, SchemaSource] = {
 # One entry per published schema, path relative to the repository root.
 SCHEMAS: dict[str, SchemaSource] = {
     "docs/deck.schema.json": Deck.model_json_schema,
+    "docs/debrief.schema.json": debrief_schema,  # GET /api/tables/{table_id}/debrief
     **{protocol_schema_path(name): source for name, source in CLIENT_FRAMES.items()},
     **{protocol_schema_path(name): server_frame(model) for name, model in SERVER_FRAMES.items()},
     **{f"docs/protocol/conference/{name}.schema.json": source for name, source in CONFERENCE_FRAMES.items()},

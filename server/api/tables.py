@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Annotated, Any
 
 import segno
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine import SYSTEM, RuleViolation
 from engine.budget import validate_portfolio
-from engine.debrief import debrief
+from engine.explain import TableDebrief, table_debrief
 from engine.model import Join
 from engine.versions import parse_stored_type
 from engine.views import MeterView, meter
@@ -158,26 +159,50 @@ async def live_meter(
 
 # ---- the debrief ---------------------------------------------------------------------------------
 
-_DEBRIEFS: OrderedDict[tuple[str, int, str, int], tuple[bytes, bytes]] = OrderedDict()
+_DEBRIEFS: OrderedDict[tuple[str, int, str, int, bool], tuple[bytes, bytes]] = OrderedDict()
 _DEBRIEF_CACHE = 64
 
 
-@router.get("/api/tables/{table_id}/debrief", tags=["web"])
-async def table_debrief(request: Request, table_id: str, services: ServicesDep, claims: ClaimsDep) -> Response:
-    """The engine's Debrief of the table. Players get it once the facilitator has shown it; the facilitator always."""
-    table = await _table_for(services, table_id, claims)
+@router.get(
+    "/api/tables/{table_id}/debrief",
+    tags=["web"],
+    responses={
+        200: {"model": TableDebrief, "description": "The table debrief (docs/debrief.schema.json)"},
+        403: {"description": "auth.wrong_table (not this table's player, facilitator or projector) or auth.revoked"},
+        404: {"description": "table.unknown"},
+        409: {"description": "debrief.not_shown: a player asked before the facilitator showed the debrief"},
+    },
+)
+async def get_table_debrief(request: Request, table_id: str, services: ServicesDep, claims: ClaimsDep) -> Response:
+    """The engine's table debrief: the Debrief plus `why`, `fixes`, `dialogue` and `administration`.
+
+    A player's token once the facilitator has shown it; the facilitator's any time; the conference projector's
+    any time, with every player named "Spiller N"."""
+    projector = claims.role == "projector"
+    if projector:
+        if await services.conference_of(table_id) != claims.conference_id:
+            raise fail(403, "auth.wrong_table", "the token is not for this table")
+        try:
+            table = await services.tables.get(table_id)
+        except KeyError:
+            raise fail(404, "table.unknown", "no such table") from None
+    else:
+        table = await _table_for(services, table_id, claims)
     state = table.state
     if claims.role == "player" and state.phase != "debrief":
         raise fail(409, "debrief.not_shown", "Debriefingen er ikke vist endnu. / The debrief has not been shown yet.")
+    if projector:
+        players = {key: replace(p, name=f"Spiller {p.number}") for key, p in state.players.items()}
+        state = replace(state, players=players)
     # After an anonymisation the same seq folds to other names (Table.refolds).
-    key = (table_id, state.seq, state.config.deck_digest if state.config else "", table.refolds)
+    key = (table_id, state.seq, state.config.deck_digest if state.config else "", table.refolds, projector)
     cached = _DEBRIEFS.get(key)
     if cached is None:
-        result = await run_in_threadpool(debrief, state)  # 10,000 Monte Carlo draws: off the event loop
+        result = await run_in_threadpool(table_debrief, state)  # 10,000 Monte Carlo draws: off the event loop
         body = result.model_dump_json().encode()
         cached = (body, gzip.compress(body, mtime=0))
         _DEBRIEFS[key] = cached
         while len(_DEBRIEFS) > _DEBRIEF_CACHE:
             _DEBRIEFS.popitem(last=False)
-    etag = f'"{table_id}-{state.seq}"'
+    etag = f'"{table_id}-{state.seq}{"-p" if projector else ""}"'
     return bytes_response(request, cached[0], cached[1], "application/json", etag, "private, no-cache")
