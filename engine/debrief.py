@@ -138,7 +138,7 @@ class Composition(Frozen):
     by_kind: tuple[KindSlice, ...]
     by_area: tuple[AreaSlice, ...]
     total_gains: float
-    administration_share: float  # gains from areas with welfare = false
+    administration_share: float  # gains from the administration area proper (not kultur, not teknik)
     welfare_share: float
 
 
@@ -618,7 +618,7 @@ def composition(deck: Deck, assessment: Assessment) -> Composition:
             )
         )
     welfare_gains = sum(row.gains for row in by_area if row.welfare)
-    administration_gains = sum(row.gains for row in by_area if not row.welfare)
+    administration_gains = sum(row.gains for row in by_area if row.id == "administration")
     return Composition(
         by_kind=tuple(by_kind),
         by_area=tuple(by_area),

@@ -32,7 +32,7 @@ from engine.budget import (
     validate_portfolio,
     year_reached,
 )
-from engine.debrief import KIND_NAMES, Debrief, Frozen, Reason, debrief, verdict
+from engine.debrief import KIND_NAMES, Debrief, Frozen, Reason, composition, debrief, verdict
 from engine.deck import KINDS, Deck, EarmarkedGrantEffect, GapEffect, Kind, OverspendSanctionEffect, Text, Years
 from engine.errors import RuleViolation
 from engine.format import format_mio
@@ -316,15 +316,12 @@ def fixes(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Ye
 
 def administration(deck: Deck, assessment: Assessment) -> Administration:
     """The forlig's gains from the administration area proper (not kultur, not teknik)."""
-    areas = {area.id: area for area in deck.scenario.areas}
-    area = areas.get(ADMINISTRATION)
-    total = sum(max(0.0, amounts[3]) for amounts in assessment.card_amounts.values())
-    gains = sum(
-        max(0.0, amounts[3]) for c, amounts in assessment.card_amounts.items() if deck.card(c).area == ADMINISTRATION
-    )
-    spending = sum(a.service_budget for a in deck.scenario.areas)
-    budget_share = area.service_budget / spending if area is not None and spending > 0 else 0.0
-    share = gains / total if total > 0 else 0.0
+    # The composition's own figures, so the table's and the cross-table's share are one number.
+    parts = composition(deck, assessment)
+    area = next((row for row in parts.by_area if row.id == ADMINISTRATION), None)
+    gains = area.gains if area is not None else 0.0
+    budget_share = area.service_budget_share if area is not None else 0.0
+    share = parts.administration_share
     da = (
         f"Forliget tager {share:.1%} af gevinsterne fra administrationen, som er {budget_share:.1%} af "
         f"scenariets serviceudgifter. VIVE's Kommunalpolitisk Barometer 2025: politikerne ville tage "

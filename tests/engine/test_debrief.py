@@ -315,7 +315,7 @@ def test_composition_shares_sum_to_one(table: Table) -> None:
     assert sum(row.share for row in composition.by_kind) == pytest.approx(1)
     assert sum(row.share for row in composition.by_area) == pytest.approx(1)
     assert sum(row.service_budget_share for row in composition.by_area) == pytest.approx(1)
-    assert composition.administration_share + composition.welfare_share == pytest.approx(1)
+    assert composition.administration_share + composition.welfare_share <= 1 + 1e-9  # kultur, teknik: neither
 
 
 def test_composition_splits_the_gains_by_kind_area_and_administration_against_welfare(table: Table) -> None:
@@ -332,7 +332,7 @@ def test_composition_splits_the_gains_by_kind_area_and_administration_against_we
     assert areas["aeldre"].service_budget_share == pytest.approx(530 / 2300)
     assert areas["skole"].gains == 0
     assert areas["skole"].year4 == -4
-    assert composition.administration_share == pytest.approx(10.5 / 14.5)
+    assert composition.administration_share == pytest.approx(8 / 14.5)  # TM-01 (teknik) is not administration
     assert composition.welfare_share == pytest.approx(4 / 14.5)
 
 

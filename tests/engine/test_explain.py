@@ -112,3 +112,17 @@ def test_the_dialogue_asks_the_three_questions_with_the_tables_facts_in_danish_a
     # The resource serialises with every new field.
     dumped = result.model_dump(mode="json")
     assert {"why", "fixes", "dialogue", "administration"} <= dumped.keys()
+
+
+def test_the_cross_table_administration_share_is_every_tables_own(table: Table) -> None:
+    from engine.conference import TableInput, cross_debrief
+    from tests.engine.test_debrief import opened, propose, vote_all_for
+
+    opened(table, target=20.0)
+    vote_all_for(table, propose(table, ("AD-03", "TM-01", "ÆL-05", "AD-02", "SK-01")))
+    own = table_debrief(table.state, draws=50)
+    cross = cross_debrief([TableInput(table_id="t1", number=1, name="Bord 1", state=table.state, debrief=own)])
+    assert own.administration is not None
+    assert cross.tables[0].administration_share == own.administration.share_of_gains
+    assert own.composition.administration_share == own.administration.share_of_gains
+    assert cross.composition.tables[0].shares.administration_share == own.administration.share_of_gains
