@@ -6,6 +6,7 @@ import logging
 import re
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -57,16 +58,31 @@ async def get_debrief(
 
 
 def _filename(name: str, suffix: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "konference"
+    """The conference's name kept as it is written (æ, ø and å too), only separators and specials dashed."""
+    safe = re.sub(r"[^\w.-]+", "-", name).strip("-") or "konference"
     return f"raaderum-{safe}-{suffix}"
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266: an ASCII `filename` for old clients and the UTF-8 `filename*` that keeps æ, ø and å."""
+    fallback = filename.translate(_ASCII).encode("ascii", "replace").decode().replace("?", "-")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 
 def _download(body: str, media_type: str, filename: str) -> Response:
     return Response(
         body.encode("utf-8"),
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"},
     )
+
+
+def _csv_suffix(base: str, dialect: Dialect) -> str:
+    """One file name per variant: the Danish Excel dialect is `…-excel-da.csv`."""
+    return base if dialect == "standard" else base.replace(".csv", f"-excel-{dialect}.csv")
 
 
 @router.get("/api/conferences/{conference_id}/debrief.json", tags=["conferences"], response_class=Response)
@@ -91,7 +107,9 @@ async def download_debrief_csv(
     """A row per table (facilitator). Shares and probabilities are 0-1, money mio. kr., flags 1/0."""
     created, result = await _debrief(services, monitor, who, conference_id, projector=False)
     body = tables_csv(result.debrief, dialect)
-    return _download(body, "text/csv; charset=utf-8", _filename(created.request.name, "tables.csv"))
+    return _download(
+        body, "text/csv; charset=utf-8", _filename(created.request.name, _csv_suffix("tables.csv", dialect))
+    )
 
 
 @router.get("/api/conferences/{conference_id}/debrief-cards.csv", tags=["conferences"], response_class=Response)
@@ -105,4 +123,6 @@ async def download_cards_csv(
     """A row per table × card (facilitator): `status` is chosen, proposed or never."""
     created, result = await _debrief(services, monitor, who, conference_id, projector=False)
     body = cards_csv(result.debrief, created.request.language, dialect)
-    return _download(body, "text/csv; charset=utf-8", _filename(created.request.name, "cards.csv"))
+    return _download(
+        body, "text/csv; charset=utf-8", _filename(created.request.name, _csv_suffix("cards.csv", dialect))
+    )

@@ -267,7 +267,7 @@ def test_the_csv_has_a_row_per_table_with_the_same_figures(played: dict[str, Any
     response = played["csv"]
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
-    assert response.headers["content-disposition"].endswith('tables.csv"')
+    assert response.headers["content-disposition"].endswith("tables.csv")  # filename* last (RFC 6266)
     rows = _rows(response.text)
     assert [r["table"] for r in rows] == ["Bord 1", "Bord 2", "Bord 3"]
     assert [r["table_id"] for r in rows] == played["fac"].table_ids
@@ -277,7 +277,9 @@ def test_the_csv_has_a_row_per_table_with_the_same_figures(played: dict[str, Any
             assert close(_number(row[f"result_{label}"]), expected.result()[year])
             assert row[f"reached_{label}"] == ("1" if expected.result()[year] >= 0 else "0")
             assert close(_number(row[f"realised_result_{label}"]), expected.realised(*rolls)[year])
-        assert close(_number(row["administration_share"]), expected.share(lambda card: card["area"] == "administration"))
+        assert close(
+            _number(row["administration_share"]), expected.share(lambda card: card["area"] == "administration")
+        )
         assert row["reality_checked"] == "1"
     assert rows[2]["forlig"] == ""
     assert rows[0]["forlig"] == "F2"
