@@ -14,7 +14,6 @@ WIRE_COMMANDS = (
     "chat",
     "propose",
     "vote",
-    "call_vote",
     "leave",
     "start_round",
     "end_round",
