@@ -25,5 +25,6 @@ test: $(STAMP)
 	bash scripts/ensure-redis.sh
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-node.sh
+	bash scripts/ensure-npm-packages.sh
 	$(MAKE) check
 	$(VENV)/bin/pytest -q

@@ -29,6 +29,7 @@ from tests.web.conftest import (  # noqa: F401 (new_context is a fixture)
     LAPTOP,
     PHONE,
     Watched,
+    check_accessibility,
     join_by_link,
     new_context,
     wait_ready,
@@ -76,6 +77,7 @@ def _shot(page: Page, name: str, size: dict[str, Any], *, full: bool = False) ->
     page.set_viewport_size(size["viewport"])
     page.wait_for_timeout(300)
     page.screenshot(path=str(Path("artifacts/screenshots") / f"{name}.png"), full_page=full)
+    check_accessibility(page, name)
 
 
 def _both_sizes(page: Page, name: str, *, full: bool = False) -> None:

@@ -38,6 +38,16 @@ SECRET = "raaderum-web-test-secret"
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
 TIMEOUT_MS = 15_000
+# axe-core from npm (tests/browser/package.json, installed by scripts/ensure-npm-packages.sh); the server never
+# serves it. The pages' CSP allows only their own scripts, so the tests hand it to the page through Playwright's
+# evaluate (DevTools, outside the CSP) rather than a <script> tag the CSP would block.
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]  # best practice: heading order, landmarks
+AXE_RUN = r"""async (tags) => {
+  const result = await window.axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n` +
+    v.nodes.slice(0, 4).map((n) => `    ${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`).join("\n"));
+}"""
 
 
 class WebServer(ServerProcess):
@@ -183,13 +193,27 @@ def new_context(browser: Browser) -> Iterator[Any]:
             context.close()
 
 
+def check_accessibility(page: Page, where: str = "") -> None:
+    """Fail on any WCAG 2.1 A/AA violation axe-core finds in the page's current state (never skips: a machine
+    without axe-core fails here, like one without Chromium)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run scripts/ensure-npm-packages.sh (npm ci in tests/browser)")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate(AXE_RUN, AXE_TAGS)
+    assert not violations, f"axe on {where or page.url}:\n" + "\n".join(violations)
+
+
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    check_accessibility(page, name)
 
 
 def wait_ready(page: Page) -> None:
+    """The page has finished its first render; every page the tests reach is checked with axe here."""
     page.wait_for_selector("body[data-ready]", state="attached")
+    check_accessibility(page)
 
 
 def join_by_link(page: Page, server: WebServer, code: str, name: str) -> None:

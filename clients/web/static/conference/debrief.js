@@ -66,7 +66,7 @@ function tablesSection(d) {
     null,
     h(
       "div",
-      { class: "scroll" },
+      { class: "scroll", tabindex: "0", role: "group", "aria-label": _("The tables") },
       h(
         "table",
         { class: "figures xtable" },
@@ -128,7 +128,7 @@ function heatSection(d) {
     ),
     h(
       "div",
-      { class: "scroll" },
+      { class: "scroll", tabindex: "0", role: "group", "aria-label": _("Cards by table") },
       h(
         "table",
         { class: "heatmap" },
@@ -215,7 +215,7 @@ function compositionSection(d) {
     h("h3", null, _("By area")),
     h(
       "div",
-      { class: "scroll" },
+      { class: "scroll", tabindex: "0", role: "group", "aria-label": _("By area") },
       h(
         "table",
         { class: "figures areas" },

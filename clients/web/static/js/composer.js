@@ -75,7 +75,6 @@ export class Composer {
       ),
     );
     this.list.hidden = false;
-    this.input.setAttribute("aria-expanded", "true");
     this.input.setAttribute("aria-activedescendant", "mention-0");
   }
 
@@ -84,7 +83,6 @@ export class Composer {
     this.active = -1;
     this.list.hidden = true;
     this.list.replaceChildren();
-    this.input.setAttribute("aria-expanded", "false");
     this.input.removeAttribute("aria-activedescendant");
   }
 

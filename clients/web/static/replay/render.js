@@ -137,7 +137,8 @@ function yearsTable(caption, years, rows) {
     ),
   );
   const table = el("table", { class: "replay-years" }, el("caption", { text: `${caption} (${t("mio. kr.")})` }), el("thead", {}, head), el("tbody", {}, ...body));
-  return el("div", { class: "rp-table-scroll" }, table);
+  // A scrolling region must be reachable by keyboard (WCAG 2.1.1): it takes focus and is named by its caption.
+  return el("div", { class: "rp-table-scroll", tabindex: "0", role: "group", "aria-label": caption }, table);
 }
 
 function meterTable(caption, meter, years) {
