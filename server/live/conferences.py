@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from engine.deck import AdoptionRule
+from engine.format import parse_number
 from engine.model import MAX_NAME, CreateGame
 from server.live.tables import Table, Tables, now, table_stream
 from server.store import ConcurrencyError, EventStore, NewEvent
@@ -24,16 +25,31 @@ class TableRef(BaseModel):
     join_code: str
 
 
+def typed_number(value: object) -> object:
+    """A number a form posted as text, Danish or English ("12,5", "12.5", "1.234,5"): the number it means, so
+    "12,5" is 12.5 and never 125. Anything else is left for pydantic to accept or refuse."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        parsed = parse_number(value)
+        if parsed is not None:
+            return int(parsed) if parsed.is_integer() else parsed
+    return value
+
+
+Typed = BeforeValidator(typed_number)
+
+
 class ConferenceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
     deck: str = Field(default="korsbaek", min_length=1, max_length=60)
-    tables: int = Field(ge=1, le=100)
-    target: float | None = Field(default=None, gt=0, le=10_000)
+    tables: Annotated[int, Typed] = Field(ge=1, le=100)
+    target: Annotated[float | None, Typed] = Field(default=None, gt=0, le=10_000)
     rule: AdoptionRule | None = None
-    rounds: int | None = Field(default=None, ge=1, le=10)
-    round_seconds: int | None = Field(default=None, ge=30, le=24 * 3600)
+    rounds: Annotated[int | None, Typed] = Field(default=None, ge=1, le=10)
+    round_seconds: Annotated[int | None, Typed] = Field(default=None, ge=30, le=24 * 3600)
     language: Literal["da", "en"] = "da"
 
 

@@ -199,6 +199,7 @@ def test_a_conference_day_in_the_browser(two_player_server: ServerProcess, new_c
     dorte = phones[1][1]
     dorte_id = dorte.evaluate("() => window.raaderum.state.you")
     control.select_option(f"#drill .drill-players li[data-player='{dorte_id}'] select", table_ids[0])
+    control.locator("dialog[data-confirm]").get_by_role("button", name="Flyt", exact=True).click()  # it asks first
     dorte.wait_for_url(f"**/table/{table_ids[0]}")
     wait_ready(dorte)
     dorte.wait_for_function("() => window.raaderum.state.players.size === 3 && window.raaderum.state.you !== null")
@@ -210,6 +211,7 @@ def test_a_conference_day_in_the_browser(two_player_server: ServerProcess, new_c
 
     # 8. The end: the reality check, then the debrief. The projector turns into the results wall.
     control.click("[data-action=end_game]")
+    control.locator("dialog[data-confirm]").get_by_role("button", name="Afslut spillet").click()  # it asks first
     control.wait_for_selector(".tile[data-phase=reality_check] >> nth=1")
     control.click("[data-action=show_debrief]")
     for page in (p for table in phones for p in table):

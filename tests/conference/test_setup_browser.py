@@ -66,7 +66,9 @@ def test_the_setup_page_shows_the_range_and_the_levels_and_the_refusal(
     # A suggested level fills in the target and shows as chosen.
     hard = feasible.levels[-1]
     page.click("#levels .level[data-level='svær']")
-    expect(page.locator("#target")).to_have_value(str(hard.target).removesuffix(".0"))
+    # In the page's own format (a decimal comma), with what was understood under it.
+    expect(page.locator("#target")).to_have_value(format_mio(hard.target).removesuffix(" mio. kr.").removesuffix(",0"))
+    expect(page.locator("#target-understood")).to_have_text(f"Forstået: {mio(hard.target)}")
     expect(page.locator("#levels .level[data-level='svær']")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#target-warning")).to_be_hidden()
 

@@ -2,7 +2,10 @@
 // one table opened in the side panel (drill.js). The token comes from the secret link's fragment.
 import { $, h, setText } from "../js/dom.js";
 import { _, loadCatalog, ngettext } from "../js/i18n.js";
-import { short } from "../js/format.js";
+import { mio, number, short } from "../js/format.js";
+import { ruleName } from "../js/deck.js";
+import { fieldValue, wireNumberFields } from "../js/numberfield.js";
+import { confirmAction } from "../js/confirm.js";
 import { TableDrill } from "./drill.js";
 import {
   LiveOverview,
@@ -174,18 +177,52 @@ export async function runAction(body, label) {
 }
 app.runAction = runAction;
 
+// screens: what each action with consequences will do, said before it is done (js/confirm.js).
+function count(test) {
+  return [...app.rows.values()].filter(test).length;
+}
+
 const CONFIRM = {
-  end_game: () => _("End the game at every table? The reality check rolls the dice and no more proposals can be made."),
-  next_round: () => _("Start the next round at every table? Rounds that are still open are ended first."),
-  end_round: () => _("End the open round at every table?"),
+  end_game: () => {
+    const playing = count((r) => !["reality_check", "debrief"].includes(r.phase));
+    const without = count((r) => !r.forlig && !["reality_check", "debrief"].includes(r.phase));
+    return {
+      title: _("End the game at every table?"),
+      consequences: [
+        ngettext("%(n)s table goes to the reality check:", "%(n)s tables go to the reality check:", playing),
+        _("the dice are rolled for the forlig's cards, and no more proposals or votes can be made."),
+        without ? ngettext("%(n)s table has no forlig and ends without one.", "%(n)s tables have no forlig and end without one.", without) : null,
+        _("This cannot be undone."),
+      ],
+      confirm: _("End the game"),
+    };
+  },
+  next_round: () => ({
+    title: _("Start the next round at every table?"),
+    consequences: [
+      _("Rounds still open are ended first: their open proposals are closed without being adopted."),
+      ngettext("%(n)s table has a round open.", "%(n)s tables have a round open.", count((r) => r.phase === "round")),
+    ],
+    confirm: _("Start the next round"),
+    danger: false,
+  }),
+  end_round: () => ({
+    title: _("End the open round at every table?"),
+    consequences: [
+      ngettext("%(n)s table has a round open.", "%(n)s tables have a round open.", count((r) => r.phase === "round")),
+      _("Their open proposals are closed without being adopted, and nobody can propose or vote until you start the next round."),
+    ],
+    confirm: _("End the round"),
+  }),
 };
+app.confirmAction = confirmAction; // drill.js asks the same way
 
 function wireActions() {
   for (const button of document.querySelectorAll(".global-actions [data-action]")) {
-    button.addEventListener("click", () => {
+    button.addEventListener("click", async () => {
       const name = button.dataset.action;
       const question = CONFIRM[name];
-      if (question && !window.confirm(question())) return;
+      if (question && !(await confirmAction(question()))) return;
       const body = { action: name };
       if (button.dataset.seconds) body.seconds = Number(button.dataset.seconds);
       runAction(body, button.textContent.trim());
@@ -193,8 +230,8 @@ function wireActions() {
   }
   $("#timer-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const minutes = Number($("#timer-minutes").value);
-    if (!(minutes > 0)) return;
+    const minutes = fieldValue($("#timer-minutes"));
+    if (!(minutes > 0)) return setText($("#action-result"), _("The timer needs a number of minutes, e.g. 15 or 7,5."));
     runAction({ action: "set_deadline", seconds: Math.round(minutes * 60) }, _("Set the timer"));
   });
   $("#announce-form").addEventListener("submit", async (event) => {
@@ -211,11 +248,40 @@ function wireActions() {
     window.open(secretLink(conferenceId, result.data.token, "projector"), "_blank", "noopener");
   });
   $("#delete-conference").addEventListener("click", async () => {
-    if (!window.confirm(_("Delete the conference with every table's log? This cannot be undone."))) return;
+    const sure = await confirmAction({
+      title: _("Delete the conference and all its data?"),
+      consequences: [
+        ngettext(
+          "The log of %(n)s table is deleted: names, chat, proposals and results.",
+          "The logs of %(n)s tables are deleted: names, chat, proposals and results.",
+          app.rows.size,
+        ),
+        _("The join codes, the projector and this control room stop working. Download the debrief first if you want to keep it."),
+        _("This cannot be undone."),
+      ],
+      confirm: _("Delete everything"),
+    });
+    if (!sure) return;
     const result = await call("DELETE", conferenceUrl(conferenceId), app.token);
     if (result.ok) location.replace("/conference/new");
     else setText($("#action-result"), result.message || result.code);
   });
+}
+
+// ---- the conference's setup (screens) ----------------------------------------------------------
+
+/** What the tables were set up with, as the server read it: a target typed "12,5" shows "12,5 mio. kr.". */
+function showSetup(info) {
+  const [budgetYear, ...later] = info.target;
+  $("#setup-target").replaceChildren(
+    h("strong", null, `${info.years[0]}: ${mio(budgetYear)}`),
+    h("span", { class: "later" }, info.years.slice(1).map((year, i) => `${year}: ${mio(later[i])}`).join(" · ")),
+  );
+  setText($("#setup-rule"), ruleName(info.rule));
+  setText($("#setup-rounds"), String(info.rounds));
+  const minutes = (info.round_seconds || 0) / 60;
+  setText($("#setup-length"), info.round_seconds ? _("%(minutes)s min.", { minutes: number(minutes, Number.isInteger(minutes) ? 0 : 1) }) : _("no timer"));
+  $("#conf-setup").hidden = false;
 }
 
 // ---- one table -----------------------------------------------------------------------------------
@@ -275,8 +341,10 @@ async function main() {
   app.info = info.data;
   localWarning($("#local-warning"), app.info.join_base);
   setText($("#conf-name"), app.info.name);
+  showSetup(app.info);
   document.title = `${app.info.name} · ${_("Control room")} · Råderum`;
   wireActions();
+  wireNumberFields($("#timer-form"));
   $("#drill-close").addEventListener("click", () => app.drill && app.drill.close());
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && app.drill) app.drill.close();

@@ -8,6 +8,7 @@ import { deck, loadDeck, role, text } from "../js/deck.js";
 import { Connection } from "../js/connection.js";
 import { applyEvent, applyPresence, applySnapshot, emptyState, playerName } from "../js/state.js";
 import { phaseText, timerText } from "./common.js";
+import { confirmAction } from "../js/confirm.js";
 
 const CHAT_SHOWN = 150;
 
@@ -113,10 +114,28 @@ export class TableDrill {
     return true;
   }
 
+  /** screens: ending this table's game asks first, with what will happen (js/confirm.js). */
+  async ask(body, label, row) {
+    if (body.action === "end_game") {
+      const table = row ? row.name : "";
+      const sure = await confirmAction({
+        title: _("End the game at %(table)s?", { table }),
+        consequences: [
+          _("The table goes to the reality check: the dice are rolled for the forlig's cards, and no more proposals or votes can be made."),
+          row && !row.forlig ? _("The table has no forlig and ends without one.") : null,
+          _("This cannot be undone."),
+        ],
+        confirm: _("End the game"),
+      });
+      if (!sure) return;
+    }
+    this.act(body, label);
+  }
+
   actions(row) {
     const phase = row ? row.phase : this.state.phase;
     const button = (label, body, primary = false) =>
-      h("button", { type: "button", class: primary ? "primary" : "secondary", onclick: () => this.act(body, label) }, label);
+      h("button", { type: "button", class: primary ? "primary" : "secondary", onclick: () => this.ask(body, label, row) }, label);
     const paused = row && row.paused;
     return h(
       "div",
@@ -153,14 +172,22 @@ export class TableDrill {
                 h("option", { value: "" }, _("Move to …")),
                 others.map((o) => h("option", { value: o.table_id }, `${o.name} (${o.seated})`)),
               );
-              select.addEventListener("change", () => {
+              select.addEventListener("change", async () => {
                 const to = select.value;
                 if (!to) return;
                 const target = this.app.rows.get(to);
-                if (window.confirm(_("Move %(name)s to %(table)s?", { name: p.name, table: target ? target.name : to }))) {
-                  this.act({ action: "move_player", player_id: p.id, to_table: to }, _("Move"));
-                }
+                const table = target ? target.name : to;
+                const sure = await confirmAction({
+                  title: _("Move %(name)s to %(table)s?", { name: p.name, table }),
+                  consequences: [
+                    _("%(name)s leaves this table: the seat and the role are freed and their votes on open proposals are withdrawn.", { name: p.name }),
+                    _("They continue at %(table)s.", { table }),
+                  ],
+                  confirm: _("Move"),
+                  danger: false,
+                });
                 select.value = "";
+                if (sure) this.act({ action: "move_player", player_id: p.id, to_table: to }, _("Move"));
               });
               return h(
                 "li",
@@ -178,10 +205,18 @@ export class TableDrill {
                     {
                       type: "button",
                       class: "link",
-                      onclick: () => {
-                        if (window.confirm(_("Remove %(name)s from the table?", { name: p.name }))) {
-                          this.act({ action: "remove_player", player_id: p.id }, _("Remove"));
-                        }
+                      onclick: async () => {
+                        const sure = await confirmAction({
+                          title: _("Remove %(name)s from the table?", { name: p.name }),
+                          consequences: [
+                            r
+                              ? _("%(name)s loses the seat and the role %(role)s; their votes on open proposals are withdrawn.", { name: p.name, role: text(r.title) })
+                              : _("%(name)s loses the seat; their votes on open proposals are withdrawn.", { name: p.name }),
+                            _("Their phone can no longer act at the table. They can join again with the join code."),
+                          ],
+                          confirm: _("Remove %(name)s", { name: p.name }),
+                        });
+                        if (sure) this.act({ action: "remove_player", player_id: p.id }, _("Remove"));
                       },
                     },
                     _("Remove"),

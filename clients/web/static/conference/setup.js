@@ -3,16 +3,17 @@
 // and offers the three suggested levels; the server refuses a target above the highest.
 import { $, h } from "../js/dom.js";
 import { _, loadCatalog } from "../js/i18n.js";
-import { mio } from "../js/format.js";
+import { mio, number as formatNumber } from "../js/format.js";
+import { fieldValue, setField, wireNumberFields } from "../js/numberfield.js";
 import { secretLink, storeToken } from "./common.js";
 import { initCatalog } from "./catalog.js";
 
 const form = $("#setup-form");
 const error = $("#setup-error");
 
+/** A number field's value, Danish or English ("12,5" is 12.5): null when empty, NaN when not a number. */
 function number(id) {
-  const value = $(`#${id}`).value.trim().replace(",", ".");
-  return value === "" ? null : Number(value);
+  return fieldValue($(`#${id}`));
 }
 
 function fail(message) {
@@ -31,6 +32,7 @@ async function submit(event) {
   const target = number("target");
   const rounds = number("rounds");
   const minutes = number("minutes");
+  if ([target, rounds, minutes].some(Number.isNaN)) return fail(_("A number field holds something that is not a number."));
   if (target !== null) body.target = target;
   if ($("#rule").value) body.rule = $("#rule").value;
   if (rounds !== null) body.rounds = rounds;
@@ -69,7 +71,7 @@ function levelButton(level) {
     `${LEVEL_NAMES[level.name]()}: ${mio(level.target)}`,
   );
   button.addEventListener("click", () => {
-    $("#target").value = String(level.target);
+    setField($("#target"), level.target);
     checkTarget();
   });
   return button;
@@ -99,7 +101,7 @@ function checkTarget() {
   for (const button of document.querySelectorAll("#levels .level")) {
     button.setAttribute("aria-pressed", String(target !== null && Number(button.dataset.target) === target));
   }
-  const over = feasible !== null && target !== null && target > feasible.max_target;
+  const over = feasible !== null && target !== null && !Number.isNaN(target) && target > feasible.max_target;
   warning.textContent = over
     ? _("No portfolio reaches %(target)s: the highest target this deck allows is %(max)s", { target: mio(target), max: mio(feasible.max_target) })
     : "";
@@ -125,7 +127,7 @@ function deckDefaults() {
   const option = $("#deck").selectedOptions[0];
   if (!option) return;
   $("#rounds").placeholder = option.dataset.rounds;
-  $("#target").placeholder = option.dataset.target;
+  $("#target").placeholder = formatNumber(Number(option.dataset.target), Number.isInteger(Number(option.dataset.target)) ? 0 : 1);
   loadRange(option.dataset.feasibility);
 }
 
@@ -134,6 +136,7 @@ async function main() {
   form.addEventListener("submit", submit);
   $("#deck").addEventListener("change", deckDefaults);
   $("#target").addEventListener("input", checkTarget);
+  wireNumberFields(form);
   initCatalog(deckDefaults);
   deckDefaults();
   document.body.dataset.ready = "true";

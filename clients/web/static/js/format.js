@@ -71,3 +71,34 @@ export function timeOfDay(iso) {
   if (Number.isNaN(date.getTime())) return "";
   return date.toLocaleTimeString(pageLang === "en" ? "en-GB" : "da-DK", { hour: "2-digit", minute: "2-digit" });
 }
+
+const UNITS = ["mio. kr.", "mio.kr.", "mio kr", "mio.", "kr.", "dkk", "min.", "min", "m"];
+
+/**
+ * A number as a person types it, Danish or English: "12,5", "12.5", "1.234,5 mio. kr.", "1,234.5", "−4".
+ * null when it is not a number. The same rules as engine/format.py's parse_number (tests/web/test_numbers.py):
+ * one separator alone is the decimal separator, unless it is repeated or both appear (then the last kind is).
+ */
+export function parseNumber(text) {
+  let value = String(text ?? "").trim().replaceAll(MINUS, "-").replaceAll("\u00a0", " ");
+  for (const unit of UNITS) {
+    if (value.toLowerCase().endsWith(unit)) {
+      value = value.slice(0, -unit.length).trim();
+      break;
+    }
+  }
+  if (value.toLowerCase().startsWith("dkk")) value = value.slice(3).trim();
+  value = value.replaceAll(" ", "");
+  const commas = value.split(",").length - 1;
+  const dots = value.split(".").length - 1;
+  let decimal;
+  if (commas && dots) decimal = value.lastIndexOf(",") > value.lastIndexOf(".") ? "," : ".";
+  else if (commas > 1) decimal = ".";
+  else if (dots > 1) decimal = ",";
+  else decimal = commas ? "," : ".";
+  value = value.replaceAll(decimal === "," ? "." : ",", "").replaceAll(decimal, ".");
+  let sign = "";
+  if (value && "+-".includes(value[0])) [sign, value] = [value[0], value.slice(1)];
+  if (!value || value === "." || !/^[0-9.]+$/.test(value) || value.split(".").length > 2) return null;
+  return Number(sign + value);
+}
