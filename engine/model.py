@@ -46,6 +46,8 @@ class Join(Message):
     at: datetime
     player_id: str
     name: str
+    bot: bool = Field(default=False, description="A practice bot (issue 18) takes the seat")
+    bot_seed: int | None = Field(default=None, description="The bot's seed, drawn by the server (bots only)")
 
 
 class Leave(Message):
@@ -217,6 +219,9 @@ class PlayerJoined(Message):
     at: datetime
     player_id: str
     name: str
+    bot: bool = Field(default=False, description="The seat is a practice bot's (docs/bots.md)")
+    # Seeds every decision of the bot (engine.bots), recorded like the game's seed; shown to the facilitator only.
+    bot_seed: int | None = None
 
 
 class PlayerLeft(Message):
@@ -381,6 +386,8 @@ class Player:
     seated: bool
     role: str | None
     number: int  # 1-based join order: "Spiller 3" on the projector
+    bot: bool = False  # a practice bot (engine.bots)
+    bot_seed: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

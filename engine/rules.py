@@ -301,7 +301,10 @@ def _join(state: State, command: Join, actor: Actor) -> list[Event]:
     seats = state.deck.scenario.max_players
     if sum(1 for _ in state.seated()) >= seats:
         raise RuleViolation("seat.table_full", max=seats)
-    joined: list[Event] = [PlayerJoined(at=command.at, player_id=command.player_id, name=name)]
+    bot_seed = (command.bot_seed or 0) if command.bot else None
+    joined: list[Event] = [
+        PlayerJoined(at=command.at, player_id=command.player_id, name=name, bot=command.bot, bot_seed=bot_seed)
+    ]
     if state.phase != "lobby":
         # A late arrival gets one of the roles nobody holds.
         dealt = _deal(state, [command.player_id])
@@ -591,7 +594,7 @@ def _game_created(state: State, event: GameCreated) -> State:
 
 
 def _player_joined(state: State, event: PlayerJoined) -> State:
-    player = Player(event.player_id, event.name, True, None, len(state.players) + 1)
+    player = Player(event.player_id, event.name, True, None, len(state.players) + 1, event.bot, event.bot_seed)
     previous = state.players.get(event.player_id)
     if previous is not None:
         player = replace(player, number=previous.number)

