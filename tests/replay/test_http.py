@@ -90,6 +90,7 @@ async def play_game(server: ServerProcess, api: Api) -> Game:
                     assert reply["code"] in ("round.not_open", "proposal.not_open"), reply
                     break
                 await _snapshot(server, game)
+        await facilitator.ok("end_round")  # rules 3: a forlig does not end the round
         await facilitator.ok("start_round")
         await _snapshot(server, game)
         await seats[anna].ok("chat", text="Hændelseskortet gør det svært, Carina.")
