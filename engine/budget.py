@@ -59,7 +59,10 @@ def shift_one_year(values: Years) -> Years:
 # The rules version a new game records in game_created; a log without one was played under version 1.
 # Version 2 (issue 12): targets follow X by the deck's target_profile, the structural verdict, centred
 # dice with træthed i organisationen, levers. docs/balance.md says what changed.
-RULES_VERSION = 2
+# Version 3 (issue 13): a vote is decided when every voter has voted or it is called, not when a threshold
+# is crossed; a forlig no longer ends the round and a later one replaces it; a forlig needs two voting
+# players; roles are public. The arithmetic is version 2's (every budget check is `rules < 2`).
+RULES_VERSION = 3
 
 
 def balance(scenario: Scenario) -> Balance:

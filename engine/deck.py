@@ -382,6 +382,7 @@ class Role(Strict):
     weight: int = Field(default=1, ge=0)
     votes: bool = True
     required: bool = Field(default=False, description="Always dealt, whatever the table's size")
+    calls_votes: bool = Field(default=False, description="Rules 3: may call a vote on a proposal (the mayor)")
     hjertesager: tuple[Hjertesag, ...] = ()
 
 
@@ -451,6 +452,7 @@ LATER_FIELDS: dict[type[BaseModel], frozenset[str]] = {
     Deck: frozenset({"sources", "levers"}),
     Scenario: frozenset({"price_level", "balance"}),
     Card: frozenset({"scaled"}),
+    Role: frozenset({"calls_votes"}),
     EventCard: frozenset({"scaled"}),
 }
 

@@ -37,6 +37,7 @@ RuleCode = Literal[
     "proposal.unknown",
     "proposal.not_open",
     "vote.no_vote",
+    "vote.not_mayor",
 ]
 
 # code -> (Danish, English). Messages are str.format templates over the violation's params.
@@ -111,6 +112,10 @@ MESSAGES: dict[RuleCode, tuple[str, str]] = {
     "proposal.unknown": ("Ukendt forslag: {proposal}.", "Unknown proposal: {proposal}."),
     "proposal.not_open": ("Forslaget {proposal} er afgjort.", "Proposal {proposal} has been resolved."),
     "vote.no_vote": ("Din rolle har ikke stemmeret.", "Your role has no vote."),
+    "vote.not_mayor": (
+        "Kun borgmesteren eller facilitatoren kan sætte et forslag til afstemning.",
+        "Only the mayor or the facilitator can call a vote on a proposal.",
+    ),
 }
 
 

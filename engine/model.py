@@ -80,6 +80,14 @@ class CastVote(Message):
     choice: Choice
 
 
+class CallVote(Message):
+    """Rules 3: decide a proposal now on the votes cast (the mayor or the facilitator calls it)."""
+
+    type: Literal["call_vote"] = "call_vote"
+    at: datetime
+    proposal_id: str
+
+
 class EndRound(Message):
     type: Literal["end_round"] = "end_round"
     at: datetime
@@ -158,6 +166,7 @@ Command = Annotated[
     | PostMessage
     | Propose
     | CastVote
+    | CallVote
     | EndRound
     | ForceAdopt
     | SetRule
@@ -174,9 +183,10 @@ Command = Annotated[
 ]
 FACILITATOR_COMMANDS = frozenset(
     {"create_game", "join", "start_round", "end_round", "force_adopt", "set_rule", "set_deadline", "announce",
-     "end_game", "show_debrief", "hide_message", "remove_player", "pause", "resume", "extend_deadline"}
+     "end_game", "show_debrief", "hide_message", "remove_player", "pause", "resume", "extend_deadline",
+     "call_vote"}
 )  # fmt: skip
-PLAYER_COMMANDS = frozenset({"leave", "chat", "propose", "vote"})
+PLAYER_COMMANDS = frozenset({"leave", "chat", "propose", "vote", "call_vote"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from engine.model import (
     Actor,
     Announce,
     AnnouncementMade,
+    CallVote,
     CastVote,
     Chat,
     ChatLine,
@@ -128,10 +129,17 @@ def still_to_vote(proposal: Proposal, weights: dict[str, int]) -> tuple[str, ...
     return tuple(player_id for player_id in weights if player_id not in proposal.votes)
 
 
-def outcome(rule: AdoptionRule, state: State, proposal: Proposal) -> str | None:
-    """'adopted', 'rejected' or None while undecided. Votes may change until the proposal is resolved."""
+def outcome(rule: AdoptionRule, state: State, proposal: Proposal, called: bool = False) -> str | None:
+    """'adopted', 'rejected' or None while undecided. Votes may change until the proposal is resolved.
+
+    Rules 1-2 adopt the moment the threshold is crossed. Rules 3 decide only when every voter has voted or
+    the vote is `called` (mayor, facilitator, deadline); under broad and majority at least two voting
+    players must be for it, so no one adopts a forlig alone."""
     for_weight, against, _, total, everyone_voted = tally(state, proposal)
     if total == 0:
+        return None
+    rules = state.config.rules if state.config is not None else 1
+    if rules >= 3 and not (everyone_voted or called):
         return None
     if rule == "consensus":
         adopted = everyone_voted and against == 0 and for_weight > 0
@@ -139,9 +147,12 @@ def outcome(rule: AdoptionRule, state: State, proposal: Proposal) -> str | None:
         adopted = 3 * for_weight >= 2 * total
     else:
         adopted = 2 * for_weight > total
+    if rules >= 3 and rule != "consensus":
+        weights = voters(state)
+        adopted = adopted and sum(1 for pid, c in proposal.votes.items() if c == "for" and pid in weights) >= 2
     if adopted:
         return "adopted"
-    return "rejected" if everyone_voted else None
+    return "rejected" if everyone_voted or (rules >= 3 and called) else None
 
 
 # ---- decide ----------------------------------------------------------------------------------------
@@ -206,30 +217,41 @@ def _deal(state: State, player_ids: Sequence[str]) -> dict[str, str]:
 
 
 def _closing_events(state: State, proposal_id: str, share_for: float, forced: bool, command: Command) -> list[Event]:
+    """A forlig. Under rules 3 the round goes on (a later forlig replaces it); before, it ended the round."""
     round_ = state.current_round
     assert round_ is not None
-    return [
-        ProposalAdopted(at=command.at, proposal_id=proposal_id, share_for=share_for, forced=forced),
-        RoundEnded(at=command.at, round=round_.number, reason="adopted"),
-    ]
+    assert state.config is not None
+    adopted = ProposalAdopted(at=command.at, proposal_id=proposal_id, share_for=share_for, forced=forced)
+    if state.config.rules >= 3:
+        return [adopted]
+    return [adopted, RoundEnded(at=command.at, round=round_.number, reason="adopted")]
 
 
-def _resolve_open(state: State, command: Command, only: str | None = None) -> list[Event]:
-    """Adopt or reject open proposals of the round whose vote is now decided (at most one is adopted)."""
+def _share_for(state: State, proposal: Proposal) -> float:
+    """The share of all seated voters' weight that is for the proposal (a voter who did not vote is not)."""
+    for_weight, _, _, total, _ = tally(state, proposal)
+    return round(for_weight / total, 4) if total else 0.0
+
+
+def _resolve_open(state: State, command: Command, only: str | None = None, called: bool = False) -> list[Event]:
+    """Adopt or reject open proposals of the round whose vote is now decided (rules 1-2: at most one is
+    adopted, and that ends the round; rules 3: each is decided in turn, a later forlig replacing an earlier)."""
     assert state.config is not None
     events: list[Event] = []
-    for proposal in state.proposals.values():
+    for proposal in list(state.proposals.values()):
         if proposal.status != "open" or (only is not None and proposal.id != only):
             continue
-        result = outcome(state.config.rule, state, proposal)
+        result = outcome(state.config.rule, state, proposal, called)
         if result == "adopted":
-            for_weight, _, _, total, _ = tally(state, proposal)
-            return [
-                *events,
-                *_closing_events(state, proposal.id, round(for_weight / total, 4), False, command),
-            ]
-        if result == "rejected":
-            events.append(ProposalRejected(at=command.at, proposal_id=proposal.id))
+            closing = _closing_events(state, proposal.id, _share_for(state, proposal), False, command)
+            if state.config.rules < 3:
+                return [*events, *closing]
+            events += closing
+            state = fold(state.deck, closing, state)
+        elif result == "rejected":
+            rejected = ProposalRejected(at=command.at, proposal_id=proposal.id)
+            events.append(rejected)
+            state = evolve(state, rejected)
     return events
 
 
@@ -374,15 +396,31 @@ def _cast_vote(state: State, command: CastVote, actor: Actor) -> list[Event]:
     return [vote, *_resolve_open(evolve(state, vote), command, only=proposal.id)]
 
 
+def _call_vote(state: State, command: CallVote, actor: Actor) -> list[Event]:
+    """Decide one open proposal on the votes cast so far: the mayor's (a role that calls votes) or the
+    facilitator's call."""
+    if actor.kind == "player":
+        player_id = _require_seated(state, actor)
+        role = state.players[player_id].role
+        if role is None or not state.deck.role(role).calls_votes:
+            raise RuleViolation("vote.not_mayor")
+    _require_running_round(state)
+    proposal = _open_proposal(state, command.proposal_id)
+    return _resolve_open(state, command, only=proposal.id, called=True)
+
+
 def _end_round(state: State, command: EndRound, actor: Actor) -> list[Event]:
     _require_facilitator(actor)
     round_ = _require_open_round(state)
+    assert state.config is not None
     if actor.kind == "system":
         if round_.deadline is None:
             raise RuleViolation("round.no_deadline")
         if command.at < round_.deadline:
             raise RuleViolation("round.deadline_not_reached")
-        return [RoundEnded(at=command.at, round=round_.number, reason="deadline")]
+        # Rules 3: the deadline calls every open vote before the round ends.
+        called = _resolve_open(state, command, called=True) if state.config.rules >= 3 else []
+        return [*called, RoundEnded(at=command.at, round=round_.number, reason="deadline")]
     return [RoundEnded(at=command.at, round=round_.number, reason="facilitator")]
 
 
@@ -390,9 +428,7 @@ def _force_adopt(state: State, command: ForceAdopt, actor: Actor) -> list[Event]
     _require_facilitator(actor)
     _require_open_round(state)
     proposal = _open_proposal(state, command.proposal_id)
-    for_weight, _, _, total, _ = tally(state, proposal)
-    share = round(for_weight / total, 4) if total else 0.0
-    return _closing_events(state, proposal.id, share, True, command)
+    return _closing_events(state, proposal.id, _share_for(state, proposal), True, command)
 
 
 def _set_rule(state: State, command: SetRule, actor: Actor) -> list[Event]:
@@ -478,6 +514,7 @@ DECISIONS: dict[type[BaseModel], Decision] = {
     StartRound: _start_round,
     Propose: _propose,
     CastVote: _cast_vote,
+    CallVote: _call_vote,
     EndRound: _end_round,
     ForceAdopt: _force_adopt,
     SetRule: _set_rule,

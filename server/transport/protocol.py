@@ -14,6 +14,7 @@ WIRE_COMMANDS = (
     "chat",
     "propose",
     "vote",
+    "call_vote",
     "leave",
     "start_round",
     "end_round",

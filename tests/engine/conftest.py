@@ -69,6 +69,12 @@ def table(deck: Deck) -> Table:
     return Table(deck=deck, state=initial_state(deck))
 
 
+@pytest.fixture
+def table_v2(deck: Deck) -> Table:
+    """A game created under rules 2: a vote is adopted the moment its threshold is crossed (old logs)."""
+    return Table(deck=deck, state=initial_state(deck), rules=2)
+
+
 FIXTURE_LOG = Path(__file__).resolve().parent.parent / "fixtures" / "log-v1.jsonl"
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.budget import RULES_VERSION
 from engine.deck import Deck, DisableCardsEffect, EventCard, Text
 from engine.errors import MESSAGES, RULE_CODES, RuleCode, RuleViolation
 from engine.model import (
@@ -95,7 +96,7 @@ def test_a_budget_year_target_adds_the_demographic_pressure_to_the_overslagsaar(
     create(table, target=30)
     assert table.state.config is not None
     assert table.state.config.target == (30, 40, 50, 55)
-    assert table.state.config.rules == 2
+    assert table.state.config.rules == RULES_VERSION == 3
 
 
 def test_under_rules_1_a_target_scales_the_overslagsaar_in_proportion(table_v1: Table) -> None:
@@ -259,7 +260,8 @@ def test_an_amendment_points_at_an_earlier_proposal(table: Table) -> None:
 # ---- votes and adoption ------------------------------------------------------------------------------------
 
 
-def test_a_broad_forlig_needs_two_thirds_of_the_vote_weight(table: Table) -> None:
+def test_rules_2_adopt_a_broad_forlig_at_two_thirds_of_the_vote_weight(table_v2: Table) -> None:
+    table = table_v2  # how old logs were played: the crossing adopted and ended the round
     started(table, players=5)
     mayor = Actor.player(table.holder("borgmester"))
     others = [a for a in voters(table) if a != mayor]
@@ -320,7 +322,8 @@ def test_consensus_needs_every_vote_and_none_against(table: Table) -> None:
     assert table.state.forlig is not None
 
 
-def test_majority_needs_more_than_half(table: Table) -> None:
+def test_rules_2_adopt_a_majority_at_more_than_half(table_v2: Table) -> None:
+    table = table_v2
     started(table, players=4, rule="majority")
     mayor = Actor.player(table.holder("borgmester"))
     others = [a for a in voters(table) if a != mayor]
@@ -342,6 +345,7 @@ def test_the_next_round_draws_an_event_card_and_may_amend_the_forlig(table: Tabl
     table.play(ForceAdopt, proposal_id="F1")
     assert table.state.forlig is not None
     assert table.state.forlig.forced
+    table.play(EndRound)  # rules 3: a forlig does not end the round
     table.play(StartRound)
     assert table.state.current_round is not None
     assert table.state.current_round.event_card is not None
@@ -354,6 +358,7 @@ def test_a_round_can_end_without_adoption_and_the_last_forlig_stands(table: Tabl
     player, *_ = started(table)
     table.play(Propose, player, cards=BALANCED)
     table.play(ForceAdopt, proposal_id="F1")
+    table.play(EndRound)
     table.play(StartRound)
     table.play(Propose, player, cards=("ÆL-01",))
     table.play(EndRound)
@@ -474,7 +479,7 @@ def test_removing_a_player_can_decide_an_open_proposal(table: Table) -> None:
     for actor in voting[:-1]:
         table.play(CastVote, actor, proposal_id="F1", choice="for")
     events = table.play(RemovePlayer, player_id=voting[-1].player_id)
-    assert [e.type for e in events] == ["player_removed", "proposal_adopted", "round_ended"]
+    assert [e.type for e in events] == ["player_removed", "proposal_adopted"]  # rules 3: the round goes on
 
 
 def test_a_paused_round_stops_the_clock_and_refuses_proposals_and_votes_but_not_chat(table: Table) -> None:
@@ -574,6 +579,7 @@ def test_a_game_ends_with_a_reality_check_then_the_debrief(table: Table) -> None
     refused("game.not_in_reality_check", table, ShowDebrief)
     table.play(Propose, player, cards=BALANCED)
     table.play(ForceAdopt, proposal_id="F1")
+    table.play(EndRound)
     table.play(StartRound)
     table.play(EndRound)
     refused("game.no_rounds_left", table, StartRound)

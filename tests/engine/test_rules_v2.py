@@ -342,9 +342,9 @@ def test_a_new_game_records_todays_rules_and_the_debrief_says_so(table: Table) -
     played(table, BALANCED)
     created = table.log[0]
     assert isinstance(created, GameCreated)
-    assert created.rules == RULES_VERSION == 2
-    assert debrief(table.state, draws=100).rules == 2
-    assert debrief(table.state, draws=100).verdict.rules == 2
+    assert created.rules == RULES_VERSION == 3
+    assert debrief(table.state, draws=100).rules == 3
+    assert debrief(table.state, draws=100).verdict.rules == 3
 
 
 def test_a_game_created_before_rules_were_recorded_reads_as_rules_1() -> None:
