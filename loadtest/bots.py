@@ -3,6 +3,11 @@
 The bots avoid moves the rules would refuse: they vote only with a role the deck lets vote, never cast the
 deciding vote (the conference runs under `consensus`, so proposals stay open and no vote races a
 resolution), and change a vote only to a different choice. So any error is the server's, not the bots'.
+
+Under rules 3 (issue 13) a proposal is decided only when every voter has voted or its vote is called: the
+bots still never cast the last vote and never call one (a call would race the other bots' votes into
+`proposal.not_open`), so no forlig is adopted and the round stays open for the whole measured play; the
+control room starts round 1 and nothing ends it, as before.
 """
 
 from __future__ import annotations

@@ -208,6 +208,10 @@ async def test_the_overview_shows_every_table(server: ServerProcess, api: Api) -
     ):
         await a.ok("propose", cards=BALANCED)
         await desk.ok("force_adopt", proposal_id="F1")
+        # Rules 3: a forlig does not end the round; the overview shows it while the round goes on.
+        during = rows_of((await fac.get("/overview")).json())[fac.table_ids[0]]
+        assert (during["phase"], during["forlig"]) == ("round", "F1")
+        await desk.ok("end_round")
         async with await connect_as(server, fac.table_ids[1], seated[1][0].token) as b:
             await b.ok("propose", cards=["ÆL-01"])
         await fac.ok("pause", table_ids=[fac.table_ids[1]])

@@ -14,6 +14,7 @@ from engine.model import (
     FACILITATOR,
     SYSTEM,
     Actor,
+    CallVote,
     CastVote,
     Command,
     CreateGame,
@@ -33,7 +34,7 @@ from engine.model import (
     StartRound,
     State,
 )
-from engine.rules import decide, evolve, fold, initial_state, tally
+from engine.rules import decide, evolve, fold, initial_state, tally, voters
 from engine.views import Viewer, event_for, view
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
@@ -62,6 +63,7 @@ def commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
         (16, votes),
         (2, st.tuples(anyone, st.builds(EndRound, at=at))),
         (1, st.tuples(anyone, st.builds(ForceAdopt, at=at, proposal_id=proposal_id))),
+        (2, st.tuples(anyone, st.builds(CallVote, at=at, proposal_id=proposal_id))),
         (1, st.tuples(anyone, st.builds(SetRule, at=at, rule=st.sampled_from(["consensus", "broad", "majority"])))),
         (1, st.tuples(anyone, st.builds(SetDeadline, at=at, seconds=st.integers(10, 600)))),
         (1, st.tuples(anyone, st.builds(EndGame, at=at))),
@@ -129,6 +131,14 @@ def test_random_games_keep_the_invariants(deck: Deck, data: st.DataObject, seed:
         if isinstance(event, ProposalAdopted):
             # Never adopt an invalid portfolio.
             validate_portfolio(deck, state.proposals[event.proposal_id].cards, before.event_cards)
+            # Rules 3: nobody adopts a forlig alone, and the share is the final share of all the votes.
+            assert before.config is not None
+            if not event.forced and before.config.rule != "consensus":
+                adopted = state.proposals[event.proposal_id]
+                weights = voters(before)
+                assert sum(1 for pid, c in adopted.votes.items() if c == "for" and pid in weights) >= 2
+                for_weight, _, _, total, _ = tally(before, adopted)
+                assert event.share_for == round(for_weight / total, 4)
         # Never count a vote twice: weights cast never exceed the seated voters' total.
         for proposal in state.proposals.values():
             for_weight, against, abstain, total, _ = tally(state, proposal)

@@ -27,6 +27,7 @@ from engine.model import (
     FACILITATOR,
     Actor,
     Announce,
+    CallVote,
     CastVote,
     Command,
     CreateGame,
@@ -163,8 +164,9 @@ def assert_same(node: str, cases: list[Case], tmp_path: Path, state_js: Path = S
 
 
 def more_commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
-    """What test_properties' games leave out or rarely reach: proposals that are valid, votes on them, a player
-    leaving and coming back, announcements, hidden lines, removals, pauses and extensions."""
+    """What test_properties' games leave out or rarely reach: proposals that are valid, votes on them, called
+    votes (rules 3: the mayor's or the facilitator's), a player leaving and coming back, announcements, hidden
+    lines, removals, pauses and extensions."""
     at = st.just(T0)
     seat = st.sampled_from([f"seat:{k}" for k in range(6)])
     player = seat.map(Actor.player)
@@ -174,6 +176,7 @@ def more_commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
     weighted = [
         (4, st.tuples(player, st.builds(Propose, at=at, cards=cards, amends=st.none()))),
         (8, st.tuples(player, st.builds(CastVote, at=at, proposal_id=st.just("?0"), choice=CHOICES))),
+        (2, st.tuples(player | facilitator, st.builds(CallVote, at=at, proposal_id=st.just("?0")))),
         (1, st.tuples(player, st.builds(Leave, at=at))),
         (1, st.tuples(facilitator, st.builds(Join, at=at, player_id=st.sampled_from(PLAYER_IDS), name=st.just("X")))),
         (1, st.tuples(facilitator, st.builds(Announce, at=at, text=st.text(min_size=1, max_size=20)))),

@@ -11,9 +11,11 @@ from engine.model import (
     FACILITATOR,
     Actor,
     Announce,
+    CallVote,
     CastVote,
     CreateGame,
     EndGame,
+    EndRound,
     Event,
     HideMessage,
     Join,
@@ -51,8 +53,9 @@ def moderated_game(deck: Deck) -> list[Event]:
 
     1 game_created, 2–5 four players sit down, 6 roles_dealt, 7 round 1, 8 Bo's chat line, 9 Anna's line
     (HIDDEN_MESSAGE), 10 the facilitator's announcement, 11 round_paused, 12 round_resumed, 13 the line at 9
-    hidden, 14 an announcement (HIDDEN_ANNOUNCEMENT), 15 it is hidden, 16 F1 proposed, votes, the forlig, then
-    Carina moved to another table, Dennis removed, the reality check and the debrief.
+    hidden, 14 an announcement (HIDDEN_ANNOUNCEMENT), 15 it is hidden, 16 F1 proposed, 17–19 votes, 20 the
+    forlig (the mayor called the vote), 21 the facilitator ends the round, 22 Carina moved to another table,
+    23 Dennis removed, 24 the reality check, 25 the debrief.
     """
     table = Table(deck=deck, state=initial_state(deck))
     table.play(CreateGame, table_name="Bord 1", seed=SEED, rule="broad", rounds=2, round_seconds=900)
@@ -67,10 +70,14 @@ def moderated_game(deck: Deck) -> list[Event]:
     table.play(HideMessage, seq=9)
     table.play(Announce, text=HIDDEN_ANNOUNCEMENT)
     table.play(HideMessage, seq=14)
-    table.play(Propose, Actor.player(table.holder("borgmester")), cards=FIRST)
-    for player in list(table.players_with_vote()):
-        if table.state.proposals["F1"].status == "open":
-            table.play(CastVote, Actor.player(player), proposal_id="F1", choice="for")
+    mayor = table.holder("borgmester")
+    table.play(Propose, Actor.player(mayor), cards=FIRST)
+    # Three of the four voters vote for (the mayor first), the mayor calls the vote, the facilitator ends the round.
+    voting = [mayor, *(p for p in table.players_with_vote() if p != mayor)]
+    for player in voting[:3]:
+        table.play(CastVote, Actor.player(player), proposal_id="F1", choice="for")
+    table.play(CallVote, Actor.player(mayor), proposal_id="F1")
+    table.play(EndRound)
     table.play(RemovePlayer, FACILITATOR, player_id="p3", moved_to="t2")
     table.play(RemovePlayer, FACILITATOR, player_id="p4")
     table.play(EndGame)

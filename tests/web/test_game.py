@@ -212,8 +212,9 @@ def _an_amendment_that_reaches_the_target(players: dict[str, Page]) -> None:
         expect(card.locator(".year-strip li.ok")).to_have_count(4)
 
 
-def _vote_f1_down_and_adopt_f2(players: dict[str, Page]) -> None:
-    """Vote F1 down, then adopt F2; the tally is live for everybody."""
+def _vote_f1_down_and_adopt_f2(facilitator: Facilitator, players: dict[str, Page]) -> None:
+    """Vote F1 down, then adopt F2 when everyone has voted; the tally is live for everybody. The facilitator
+    ends the round."""
     bo, cem = players["Bo"], players["Cem"]
     voters = [page for page in players.values() if can_vote(page, "F1")]
     assert voters, "at least the mayor votes"
@@ -230,19 +231,24 @@ def _vote_f1_down_and_adopt_f2(players: dict[str, Page]) -> None:
         expect(stream(page)).to_contain_text("Forslag F1 blev stemt ned.")
         expect(proposal(page, "F1").locator(".status")).to_have_text("Stemt ned")
         expect(proposal(page, "F1").locator(".tally")).to_contain_text("Imod: ")
-    # Votes are weighted (the mayor has 2): F2 may be adopted before everybody has voted.
-    for page in voters:
-        if proposal(page, "F2").locator(".status").inner_text() != "Åbent":
-            break
+    # Rules 3: crossing two thirds adopts nothing; F2 is decided when the last voter has voted.
+    for index, page in enumerate(voters):
+        expect(proposal(page, "F2").locator(".status")).to_have_text("Åbent")
         vote(page, "F2", "for")
         name = next(name for name, other in players.items() if other is page)
         for other in players.values():
             expect(proposal(other, "F2").locator(".tally")).to_contain_text(re.compile(f"For: [^·]*{name}"))
+            if index < len(voters) - 1:
+                expect(proposal(other, "F2").locator(".status")).to_have_text("Åbent")
     for page in players.values():
-        expect(stream(page)).to_contain_text(re.compile(r"Forlig! Forslag F2 er vedtaget med \d+\s% af stemmerne\."))
-        expect(stream(page)).to_contain_text("Runde 1 er slut: et forlig blev vedtaget.")
+        expect(stream(page)).to_contain_text(re.compile(r"Forlig! Forslag F2 er vedtaget med 100\s% af stemmerne\."))
         expect(page.locator("#standing")).to_contain_text("Forlig F2")
         expect(page.locator("#standing li.ok")).to_have_count(4)
+        # A forlig does not end the round: the table may still amend it until the facilitator ends the round.
+        expect(page.locator("#round-status")).to_contain_text("Runde 1 af 3 ·")
+    facilitator.command("end_round")
+    for page in players.values():
+        expect(stream(page)).to_contain_text("Runde 1 er slut: afsluttet af facilitatoren.")
         expect(page.locator("#round-status")).to_have_text("Runde 1 er slut")
     screenshot(cem, "table-phone")
     screenshot(bo, "table-laptop")
@@ -343,7 +349,7 @@ def test_three_players_play_a_whole_game(
     _chat_with_a_mention(players)
     _a_proposal_that_falls_short(players)
     _an_amendment_that_reaches_the_target(players)
-    _vote_f1_down_and_adopt_f2(players)
+    _vote_f1_down_and_adopt_f2(facilitator, players)
     event = _round_two_draws_an_event(facilitator, players)
     _the_debrief(facilitator, conference, players, roles, event)
     _nothing_left_the_origin(web_server, [anna_ctx, bo_ctx, cem_ctx])
