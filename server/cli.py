@@ -224,6 +224,50 @@ def loadtest(
         raise typer.Exit(1)
 
 
+# ---- a rehearsal with bots (docs/bots.md) --------------------------------------------------------------------
+
+
+@app.command()
+def rehearse(
+    deck: Annotated[str, typer.Option("--deck", help="Deck id (a folder in the decks folder) or a deck folder.")] = (
+        DEFAULT_DECK_PATH.name
+    ),
+    target: Annotated[
+        float | None, typer.Option("--target", min=0.1, help="X, mio. kr. (the deck's default when left out).")
+    ] = None,
+    tables: Annotated[int, typer.Option("--tables", min=1, max=500, help="Tables of bots to play.")] = 10,
+    bots: Annotated[int, typer.Option("--bots", min=3, max=8, help="Bots per table.")] = 4,
+    seed: Annotated[int, typer.Option(help="Seed of the rehearsal (each table's seed is drawn from it).")] = 1,
+    lang: Annotated[str, typer.Option(help="The bots' language in the chat: da or en.")] = "da",
+) -> None:
+    """Play N tables of bots to the end, at once, and print the cross-table debrief's headline figures."""
+    from engine.rehearsal import rehearse as play
+    from server.settings import get_settings
+
+    path = Path(deck)
+    if not path.is_dir():
+        path = get_settings().decks_dir / deck
+    loaded = _load_or_exit(path)
+    feasible = feasible_range(loaded)
+    x = target if target is not None else loaded.scenario.default_target
+    if not feasible.allows(x):
+        typer.echo(f"rehearse: X = {_num(x)} er mere end decket kan nå ({format_mio(feasible.max_target)}).", err=True)
+        raise typer.Exit(2)
+    result = play(loaded, tables=tables, target=x, seed=seed, bots=bots, lang="en" if lang == "en" else "da")
+    cross = result.cross
+    typer.echo(f"Generalprøve: {tables} borde à {bots} bots, {loaded.scenario.id}, X = {_num(x)} mio. kr.")
+    typer.echo(f"Forlig: {cross.with_forlig} af {tables} borde")
+    typer.echo(f"Når målet (dommen): {cross.verdict_reached} af {tables} borde")
+    typer.echo("Når målet pr. år: " + ", ".join(f"{year.label} {year.reached}/{tables}" for year in cross.reached))
+    chosen = sorted((row for row in cross.heatmap.rows if row.chosen), key=lambda row: (-row.chosen, row.card))
+    typer.echo("Oftest valgt: " + ", ".join(f"{row.card} {row.title.da} ({row.chosen})" for row in chosen[:8]))
+    never = [row.card for row in cross.heatmap.rows if row.chosen == 0]
+    typer.echo("Aldrig valgt: " + (", ".join(never) if never else "–"))
+    services = [one.service_index for one in result.debriefs if one.forlig is not None]
+    if services:
+        typer.echo(f"Serviceindeks i forligene: gennemsnit {_num(round(sum(services) / len(services), 1))}")
+
+
 # ---- logs: export and replay (docs/replay.md) -------------------------------------------------------------------
 
 deck_app.command("import")(import_command)
