@@ -311,7 +311,7 @@ def main() -> None:
     started = time.perf_counter()
     feasible = feasible_range(deck)
     print(
-        f"feasible range (engine, local search): max_target {feasible.max_target}, worst event "
+        f"feasible range (engine, exact search): max_target {feasible.max_target}, worst event "
         f"{feasible.worst_event} {feasible.max_target_worst_event}; levels "
         + ", ".join(f"{level.name} {level.target}" for level in feasible.levels)
     )

@@ -142,6 +142,9 @@ class ImportReport(BaseModel):
     max_target: float
     max_target_worst_event: float
     levels: dict[str, float]  # let, middel, svær
+    exact: bool = True  # the figures are proven optima (engine/feasibility.py); else the bounds say how far off
+    max_target_bound: float | None = None  # no portfolio reaches more, no event
+    max_target_worst_event_bound: float | None = None  # ... under the worst single event
     events: int
     roles: int
     left_out: list[str]  # events and hjertesager of the default set that name absent cards or areas
@@ -173,6 +176,9 @@ class Catalog:
             max_target=self.feasible.max_target,
             max_target_worst_event=self.feasible.max_target_worst_event,
             levels={level.name: level.target for level in self.feasible.levels},
+            exact=self.feasible.exact,
+            max_target_bound=self.feasible.max_target_bound,
+            max_target_worst_event_bound=self.feasible.max_target_worst_event_bound,
             events=len(deck.events),
             roles=len(deck.roles),
             left_out=[texts[pick] for texts in self.left_out],

@@ -4,9 +4,12 @@
 and what `raaderum deck check` prints. It asks, for the deck with no event and under each single event,
 for the best portfolio: the one that meets every required condition of the verdict for the highest X.
 
-The search is a deterministic local search (greedy start, then single additions, removals and swaps
-until none improves), so `max_target` is a portfolio that really exists: a lower bound on the exact
-optimum. bench/bench_balance.py solves the same problem exactly (MILP) and reports any difference.
+The search is exact: a mixed-integer programme of the verdict (every required year, the wishes, the
+anlægspulje, the kinds' shares, requires/excludes and the event's effects) solved by branch and bound
+(HiGHS, through scipy.optimize.milp) within a budget counted in nodes, never in seconds, so the answer is
+the same on every machine. Its portfolio is re-checked with `assess`, so `max_target` is a portfolio that
+really exists; `exact` says the optimum was proven, and the `…_bound` fields give the proven upper bound
+when the budget ran out first. A 200-proposal catalogue takes well under a second (bench/bench_catalog.py).
 """
 
 from __future__ import annotations
@@ -51,11 +54,9 @@ from engine.errors import RuleViolation
 LevelName = Literal["let", "middel", "svær"]
 # Targets are offered and compared in steps of 0.5 mio. kr.: a suggested level is rounded down to it.
 STEP = 0.5
-# The search starts from three fixed portfolios and this many seeded random ones; the search with no
-# event (max_target, which the server refuses targets against) from more. With 48 it finds the exact
-# optimum bench_balance's MILP finds for Korsbæk (54,6; 16 starts: 54,4).
-RANDOM_STARTS = 16
-RANDOM_STARTS_NO_EVENT = 48
+# The local search (the fallback when the exact search has no portfolio the engine accepts) tries pairs of
+# flips only on decks this small: the pairs grow with the square of the cards.
+PAIRS_UP_TO = 80
 
 
 class Frozen(BaseModel):
@@ -79,6 +80,11 @@ class FeasibleRange(Frozen):
     levels: tuple[Level, ...]  # let, middel, svær: suggested targets, each reachable
     max_target_cards: float = 0.0  # max_target with the cards alone, no lever
     max_target_cards_worst_event: float = 0.0  # ... and under the worst single event
+    # Whether every figure above is the proven optimum (the branch and bound closed within its budget of
+    # nodes); when not, each is a real portfolio's and the bounds say how far the optimum can lie above it.
+    exact: bool = True
+    max_target_bound: float | None = None  # no portfolio reaches more than this, no event (None: unknown)
+    max_target_worst_event_bound: float | None = None  # ... under the worst single event
 
     def allows(self, target: float) -> bool:
         """Whether a facilitator may choose this X (rounding noise of the figures is tolerated)."""
@@ -340,16 +346,16 @@ def _keys(model: Model, chosen: npt.NDArray[np.float64]) -> npt.NDArray[np.float
     return keys
 
 
-def _search(model: Model, start: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Best-improvement local search over single and pair flips and swaps, scored by `_keys`."""
+def _search(model: Model, start: npt.NDArray[np.float64], *, pairs: bool = True) -> npt.NDArray[np.float64]:
+    """Best-improvement local search over single (and pair) flips and swaps, scored by `_keys`."""
     n = len(model.ids)
     x = start.copy()
     current = _keys(model, x[None, :])[0]
     eye = np.eye(n)
-    first, second = np.triu_indices(n, 1)
-    pairs = eye[first] + eye[second]
+    first, second = np.triu_indices(n, 1) if pairs else (np.zeros(0, int), np.zeros(0, int))
+    two = eye[first] + eye[second]
     while True:
-        flips = np.vstack([np.abs(x[None, :] - eye), np.abs(x[None, :] - pairs)])
+        flips = np.vstack([np.abs(x[None, :] - eye), np.abs(x[None, :] - two)])
         inside, outside = np.flatnonzero(x > 0.5), np.flatnonzero(x < 0.5)
         swaps = np.repeat(x[None, :], len(inside) * len(outside), axis=0)
         rows = np.arange(len(swaps))
@@ -363,34 +369,220 @@ def _search(model: Model, start: npt.NDArray[np.float64]) -> npt.NDArray[np.floa
         x, current = candidates[best], keys[best]
 
 
-def best_portfolio(
+# ---- the exact search: a mixed-integer programme on the model's arrays ----------------------------------
+
+# Branch-and-bound nodes HiGHS may explore per search: the deterministic budget (counted in nodes, never in
+# seconds: the engine has no clock). Korsbæk and a 200-proposal catalogue are solved at the root node (1);
+# a search that runs out keeps its best portfolio, reports its proven upper bound and `exact` False.
+NODE_BUDGET = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class Solved:
+    """One search's answer: a real portfolio and its capacity (checked with `assess`), the proven upper bound
+    on any portfolio's capacity, and whether the two are the same (the optimum is proven)."""
+
+    portfolio: tuple[str, ...]
+    capacity: float  # −inf: no portfolio meets the X-independent conditions
+    bound: float  # no portfolio does better; −inf when none is feasible (proven)
+    exact: bool
+
+
+class _Programme:
+    """Columns and rows of the MILP, added by name: x (one per candidate) and t (X) first, then helpers."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.columns = n + 1  # x_0 … x_{n−1}, t
+        self.lower: list[float] = [0.0] * n + [-np.inf]
+        self.upper: list[float] = [1.0] * n + [np.inf]
+        self.integral: list[int] = [1] * n + [0]
+        self.rows: list[dict[int, float]] = []
+        self.row_lower: list[float] = []
+        self.row_upper: list[float] = []
+
+    def column(self, lower: float, upper: float, integral: bool) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integral.append(1 if integral else 0)
+        self.columns += 1
+        return self.columns - 1
+
+    def row(self, coefficients: dict[int, float], lower: float, upper: float) -> None:
+        self.rows.append({j: v for j, v in coefficients.items() if v != 0.0})
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+
+    def dense(self, x: Vector, extra: dict[int, float] | None = None) -> dict[int, float]:
+        row = {i: float(v) for i, v in enumerate(x) if v != 0.0}
+        row.update(extra or {})
+        return row
+
+
+def _programme(deck: Deck, model: Model) -> _Programme:
+    """The verdict as a MILP: maximise t subject to every required year's result reaching slope · t (within
+    the tolerance), the wishes funded, the anlægspulje kept, the kinds' shares (rules 2) or presence (rules 1),
+    and the cards' requires and excludes. An event's conditional is a binary z (1 iff a trigger card is
+    chosen), a grant's void a binary v, a grant per year a g ≤ min(amount, eligible costs), a sanction an
+    s ≥ spent − allowance: each is exact at the optimum, where t pushes them to their true values."""
+    p = _Programme(len(model.ids))
+    year_extra, year_constant = _event_columns(p, model)
+    for year in range(4):
+        if not np.isfinite(model.tolerance[year]):
+            continue  # rules 1: the overslagsår are not required
+        # slope · t − amounts · x − the events' helpers ≤ constant + tolerance
+        row = p.dense(-model.amounts[:, year], {j: -value for j, value in year_extra[year].items()})
+        row[p.n] = float(model.slopes[year])
+        p.row(row, -np.inf, float(year_constant[year] + model.tolerance[year]))
+    _condition_rows(p, model)
+    _link_rows(p, deck, model)
+    return p
+
+
+def _event_columns(p: _Programme, model: Model) -> tuple[list[dict[int, float]], Vector]:
+    """The helpers of the events' conditionals, grants and sanctions: per year the helper columns that add to
+    the result (column -> coefficient), and the result's constant part."""
+    year_extra: list[dict[int, float]] = [{} for _ in range(4)]
+    year_constant = model.base.copy()
+    for mask, then_gap, else_gap in model.conditionals:
+        z = p.column(0.0, 1.0, True)
+        triggers = [int(index) for index in np.flatnonzero(mask > 0)]
+        for item in triggers:
+            p.row({z: 1.0, item: -1.0}, 0.0, np.inf)  # z ≥ x_i
+        p.row({z: 1.0, **dict.fromkeys(triggers, -1.0)}, -np.inf, 0.0)  # z ≤ Σ x_i
+        year_constant = year_constant + else_gap
+        for year in range(4):
+            year_extra[year][z] = year_extra[year].get(z, 0.0) + float(then_gap[year] - else_gap[year])
+    for eligible, granted, void in model.grants:
+        voids = [int(index) for index in np.flatnonzero(void > 0)]
+        v = p.column(0.0, 1.0, True) if voids else -1
+        for item in voids:
+            p.row({v: 1.0, item: -1.0}, 0.0, np.inf)  # v ≥ x_i
+        for year in range(4):
+            amount = max(0.0, float(granted[year]))
+            if amount == 0.0:
+                continue
+            g = p.column(0.0, amount, False)
+            p.row(p.dense(-eligible[:, year], {g: 1.0}), -np.inf, 0.0)  # g ≤ eligible costs
+            if voids:
+                p.row({g: 1.0, v: amount}, -np.inf, amount)  # g ≤ amount · (1 − v)
+            year_extra[year][g] = 1.0
+    for spent, allowance, share in model.sanctions:
+        s = p.column(0.0, np.inf, False)
+        p.row(p.dense(-spent, {s: 1.0}), -allowance, np.inf)  # s ≥ spent − allowance
+        year_extra[0][s] = year_extra[0].get(s, 0.0) - share
+    return year_extra, year_constant
+
+
+def _condition_rows(p: _Programme, model: Model) -> None:
+    """The conditions that do not depend on X: wishes, the anlægspulje, the kinds, a non-empty portfolio."""
+    for year in range(4):
+        if model.need[year] > 0:
+            p.row(p.dense(model.wishes[:, year]), float(model.need[year]), np.inf)
+    if model.capital.any():
+        p.row(p.dense(model.capital), -np.inf, model.pool)
+    if model.rules < 2:
+        for k in range(len(model.present)):
+            p.row(p.dense(model.present[k]), 1.0, np.inf)
+    else:
+        for k in range(len(model.kinds)):
+            p.row(p.dense(model.kinds[k] - model.share * model.base_gains), -1e-9, np.inf)
+        # The shares are of a positive total: some chosen item has a gain in year 4 (exact, and integral).
+        p.row(p.dense((model.base_gains > 0).astype(np.float64)), 1.0, np.inf)
+    p.row(p.dense(np.ones(p.n)), 1.0, np.inf)  # a portfolio is never empty
+
+
+def _link_rows(p: _Programme, deck: Deck, model: Model) -> None:
+    """The cards' requires (x_i ≤ x_j) and excludes (x_i + x_j ≤ 1; either card may name the other)."""
+    index = {item: i for i, item in enumerate(model.ids)}
+    excluded: set[tuple[int, int]] = set()
+    for i, item in enumerate(model.ids):
+        if not deck.has_card(item):
+            continue
+        card = deck.card(item)
+        for other in card.requires:
+            if other in index:
+                p.row({i: 1.0, index[other]: -1.0}, -np.inf, 0.0)
+            else:
+                p.upper[i] = 0.0  # it requires a card an event took out of play
+        for other in card.excludes:
+            j = index.get(other)
+            if j is not None and (min(i, j), max(i, j)) not in excluded:
+                excluded.add((min(i, j), max(i, j)))
+                p.row({i: 1.0, j: 1.0}, -np.inf, 1.0)
+
+
+def _solve(deck: Deck, model: Model, event_ids: Sequence[str], rules: int, nodes: int) -> Solved:
+    """The best portfolio by branch and bound (HiGHS through scipy), re-checked with `assess`."""
+    from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
+    from scipy.sparse import csr_array  # type: ignore[import-untyped]
+
+    p = _programme(deck, model)
+    data: list[float] = []
+    indices: list[int] = []
+    pointers = [0]
+    for row in p.rows:
+        indices.extend(row)
+        data.extend(row.values())
+        pointers.append(len(indices))
+    matrix = csr_array((data, indices, pointers), shape=(len(p.rows), p.columns))
+    cost = np.zeros(p.columns)
+    cost[p.n] = -1.0
+    result = milp(
+        cost,
+        constraints=LinearConstraint(matrix, p.row_lower, p.row_upper),
+        integrality=np.array(p.integral),
+        bounds=Bounds(p.lower, p.upper),
+        options={"node_limit": nodes, "mip_rel_gap": 0.0, "presolve": True},
+    )
+    if result.status == 2:  # proven infeasible
+        return Solved((), -math.inf, -math.inf, model.exact)
+    bound = -float(result.mip_dual_bound) if result.mip_dual_bound is not None else math.inf
+    if not math.isfinite(bound) or not model.exact:
+        bound = math.inf
+    if result.x is None:
+        return Solved((), -math.inf, bound, False)
+    portfolio = tuple(item for item, value in zip(model.ids, result.x[: p.n], strict=True) if value > 0.5)
+    met, capacity = _score(deck, portfolio, event_ids, rules)
+    if met != 1:
+        capacity = -math.inf
+    exact = result.status == 0 and model.exact and capacity >= bound - 1e-6
+    return Solved(portfolio, capacity, max(bound, capacity), exact)
+
+
+def search(
     deck: Deck,
     event_ids: Sequence[str] = (),
     rules: int = RULES_VERSION,
     *,
     levers: bool = True,
-    starts: int = RANDOM_STARTS,
-) -> tuple[tuple[str, ...], float]:
-    """A portfolio with the highest verdict capacity found, and that capacity (X, mio. kr.; −inf if none),
-    checked with `assess`. Deterministic: the same deck and events give the same portfolio."""
+    nodes: int = NODE_BUDGET,
+) -> Solved:
+    """The portfolio with the highest verdict capacity under the events, with the proven bound."""
     ids = [card.id for card in deck.cards] + ([lever.id for lever in deck.levers] if levers else [])
     model = model_for(deck, event_ids, rules, ids)
+    solved = _solve(deck, model, event_ids, rules, nodes)
+    if solved.capacity > -math.inf or solved.exact:
+        return solved
+    # The budget ran out before a portfolio was found, or the one found fails the engine's own check (an
+    # event the arrays do not capture): the local search from the fixed starts finds one that passes.
+    portfolio, capacity = _local(deck, model, event_ids, rules)
+    return Solved(portfolio, capacity, max(solved.bound, capacity), False)
+
+
+def _local(deck: Deck, model: Model, event_ids: Sequence[str], rules: int) -> tuple[tuple[str, ...], float]:
     n = len(model.ids)
     kinds = [deck.card(item).kind if deck.has_card(item) else None for item in model.ids]
     year1 = model.amounts[:, 0]
-    fixed = [
+    starts = [
         np.array([1.0 if year1[i] > 0 and kinds[i] != "udvidelse" else 0.0 for i in range(n)]),
         np.array([1.0 if kinds[i] != "udvidelse" else 0.0 for i in range(n)]),
         np.ones(n),
     ]
-    rng = np.random.default_rng(0)
-    points = [*fixed, *((rng.random(n) < 0.5).astype(np.float64) for _ in range(starts))]
-    found = [_search(model, start) for start in points]
-    keys = _keys(model, np.array(found))
-    order = np.argsort(-keys, kind="stable")
     best: tuple[tuple[str, ...], tuple[int, float]] = ((), (-1, -math.inf))
-    for index in order[: 3 if model.exact else len(order)]:
-        portfolio = tuple(item for item, value in zip(model.ids, found[index], strict=True) if value > 0.5)
+    for start in starts:
+        found = _search(model, start, pairs=n <= PAIRS_UP_TO)
+        portfolio = tuple(item for item, value in zip(model.ids, found, strict=True) if value > 0.5)
         score = _score(deck, portfolio, event_ids, rules)
         if score > best[1]:
             best = (portfolio, score)
@@ -398,25 +590,62 @@ def best_portfolio(
     return portfolio, capacity if met == 1 else -math.inf
 
 
+def best_portfolio(
+    deck: Deck,
+    event_ids: Sequence[str] = (),
+    rules: int = RULES_VERSION,
+    *,
+    levers: bool = True,
+) -> tuple[tuple[str, ...], float]:
+    """A portfolio with the highest verdict capacity, and that capacity (X, mio. kr.; −inf if none), checked
+    with `assess`. Deterministic: the same deck and events give the same portfolio."""
+    solved = search(deck, event_ids, rules, levers=levers)
+    return solved.portfolio, solved.capacity
+
+
 def _floor(value: float) -> float:
     return math.floor(value / STEP + 1e-9) * STEP
 
 
-def _worst(deck: Deck, *, levers: bool) -> tuple[tuple[str, ...], float, str | None, float]:
-    """(portfolio, capacity) with no event, and the worst single event with its capacity."""
-    portfolio, best = best_portfolio(deck, levers=levers, starts=RANDOM_STARTS_NO_EVENT)
+@dataclass(frozen=True, slots=True)
+class _Worst:
+    best: Solved  # no event
+    worst: float  # the lowest capacity over the events (clamped at 0), a real portfolio's
+    worst_bound: float  # the same for the proven bounds
+    worst_event: str | None
+    exact: bool  # every search proved its optimum
+
+
+def _worst(deck: Deck, *, levers: bool) -> _Worst:
+    """The best portfolio with no event, and the worst single event with its capacity.
+
+    An event under which the no-event optimum still delivers at least the worst capacity found so far
+    cannot be the worst (its own optimum is no lower), so it is not searched: the events are searched from
+    the one that hurts that portfolio most, and most are skipped."""
+    best = search(deck, levers=levers)
     worst_event: str | None = None
-    worst = best
-    for event in deck.events:
-        _, capacity = best_portfolio(deck, (event.id,), levers=levers)
-        if capacity < worst:
-            worst_event, worst = event.id, capacity
-    return portfolio, max(0.0, round(best, 6)), worst_event, max(0.0, round(worst, 6))
+    worst, worst_bound, exact = best.capacity, best.bound, best.exact
+    found: list[tuple[float, int, str]] = []
+    for position, event in enumerate(deck.events):
+        met, capacity = _score(deck, best.portfolio, (event.id,), RULES_VERSION) if best.portfolio else (0, 0.0)
+        found.append((capacity if met == 1 else -math.inf, position, event.id))
+    for lower, _, event_id in sorted(found):
+        if lower >= worst and exact:
+            continue
+        solved = search(deck, (event_id,), levers=levers)
+        exact = exact and solved.exact
+        worst_bound = min(worst_bound, solved.bound)
+        if solved.capacity < worst:
+            worst_event, worst = event_id, solved.capacity
+    return _Worst(best, max(0.0, round(worst, 6)), max(0.0, round(worst_bound, 6)), worst_event, exact)
 
 
 def _compute(deck: Deck) -> FeasibleRange:
-    portfolio, max_target, worst_event, worst = _worst(deck, levers=True)
-    _, cards_only, _, cards_only_worst = _worst(deck, levers=False) if deck.levers else (None, max_target, None, worst)
+    full = _worst(deck, levers=True)
+    cards = _worst(deck, levers=False) if deck.levers else full
+    max_target = max(0.0, round(full.best.capacity, 6))
+    cards_only = max(0.0, round(cards.best.capacity, 6))
+    worst, cards_only_worst = full.worst, cards.worst
     # let: the cards alone suffice whatever single event comes; middel: the deck's default target;
     # svær: the most the cards alone deliver with no event, so with an event the table needs a lever.
     # Each is kept within what a portfolio delivers under the worst event.
@@ -430,14 +659,18 @@ def _compute(deck: Deck) -> FeasibleRange:
         Level(name=name, target=value, reachable=value <= max_target, reachable_worst_event=value <= worst)
         for name, value in targets.items()
     )
+    bound = max(0.0, round(full.best.bound, 6))
     return FeasibleRange(
         max_target=max_target,
         max_target_worst_event=worst,
-        worst_event=worst_event,
-        portfolio=portfolio,
+        worst_event=full.worst_event,
+        portfolio=full.best.portfolio,
         levels=levels,
         max_target_cards=cards_only,
         max_target_cards_worst_event=cards_only_worst,
+        exact=full.exact and cards.exact,
+        max_target_bound=bound if math.isfinite(bound) else None,
+        max_target_worst_event_bound=full.worst_bound if math.isfinite(full.worst_bound) else None,
     )
 
 

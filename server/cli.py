@@ -35,6 +35,8 @@ def _range(deck: Deck) -> str:
     if feasible.worst_event:
         line += f" ({format_mio(feasible.max_target_worst_event)} under den værste hændelse, {feasible.worst_event})"
     levels = " · ".join(f"{level.name} {format_mio(level.target)}" for level in feasible.levels)
+    if not feasible.exact and feasible.max_target_bound is not None:
+        levels += f" (ikke bevist optimum: intet forlig når over {format_mio(feasible.max_target_bound)})"
     return f"{line}; forslag: {levels}"
 
 

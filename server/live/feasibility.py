@@ -1,9 +1,9 @@
 """The deck's feasible targets, kept on disk between processes.
 
-`engine.feasibility.feasible_range` is a pure, seeded search that takes seconds for a deck. Every server
-process (and every test server) would pay that on its first conference; the answer depends only on the deck's
-content and the search's code, so it is kept in a cache file named by both and read back by later processes.
-A missing, unreadable or stale file is recomputed, never trusted blindly.
+`engine.feasibility.feasible_range` is a pure, deterministic search that takes a few tenths of a second for
+a deck. Every server process (and every test server) would pay that on its first conference; the answer
+depends only on the deck's content and the search's code, so it is kept in a cache file named by both and
+read back by later processes. A missing, unreadable or stale file is recomputed, never trusted blindly.
 """
 
 from __future__ import annotations
