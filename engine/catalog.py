@@ -42,8 +42,19 @@ from engine.deck import (
 )
 from engine.feasibility import FeasibleRange, feasible_range
 
+# The defaults of the upload limits; the server takes its own from server/settings.py (RAADERUM_CATALOG_MAX_MB,
+# RAADERUM_CATALOG_MAX_ROWS, docs/operations.md).
 MAX_BYTES = 2 * 1024 * 1024  # a catalogue of 1,000 proposals is about 300 kB as CSV and 150 kB as xlsx
 MAX_ROWS = 2000  # proposals in one catalogue
+
+
+def size_text(max_bytes: int) -> str:
+    """A size limit as the error message names it: "2 MB", "1.5 MB", "512 kB"."""
+    if max_bytes < 1024 * 1024:
+        return f"{round(max_bytes / 1024, 1):g} kB"
+    return f"{round(max_bytes / (1024 * 1024), 2):g} MB"
+
+
 FORMULA_START = ("=", "+", "-", "@")
 
 # ---- errors ---------------------------------------------------------------------------------------
@@ -303,11 +314,11 @@ def read_xlsx(data: bytes) -> tuple[dict[str, Sheet], list[CatalogError]]:
     return sheets, []
 
 
-def read_file(data: bytes, filename: str) -> tuple[dict[str, Sheet], list[CatalogError]]:
+def read_file(data: bytes, filename: str, max_bytes: int = MAX_BYTES) -> tuple[dict[str, Sheet], list[CatalogError]]:
     if not data:
         return {}, [CatalogError(None, None, "catalog.empty")]
-    if len(data) > MAX_BYTES:
-        return {}, [CatalogError(None, None, "catalog.too_large", f"{MAX_BYTES // (1024 * 1024)} MB")]
+    if len(data) > max_bytes:
+        return {}, [CatalogError(None, None, "catalog.too_large", size_text(max_bytes))]
     suffix = filename.lower().rpartition(".")[2]
     if suffix in ("xlsm", "xltm", "xlsb"):
         return {}, [CatalogError(None, None, "catalog.macros")]
@@ -790,6 +801,67 @@ def _fitting_set(
     )
 
 
+# The default set's levers are sized for Korsbæk: a tax rise of 0,1 procentpoint on its tax base, a draw on
+# its cash reserve, a flat cut of its service budgets (engine/budget.lever_amounts applies the share itself).
+KORSBAEK_INHABITANTS = 50_000
+KORSBAEK_NET_OPERATING = 3_000.0
+KORSBAEK_SERVICE = 2_300.0
+_DA_AMOUNT = re.compile(r"(\d+(?:,\d+)?)( mio\. kr\.)")
+_EN_AMOUNT = re.compile(r"(DKK )(\d+(?:\.\d+)?)( million)")
+
+
+def _scale_text(text: Any, factor: float) -> Any:
+    """A lever's Text with every amount of mio. kr. in it multiplied by `factor` (one decimal)."""
+    if text is None:
+        return None
+
+    def figure(value: float, mark: str) -> str:
+        return f"{round(value, 1):g}".replace(".", mark)
+
+    da = _DA_AMOUNT.sub(lambda m: figure(float(m[1].replace(",", ".")) * factor, ",") + m[2], text.da)
+    en = _EN_AMOUNT.sub(lambda m: m[1] + figure(float(m[2]) * factor, ".") + m[3], text.en)
+    return text.model_copy(update={"da": da, "en": en})
+
+
+def scaled_levers(
+    levers: Sequence[Lever],
+    inhabitants: int | None,
+    net_operating_budget: float | None,
+    areas: Sequence[Area],
+    cards: Sequence[Card],
+) -> list[Lever]:
+    """The default set's levers sized for the catalogue's municipality: the tax rise by its inhabitants (the
+    tax base per inhabitant is Korsbæk's), the cash draw and its repayment by its net operating expenditure
+    (by the inhabitants when the Kommune sheet gives none), the grønthøster's figures in the texts by its
+    service budgets (its amount is already a share of them). A catalogue without inhabitants is sized by its
+    proposals: their year-4 gains against Korsbæk's. Korsbæk's own figures give Korsbæk's levers."""
+    if inhabitants is not None:
+        people = inhabitants / KORSBAEK_INHABITANTS
+    else:
+        gains = sum(max(0.0, card.amounts[3]) for card in cards if card.kind != "udvidelse")
+        korsbaek = sum(max(0.0, card.amounts[3]) for card in default_set().cards if card.kind != "udvidelse")
+        people = gains / korsbaek if gains > 0 else 1.0
+    factors = {
+        "skatteforhoejelse": people,
+        "kassetraek": net_operating_budget / KORSBAEK_NET_OPERATING if net_operating_budget else people,
+        "groenthoester": sum(area.service_budget for area in areas) / KORSBAEK_SERVICE,
+    }
+    scaled: list[Lever] = []
+    for lever in levers:
+        factor = factors[lever.lever]
+        if abs(factor - 1.0) < 1e-9:
+            scaled.append(lever)
+            continue
+        update: dict[str, Any] = {
+            field: _scale_text(getattr(lever, field), factor) for field in ("description", "consequences")
+        }
+        if lever.lever != "groenthoester":
+            a, b, c, d = (round(value * factor, 1) + 0.0 for value in lever.amounts)
+            update["amounts"] = (a, b, c, d)
+        scaled.append(lever.model_copy(update=update))
+    return scaled
+
+
 # ---- the import -----------------------------------------------------------------------------------
 
 
@@ -829,9 +901,12 @@ def import_catalog(
     name: str | None = None,
     *,
     feasibility: Callable[[Deck], FeasibleRange] = feasible_range,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> Catalog:
-    """The catalogue in `data` as a deck with its report; CatalogInvalid naming every problem at once."""
-    sheets, errors = read_file(data, filename)
+    """The catalogue in `data` as a deck with its report; CatalogInvalid naming every problem at once. A file
+    over `max_bytes` or with more than `max_rows` proposals is refused (catalog.too_large, too_many_rows)."""
+    sheets, errors = read_file(data, filename, max_bytes)
     if errors:
         raise CatalogInvalid(errors)
     forslag = sheets["forslag"]
@@ -847,8 +922,8 @@ def import_catalog(
     kommune_sheet = sheets.get("kommune")
     kommune = _kommune(kommune_sheet, errors)
     kcells = _Cells(errors, kommune_sheet.name if kommune_sheet else "Kommune", forslag.decimal)
-    if len(forslag.rows) - 1 > MAX_ROWS:
-        errors.append(CatalogError(None, None, "catalog.too_many_rows", str(MAX_ROWS)))
+    if len(forslag.rows) - 1 > max_rows:
+        errors.append(CatalogError(None, None, "catalog.too_many_rows", str(max_rows)))
     if any(error.sheet == forslag.name for error in errors):
         # Without its columns the rows cannot be read; the Kommune sheet's problems are listed with these.
         raise CatalogInvalid(_renumbered(errors, skipped, forslag.name))
@@ -866,11 +941,13 @@ def import_catalog(
         {card.id for card in cards}, {area.id for area in areas}, {source.id for source in sources}, short
     )
     data_["areas"] = tuple(areas)
+    people = data_["inhabitants"] if "inhabitants" in kommune.values else None
+    levers = scaled_levers(levers, people, data_.get("net_operating_budget"), areas, cards)
     data_.setdefault("net_operating_budget", sum(area.service_budget for area in areas))
     given_target = "default_target" in data_
     data_.setdefault("default_target", 1.0)
     data_.setdefault("baseline_gap", (data_["default_target"],) * 4)
-    deck = _deck(data_, cards, events, roles, sources, levers)
+    deck = _deck(data_, cards, events, roles, sources, levers, kommune.rows)
     feasible = feasibility(deck)
     if not given_target:
         # The default X: the feasibility function's middel level (with a constant gap it does not depend on X).
@@ -890,6 +967,7 @@ def _deck(
     roles: list[Role],
     sources: list[Source],
     levers: list[Lever],
+    rows: dict[str, int] | None = None,
 ) -> Deck:
     try:
         return Deck(
@@ -901,8 +979,10 @@ def _deck(
             levers=tuple(levers),
         )
     except ValidationError as error:
+        # The Kommune sheet's row of the field, when the sheet gave it (a default has no row).
         errors = [
-            CatalogError(None, KOMMUNE_NAMES.get(str(detail["loc"][-1]), ".".join(map(str, detail["loc"]))),
+            CatalogError((rows or {}).get(str(detail["loc"][0])),
+                         KOMMUNE_NAMES.get(str(detail["loc"][0]), ".".join(map(str, detail["loc"]))),
                          "catalog.invalid", detail["msg"], "Kommune")
             for detail in error.errors()
         ]  # fmt: skip

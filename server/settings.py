@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.catalog import MAX_BYTES, MAX_ROWS
 from engine.deck import DEFAULT_DECK_PATH
 
 DEFAULT_SQLITE_URL = "sqlite:///./data/raaderum.db"
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     # Replay uploads (POST /api/replays): the largest log, and uploads a minute from one address.
     max_upload_mb: int = Field(default=64, ge=1)
     uploads_per_minute: int = Field(default=30, ge=1)
+    # Catalogue uploads (POST /api/decks): the largest file and the most proposals (docs/operations.md).
+    catalog_max_mb: float = Field(default=MAX_BYTES / (1024 * 1024), gt=0, le=64)
+    catalog_max_rows: int = Field(default=MAX_ROWS, ge=1)
     # Write frames straight to uvicorn's transport, once-encoded per event (server/transport/wsdirect.py);
     # off = ASGI sends.
     direct_writes: bool = True
@@ -58,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def previous_secret_list(self) -> tuple[str, ...]:
         return tuple(part.strip() for part in (self.previous_secrets or "").split(",") if part.strip())
+
+    @property
+    def catalog_max_bytes(self) -> int:
+        return int(self.catalog_max_mb * 1024 * 1024)
 
     @property
     def store_url(self) -> str:

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
-from engine.catalog import MAX_BYTES, Catalog, CatalogError, CatalogInvalid, ImportReport, import_catalog
+from engine.catalog import Catalog, CatalogError, CatalogInvalid, ImportReport, import_catalog, size_text
 from engine.deck import Deck, DeckError
 from engine.feasibility import FeasibleRange
 from server.api.access import admin_password_ok
@@ -22,6 +22,7 @@ from server.deps import Lang, ServicesDep, fail
 from server.live import stored_decks
 from server.live.feasibility import cached_feasible_range
 from server.responses import IMMUTABLE, REVALIDATE, bytes_response
+from server.settings import Settings
 
 router = APIRouter()
 
@@ -182,18 +183,20 @@ async def upload_deck(
             detail={"code": "auth.admin_password", "message": "the operator's password"},
             headers={"WWW-Authenticate": 'Basic realm="raaderum"'},
         )
-    data, filename, name = await _read_upload(request, language)
-    catalog = await asyncio.to_thread(_import, data, filename, name, language)
+    settings = services.settings
+    data, filename, name = await _read_upload(request, language, settings.catalog_max_bytes)
+    catalog = await asyncio.to_thread(_import, data, filename, name, language, settings)
     deck_id = await stored_decks.save(services.store, catalog.deck)
     await services.tables.decks.fetch(services.store, deck_id)
     body = DeckUploaded(deck_id=deck_id, report=catalog.report(language))
     return JSONResponse(body.model_dump(mode="json"), status_code=201)
 
 
-async def _read_upload(request: Request, language: Lang) -> tuple[bytes, str, str | None]:
-    # Refused before it is read when the request says it is larger than a catalogue may be.
-    if int(request.headers.get("content-length") or 0) > MAX_BYTES + 64 * 1024:
-        raise _invalid(_whole_file("catalog.too_large", f"{MAX_BYTES // (1024 * 1024)} MB"), language)
+async def _read_upload(request: Request, language: Lang, max_bytes: int) -> tuple[bytes, str, str | None]:
+    # Refused before it is read when the request says it is larger than a catalogue may be (the form's own
+    # fields and boundaries are allowed 64 kB beside the file).
+    if int(request.headers.get("content-length") or 0) > max_bytes + 64 * 1024:
+        raise _invalid(_whole_file("catalog.too_large", size_text(max_bytes)), language)
     try:
         form = await request.form(max_files=1, max_fields=4)
     except Exception:  # noqa: BLE001 - not a multipart form at all (starlette's errors vary by version)
@@ -201,13 +204,20 @@ async def _read_upload(request: Request, language: Lang) -> tuple[bytes, str, st
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise _invalid(_whole_file("catalog.empty"), language)
-    data = await upload.read(MAX_BYTES + 1)
+    data = await upload.read(max_bytes + 1)
     name = form.get("name")
     return data, upload.filename or "", (name.strip() or None) if isinstance(name, str) else None
 
 
-def _import(data: bytes, filename: str, name: str | None, language: Lang) -> Catalog:
+def _import(data: bytes, filename: str, name: str | None, language: Lang, settings: Settings) -> Catalog:
     try:
-        return import_catalog(data, filename, "katalog", name)
+        return import_catalog(
+            data,
+            filename,
+            "katalog",
+            name,
+            max_bytes=settings.catalog_max_bytes,
+            max_rows=settings.catalog_max_rows,
+        )
     except CatalogInvalid as invalid:
         raise _invalid(invalid.errors, language) from None

@@ -169,3 +169,32 @@ def _flat(deck: object):  # type: ignore[no-untyped-def]
     from tests.catalog.test_import import _flat as flat
 
     return flat(deck)
+
+
+def test_the_upload_limits_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.settings import Settings
+
+    assert Settings().catalog_max_bytes == 2 * 1024 * 1024
+    assert Settings().catalog_max_rows == 2000
+    monkeypatch.setenv("RAADERUM_CATALOG_MAX_MB", "0.5")
+    monkeypatch.setenv("RAADERUM_CATALOG_MAX_ROWS", "10")
+    assert Settings().catalog_max_bytes == 512 * 1024
+    assert Settings().catalog_max_rows == 10
+
+
+async def test_a_server_refuses_catalogues_over_its_configured_limits(tmp_path: Path) -> None:
+    assert len(CATALOGUE) < 1024
+    env = {**NO_RATE_LIMIT, "RAADERUM_CATALOG_MAX_MB": str(1 / 1024), "RAADERUM_CATALOG_MAX_ROWS": "15"}
+    process = ServerProcess(f"sqlite:///{tmp_path / 'events.db'}", env=env, log_dir=tmp_path)
+    process.start()
+    try:
+        rows = (await upload(process.url, CATALOGUE)).json()["detail"]
+        assert [(e["row"], e["column"], e["code"]) for e in rows["errors"]] == [(None, None, "catalog.too_many_rows")]
+        assert rows["errors"][0]["message"] == "Højst 15 forslag"
+        large = (await upload(process.url, CATALOGUE + b"\n" * 1024)).json()["detail"]
+        assert [e["code"] for e in large["errors"]] == ["catalog.too_large"]
+        assert large["errors"][0]["message"] == "Filen er større end 1 kB"
+        small = await upload(process.url, (HEADER + GOOD).encode())
+        assert small.status_code == 201, small.text
+    finally:
+        process.stop()

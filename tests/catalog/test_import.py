@@ -8,7 +8,7 @@ import io
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 
-from engine.catalog import CatalogError, CatalogInvalid, import_catalog, parse_number
+from engine.catalog import CatalogError, CatalogInvalid, import_catalog, parse_number, size_text
 from engine.catalog_template import write_csv, write_xlsx
 from engine.deck import DEFAULT_DECK_PATH, load_deck
 from engine.feasibility import FeasibleRange
@@ -218,3 +218,99 @@ def test_exports_never_write_a_cell_a_spreadsheet_would_run(korsbaek) -> None:
     # And both come back as the text they were.
     for data, name in ((write_csv(deck), "k.csv"), (write_xlsx(deck), "k.xlsx")):
         assert import_catalog(data, name, "korsbaek", feasibility=_flat).deck.cards[0].title.da.startswith("=HYP")
+
+
+# ---- every other error kind, each naming its row and column -----------------------------------------------
+
+
+def test_a_column_named_twice() -> None:
+    found = where(errors_of(("id;titel;område;type;Type;2027;2028;2029;2030\n" + "AA-1;X;Adm;besparelse;x;1;1;1;1\n")
+                            .encode()))  # fmt: skip
+    assert found == {(1, "Type", "catalog.column_duplicate")}
+
+
+def test_a_yes_no_cell_that_is_neither() -> None:
+    text = "id;titel;område;type;2027;2028;2029;2030;skønnet\nAA-1;X;Adm;besparelse;1;1;1;1;måske\n"
+    assert where(errors_of(text.encode())) == {(2, "skønnet", "catalog.yes_no")}
+
+
+def test_udelukker_naming_an_unknown_card() -> None:
+    text = "id;titel;område;type;2027;2028;2029;2030;udelukker\nAA-1;X;Adm;besparelse;1;1;1;1;AA-1, QQ-7\n"
+    assert where(errors_of(text.encode())) == {(2, "udelukker", "catalog.card_unknown")}
+
+
+def test_a_header_without_proposals() -> None:
+    assert where(errors_of(HEADER.encode())) == {(None, None, "catalog.no_proposals")}
+
+
+def test_an_invalid_kommune_value_names_its_row_and_field() -> None:
+    text = HEADER + GOOD + "\n[Kommune]\nkommune;Lilleby Kommune\nubalance;0;10;10;10\n"
+    errors = errors_of(text.encode())
+    assert where(errors) == {(9, "ubalance", "catalog.invalid")}
+    assert errors[0].sheet == "Kommune"
+
+
+def test_an_area_id_that_is_not_one_names_its_row() -> None:
+    text = HEADER + GOOD + "\n[Kommune]\nområde;Adm 1;Administration;;260;nej\nområde;aeldre;Ældre;;500;ja\n"
+    found = where(errors_of(text.encode()))
+    assert (8, "område", "catalog.invalid") in found
+
+
+def test_too_many_proposals_and_too_large_a_file_by_the_limits_given() -> None:
+    with pytest.raises(CatalogInvalid) as caught:
+        import_catalog((HEADER + GOOD).encode(), "k.csv", max_rows=3, feasibility=no_search)
+    assert where(caught.value.errors) == {(None, None, "catalog.too_many_rows")}
+    assert caught.value.errors[0].message() == "Højst 3 forslag"
+    with pytest.raises(CatalogInvalid) as caught:
+        import_catalog((HEADER + GOOD).encode(), "k.csv", max_bytes=256, feasibility=no_search)
+    assert where(caught.value.errors) == {(None, None, "catalog.too_large")}
+    assert caught.value.errors[0].message("en") == "The file is larger than 0.2 kB"
+    assert size_text(2 * 1024 * 1024) == "2 MB"
+    assert size_text(1536 * 1024) == "1.5 MB"
+
+
+# ---- levers sized for the catalogue -----------------------------------------------------------------------
+
+
+def test_the_levers_are_sized_for_the_municipality(korsbaek) -> None:
+    kommune = "\n[Kommune]\nkommune;Storby Kommune\nindbyggere;100.000\nnettodriftsudgifter;6.000\n"
+    deck = import_catalog((HEADER + GOOD + kommune).encode(), "k.csv", feasibility=_flat).deck
+    levers = {lever.lever: lever for lever in deck.levers}
+    # Twice Korsbæk's inhabitants: twice the tax rise's yield; twice its net operating expenditure: twice the
+    # cash draw and its repayment. The texts name the new figures.
+    assert levers["skatteforhoejelse"].amounts == (20, 20, 20, 20)
+    assert levers["kassetraek"].amounts == (20, 10, -15, -15)
+    assert "ca. 20 mio. kr. om året" in levers["skatteforhoejelse"].description.da
+    assert "DKK 15 million a year" in levers["kassetraek"].description.en
+    # The grønthøster is a share of the areas' own budgets (2 × 100 mio. kr. without a Kommune area list).
+    assert levers["groenthoester"].area_share == 0.005
+    assert "ca. 1 mio. kr." in levers["groenthoester"].description.da
+    # Korsbæk's own figures keep Korsbæk's levers (the round trip above), and a catalogue without inhabitants
+    # is sized by its proposals' year-4 gains against Korsbæk's.
+    small = import_catalog((HEADER + GOOD).encode(), "k.csv", feasibility=_flat).deck
+    gains = sum(max(0.0, c.amounts[3]) for c in small.cards if c.kind != "udvidelse")
+    base = sum(max(0.0, c.amounts[3]) for c in korsbaek.cards if c.kind != "udvidelse")
+    tax = {lever.lever: lever for lever in small.levers}["skatteforhoejelse"]
+    assert tax.amounts[0] == pytest.approx(round(10 * gains / base, 1))
+    assert tax.amounts[0] < 10
+
+
+# ---- a catalogue of 200 proposals ------------------------------------------------------------------------
+
+
+def test_a_200_proposal_catalogue_imports_with_a_proven_feasible_range(korsbaek) -> None:
+    cards = tuple(
+        korsbaek.cards[n % 45].model_copy(update={"id": f"{korsbaek.cards[n % 45].id[:2]}-{n + 1}", "requires": (),
+                                                  "excludes": ()})
+        for n in range(200)
+    )  # fmt: skip
+    data = write_csv(korsbaek.model_copy(update={"cards": cards}))
+    catalog = import_catalog(data, "stor.csv", "stor")
+    report = catalog.report()
+    assert report.cards == 200
+    assert report.exact
+    assert report.max_target == report.max_target_bound > 100  # four times Korsbæk's cards, and its levers
+    assert report.max_target_worst_event == report.max_target_worst_event_bound <= report.max_target
+    assert report.levels == {"let": 15, "middel": 20, "svær": pytest.approx(123.5)}
+    best = catalog.feasible.portfolio
+    assert len(best) > 100
