@@ -111,7 +111,7 @@ def _model(keyed: _Keyed, events: tuple[str, ...], rules: int) -> Model:
 @lru_cache(maxsize=256)
 def _start(keyed: _Keyed, events: tuple[str, ...], rules: int) -> tuple[str, ...]:
     """The portfolio with the most room (engine.feasibility.best_portfolio): where a bot's search begins."""
-    return best_portfolio(keyed.deck, events, rules, starts=0)[0]
+    return best_portfolio(keyed.deck, events, rules)[0]
 
 
 @dataclass(frozen=True, slots=True)
