@@ -1,5 +1,5 @@
 """The setup page's "Brug jeres eget katalog": a bad catalogue shows its errors with row and column, a good
-one the preview; the conference is created on it and the players play its proposals."""
+one the preview; the conference is created on it and the players play a game of its proposals to the debrief."""
 
 from __future__ import annotations
 
@@ -114,3 +114,25 @@ def test_upload_a_catalogue_on_the_setup_page_and_play_a_table_on_it(
     assert phones[0].locator("[id^=pick-ÆL-0]").count() == 0  # none of Korsbæk's cards
     phones[0].evaluate("cards => window.raaderum.conn.send({type: 'propose', cards})", ["AA-1", "BB-0", "BB-1"])
     phones[1].wait_for_function("() => window.raaderum.state.proposals.size > 0")
+
+    # They vote it through: the forlig is the catalogue's cards; the facilitator ends the game and shows the
+    # debrief, which reckons the catalogue's own proposals.
+    proposal = phones[0].evaluate("() => [...window.raaderum.state.proposals.keys()].at(-1)")
+    for phone in phones:  # those with a vote vote for; a non-voting role's refusal is fine
+        phone.evaluate(
+            "id => window.raaderum.conn.send({type: 'vote', proposal_id: id, choice: 'for'}).catch(() => {})", proposal
+        )
+    phones[0].wait_for_function("() => window.raaderum.state.forlig !== null", timeout=10_000)
+    assert phones[1].evaluate("() => [...window.raaderum.state.forlig.cards]") == ["AA-1", "BB-0", "BB-1"]
+    page.click("[data-action=end_game]")
+    page.locator("dialog[data-confirm]").get_by_role("button", name="Afslut spillet").click()
+    page.wait_for_selector(".tile[data-phase=reality_check]")
+    page.click("[data-action=show_debrief]")
+    for phone in phones:
+        phone.wait_for_function("() => window.raaderum.state.phase === 'debrief'")
+    phones[0].click("a[href$='/debrief']")
+    wait_ready(phones[0])
+    text = phones[0].inner_text("body")
+    assert "Forlig F1 blev vedtaget" in text
+    assert "Budgetåret 2027 er i balance" in text  # the catalogue's three cards against its own target
+    assert "Korsbæk" not in text
