@@ -14,6 +14,7 @@ from engine import FACILITATOR, SYSTEM, RuleViolation, decide
 from engine.model import (
     MAX_CHAT,
     Announce,
+    CallVote,
     Command,
     EndGame,
     EndRound,
@@ -57,8 +58,9 @@ ActionName = Literal[
     "hide_message",
     "remove_player",
     "move_player",
+    "call_vote",
 ]
-ONE_TABLE = ("hide_message", "remove_player", "move_player")
+ONE_TABLE = ("hide_message", "remove_player", "move_player", "call_vote")
 
 
 class ActionRequest(BaseModel):
@@ -79,6 +81,7 @@ class ActionRequest(BaseModel):
     seq: int | None = Field(default=None, ge=1, description="hide_message: the chat line's seq")
     player_id: str | None = Field(default=None, max_length=40, description="remove_player, move_player")
     to_table: str | None = Field(default=None, max_length=40, description="move_player: the table to move to")
+    proposal_id: str | None = Field(default=None, max_length=40, description="call_vote: the proposal to decide now")
 
 
 class TableResult(BaseModel):
@@ -130,6 +133,9 @@ def _commands(body: ActionRequest, state: State) -> list[tuple[str, Command]]:
     if action == "remove_player":
         assert body.player_id is not None
         return [("remove", RemovePlayer(at=at, player_id=body.player_id))]
+    if action == "call_vote":
+        assert body.proposal_id is not None
+        return [("call", CallVote(at=at, proposal_id=body.proposal_id))]
     raise AssertionError(action)
 
 
@@ -143,6 +149,7 @@ def _check(body: ActionRequest, created: ConferenceCreated) -> list[str]:
         "hide_message": "seq",
         "remove_player": "player_id",
         "move_player": "player_id",
+        "call_vote": "proposal_id",
     }
     wanted = needs.get(body.action)
     if wanted is not None and getattr(body, wanted) is None:

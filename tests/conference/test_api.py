@@ -104,6 +104,8 @@ async def test_an_action_must_have_what_it_needs(api: Api) -> None:
         ({"action": "extend"}, "action.invalid"),
         ({"action": "start_all", "table_ids": ["nope"]}, "action.unknown_table"),
         ({"action": "hide_message", "seq": 3}, "action.invalid"),  # one table only
+        ({"action": "call_vote", "table_ids": fac.table_ids[:1]}, "action.invalid"),  # which proposal
+        ({"action": "call_vote", "proposal_id": "F1"}, "action.invalid"),  # one table only
         ({"action": "move_player", "player_id": "x", "table_ids": [fac.table_ids[0]]}, "action.invalid"),
         (
             {"action": "move_player", "player_id": "x", "table_ids": fac.table_ids[:1], "to_table": fac.table_ids[0]},
@@ -185,6 +187,23 @@ async def test_moderation_hide_remove_and_move_are_events_in_the_tables_logs(ser
     not_moved = await fac.http.post(f"/api/tables/{one}/follow-move", headers=bearer(anna.token))
     assert not_moved.status_code == 404
     assert not_moved.json()["detail"]["code"] == "move.none"
+
+
+async def test_the_facilitator_calls_a_vote_from_the_control_room(server: ServerProcess, api: Api) -> None:
+    """Rules 3: `call_vote` decides an open proposal now on the votes cast; nobody alone makes a forlig."""
+    fac, seated = await new_conference(api, 1, players=3)
+    (table,) = fac.table_ids
+    await fac.ok("start_all")
+    anna = seated[0][0]
+    async with await connect_as(server, table, anna.token) as a:
+        await a.ok("propose", cards=BALANCED)
+        before = await fac.version(table)
+        results = await fac.ok("call_vote", table_ids=[table], proposal_id="F1")
+        assert results[0]["seq"] == before + 1
+    (decided,) = await fac.log(table, before)
+    assert decided["type"] == "proposal_rejected"  # no votes cast: called, it is voted down
+    again = await fac.action("call_vote", table_ids=[table], proposal_id="F1")
+    assert again.json()["results"][0]["code"] == "proposal.not_open"
 
 
 async def test_a_move_to_a_full_table_changes_nothing(api: Api) -> None:

@@ -212,25 +212,46 @@ def _an_amendment_that_reaches_the_target(players: dict[str, Page]) -> None:
         expect(card.locator(".year-strip li.ok")).to_have_count(4)
 
 
-def _vote_f1_down_and_adopt_f2(facilitator: Facilitator, players: dict[str, Page]) -> None:
-    """Vote F1 down, then adopt F2 when everyone has voted; the tally is live for everybody. The facilitator
-    ends the round."""
+def _vote_f1_down_and_adopt_f2(facilitator: Facilitator, players: dict[str, Page], roles: dict[str, str]) -> None:
+    """The table page shows the rule, each player's weight and who is still to vote; the mayor votes F1 down
+    and calls the vote before the others have voted. F2 is adopted when everyone has voted; the tally is live
+    for everybody. The facilitator ends the round."""
     bo, cem = players["Bo"], players["Cem"]
+    mayor_name = next(name for name, title in roles.items() if title == DECK.role("borgmester").title.da)
+    mayor = players[mayor_name]
     voters = [page for page in players.values() if can_vote(page, "F1")]
-    assert voters, "at least the mayor votes"
+    assert mayor in voters, "the mayor always votes"
     # Who has not voted yet: the players with a vote, never one whose role has none (the server says who).
     waiting = re.escape(", ".join(name for name, page in players.items() if page in voters))
+    total = 2 + len(voters) - 1  # the mayor has 2 votes, the others 1
     for page in players.values():
         expect(proposal(page, "F1").locator(".tally")).to_have_text(re.compile(f"Har ikke stemt: {waiting}$"))
+        count = proposal(page, "F1").locator(".vote-count")
+        expect(count).to_have_text(f"0 af {total} stemmer for · bredt forlig: to tredjedele af stemmerne")
+        # Only the mayor may call the vote (the facilitator too, from the control room's socket).
+        expect(proposal(page, "F1").locator(".call-vote")).to_be_visible(visible=page is mayor)
+        open_tab(page, "people")
+        expect(page.locator("#people .voting-rule")).to_contain_text("Afstemningsregel: bredt forlig")
+        weight = page.locator(f"#people .players li:has-text('{mayor_name}') .weight")
+        expect(weight).to_have_text("2 stemmer")
+        for other, other_page in players.items():
+            if other_page not in voters:
+                expect(page.locator(f"#people .players li:has-text('{other}') .weight")).to_have_text("ingen stemme")
+        open_tab(page, "chat")
     for page in players.values():
         if page not in voters:
             expect(proposal(page, "F1").locator(".actions > .note")).to_have_text("Din rolle har ikke stemmeret.")
-    for page in voters:
-        vote(page, "F1", "against")
+    vote(mayor, "F1", "against")
+    others = re.escape(", ".join(name for name, page in players.items() if page in voters and page is not mayor))
+    for page in players.values():
+        expect(proposal(page, "F1").locator(".tally")).to_have_text(re.compile(f"Har ikke stemt: {others}$"))
+        expect(proposal(page, "F1").locator(".status")).to_have_text("Åbent")
+    proposal(mayor, "F1").locator(".call-vote").click()
     for page in players.values():
         expect(stream(page)).to_contain_text("Forslag F1 blev stemt ned.")
         expect(proposal(page, "F1").locator(".status")).to_have_text("Stemt ned")
-        expect(proposal(page, "F1").locator(".tally")).to_contain_text("Imod: ")
+        expect(proposal(page, "F1").locator(".tally")).to_contain_text(f"Imod: {mayor_name}")
+        expect(proposal(page, "F1").locator(".call-vote")).to_be_hidden()
     # Rules 3: crossing two thirds adopts nothing; F2 is decided when the last voter has voted.
     for index, page in enumerate(voters):
         expect(proposal(page, "F2").locator(".status")).to_have_text("Åbent")
@@ -349,7 +370,7 @@ def test_three_players_play_a_whole_game(
     _chat_with_a_mention(players)
     _a_proposal_that_falls_short(players)
     _an_amendment_that_reaches_the_target(players)
-    _vote_f1_down_and_adopt_f2(facilitator, players)
+    _vote_f1_down_and_adopt_f2(facilitator, players, roles)
     event = _round_two_draws_an_event(facilitator, players)
     _the_debrief(facilitator, conference, players, roles, event)
     _nothing_left_the_origin(web_server, [anna_ctx, bo_ctx, cem_ctx])

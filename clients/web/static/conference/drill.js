@@ -97,7 +97,7 @@ export class TableDrill {
     const hidden = state.timeline.filter((item) => item.hidden).length;
     this.update("actions", `${row ? row.phase : state.phase}:${row && row.paused}`, () => this.actions(row));
     this.update("players", `${players}|${others}`, () => this.players());
-    this.update("proposals", proposals, () => this.proposals());
+    this.update("proposals", `${state.phase}|${proposals}`, () => this.proposals());
     const list = this.parts.chat.querySelector(".drill-chat");
     const keepBottom = !list || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     if (this.update("chat", `${state.timeline.length}:${hidden}`, () => this.chat())) {
@@ -251,6 +251,19 @@ export class TableDrill {
             ngettext("%(n)s card", "%(n)s cards", p.cards.length),
             " · ",
             h("span", { class: `status status-${p.status}` }, status[p.status] || p.status),
+            // Rules 3: the facilitator, like the mayor, may decide an open proposal now on the votes cast.
+            p.status === "open" && this.state.phase === "round"
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "link call-vote",
+                    onclick: () => this.act({ action: "call_vote", proposal_id: p.id }, _("Call the vote")),
+                    "aria-label": _("Call the vote on %(id)s", { id: p.id }),
+                  },
+                  _("Call the vote"),
+                )
+              : null,
           ),
         ),
       ),

@@ -1,7 +1,7 @@
 // The player's role card with its hjertesager, and who is at the table and online.
 import { h } from "./dom.js";
-import { _ } from "./i18n.js";
-import { deck, role, text } from "./deck.js";
+import { _, ngettext } from "./i18n.js";
+import { deck, role, ruleName, text } from "./deck.js";
 
 function roleCard(r, { secret, own, weight }) {
   return h(
@@ -30,6 +30,24 @@ function roleCard(r, { secret, own, weight }) {
           h("ul", null, r.hjertesager.map((sag) => h("li", null, text(sag.text)))),
         )
       : null,
+  );
+}
+
+/** A player's vote weight as the server counts it (its `voters`): public at the table, as in a byråd. */
+export function weightText(weight) {
+  return weight > 0 ? ngettext("%(n)s vote", "%(n)s votes", weight) : _("no vote");
+}
+
+/** The voting rule and when a vote is decided (rules 3): everyone has voted, or the vote is called. */
+export function votingRule(state) {
+  return h(
+    "p",
+    { class: "voting-rule" },
+    h("strong", null, _("Voting rule:")),
+    " ",
+    ruleName(state.rule),
+    ". ",
+    _("A proposal is decided when everyone with a vote has voted, or when the mayor or the facilitator calls the vote; a forlig needs at least two players for it."),
   );
 }
 
@@ -63,6 +81,7 @@ export function renderPeople(root, app) {
           { class: "state" },
           !p.seated ? _("has left") : online ? _("online") : _("not online"),
         ),
+        p.seated && state.phase !== "lobby" ? h("span", { class: "weight" }, weightText(state.derived.voters[p.id] || 0)) : null,
         r && p.id !== state.you ? h("span", { class: "their-role" }, text(r.title)) : null,
       );
     }),
@@ -73,6 +92,7 @@ export function renderPeople(root, app) {
       "section",
       { class: "people", "aria-labelledby": "people-title" },
       h("h2", { id: "people-title" }, _("At the table")),
+      state.rule ? votingRule(state) : null,
       list,
       h("p", { class: "facilitator" }, state.facilitatorOnline ? _("The facilitator is watching.") : _("The facilitator is not online.")),
       secret ? h("p", { class: "note" }, _("The roles are secret in this deck: you see only your own.")) : null,

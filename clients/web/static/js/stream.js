@@ -3,6 +3,7 @@ import { h, setText } from "./dom.js";
 import { _, ngettext } from "./i18n.js";
 import { mio, percent, short, timeOfDay } from "./format.js";
 import { card, event as eventCard, role, ruleName, text, years } from "./deck.js";
+import { weightText } from "./people.js";
 import { mayVote, playerName, votesOf } from "./state.js";
 import { cardChip, meterFigures, messageText, sourceList, yearStrip } from "./views.js";
 
@@ -57,6 +58,10 @@ class ProposalView {
       choice("abstain", _("Abstain")),
     );
     this.noVote = h("p", { class: "note" }, _("Your role has no vote."));
+    // Rules 3: the mayor (a role with calls_votes) decides the proposal now on the votes cast.
+    this.callVote = h("button", { type: "button", class: "secondary call-vote" }, _("Call the vote"));
+    this.callVote.addEventListener("click", () => app.callVote(id));
+    this.count = h("p", { class: "vote-count" });
     this.amend = h(
       "button",
       { type: "button", class: "secondary amend" },
@@ -71,8 +76,9 @@ class ProposalView {
       cardList(p.cards, app),
       this.strip,
       this.details,
+      this.count,
       this.tally,
-      h("div", { class: "actions" }, this.voteRow, this.noVote, this.amend),
+      h("div", { class: "actions" }, this.voteRow, this.noVote, this.callVote, this.amend),
     );
     this.rev = -1;
     this.update();
@@ -96,6 +102,12 @@ class ProposalView {
     ];
     if (p.status === "open") parts.push(_("Not voted yet: %(names)s", { names: names(votes.missing) }));
     setText(this.tally, parts.join(" · "));
+    // The weights behind the names, as the server counts them, and the rule they are counted by.
+    const figures = state.derived.proposals[p.id];
+    const counted = figures
+      ? _("%(for)s of %(total)s for", { for: figures.tally.for_, total: weightText(figures.tally.total) })
+      : "";
+    setText(this.count, [counted, state.rule ? ruleName(state.rule) : ""].filter(Boolean).join(" · "));
     const open = p.status === "open" && state.phase === "round" && !(state.round && state.round.paused);
     const voter = mayVote(state);
     const mine = p.votes[state.you];
@@ -105,6 +117,8 @@ class ProposalView {
     }
     this.voteRow.hidden = !voter || !open;
     this.noVote.hidden = voter || !open;
+    const myRole = state.yourRole ? role(state.yourRole) : null;
+    this.callVote.hidden = !open || !(myRole && myRole.calls_votes);
     this.amend.hidden = state.phase !== "round";
     this.refreshMeter(p);
   }

@@ -44,6 +44,9 @@ const app = {
   vote(proposalId, choice) {
     app.conn.send({ type: "vote", proposal_id: proposalId, choice }).catch((error) => app.toast(error.message));
   },
+  callVote(proposalId) {
+    app.conn.send({ type: "call_vote", proposal_id: proposalId }).catch((error) => app.toast(error.message));
+  },
   amend(proposalId) {
     const p = state.proposals.get(proposalId);
     if (!p) return;
