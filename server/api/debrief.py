@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import datetime
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 from engine.conference import CrossDebrief
 from server.api.access import conference_for
 from server.api.debrief_csv import Dialect, cards_csv, tables_csv
+from server.api.export_names import localised_json
 from server.auth import Claims
 from server.deps import ClaimsDep, MonitorDep, Services, ServicesDep, fail
 from server.live.conferences import ConferenceCreated
@@ -89,11 +91,12 @@ def _csv_suffix(base: str, dialect: Dialect) -> str:
 async def download_debrief_json(
     conference_id: str, services: ServicesDep, monitor: MonitorDep, who: ClaimsDep
 ) -> Response:
-    """The cross-table debrief as a JSON file (facilitator)."""
+    """The cross-table debrief as a JSON file (facilitator): GET …/debrief's content with its keys and the words
+    among its values in the conference's language (Danish: `borde`, `fase`: `runde`; docs/conferences.md)."""
     created, result = await _debrief(services, monitor, who, conference_id, projector=False)
-    return _download(
-        result.model_dump_json(indent=2), "application/json", _filename(created.request.name, "debrief.json")
-    )
+    body = localised_json(result.model_dump(mode="json"), created.request.language)
+    text = json.dumps(body, ensure_ascii=False, indent=2)
+    return _download(text, "application/json", _filename(created.request.name, "debrief.json"))
 
 
 @router.get("/api/conferences/{conference_id}/debrief.csv", tags=["conferences"], response_class=Response)
@@ -104,9 +107,10 @@ async def download_debrief_csv(
     who: ClaimsDep,
     dialect: Annotated[Dialect, Query(description="da: ; and decimal commas, for Excel in Danish")] = "standard",
 ) -> Response:
-    """A row per table (facilitator). Shares and probabilities are 0-1, money mio. kr., flags 1/0."""
+    """A row per table (facilitator), its columns named in the conference's language. Shares and probabilities
+    are 0-1, money mio. kr., flags 1/0."""
     created, result = await _debrief(services, monitor, who, conference_id, projector=False)
-    body = tables_csv(result.debrief, dialect)
+    body = tables_csv(result.debrief, dialect, created.request.language)
     return _download(
         body, "text/csv; charset=utf-8", _filename(created.request.name, _csv_suffix("tables.csv", dialect))
     )

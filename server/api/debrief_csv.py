@@ -1,4 +1,5 @@
-"""The cross-table debrief as CSV: a row per table, and a row per table and card."""
+"""The cross-table debrief as CSV: a row per table, and a row per table and card, with the column names and the
+words among the values in the conference's language (server/api/export_names.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from engine.conference import CrossDebrief
+from server.api import export_names as names
+from server.api.export_names import Lang
 
 Dialect = Literal["standard", "da"]
 
@@ -31,31 +34,28 @@ def _csv(rows: Sequence[Sequence[str]], dialect: Dialect) -> str:
     return ("\ufeff" if dialect == "da" else "") + buffer.getvalue()
 
 
-def tables_csv(cross: CrossDebrief, dialect: Dialect = "standard") -> str:
+def tables_csv(cross: CrossDebrief, dialect: Dialect = "standard", lang: Lang = "da") -> str:
     """A row per table: its forlig against the target, the verdict, the composition, the reality check."""
     labels = cross.years
     kind_ids = list(cross.composition.average.by_kind)
+
+    def per(key: str, suffixes: Sequence[str]) -> list[str]:
+        return [names.column(key, lang, suffix) for suffix in suffixes]
+
     header = [
-        "table_number",
-        "table",
-        "table_id",
-        "phase",
-        "players",
-        "forlig",
-        "cards",
-        "proposals",
-        "rounds",
-        *(f"result_{label}" for label in labels),
-        *(f"reached_{label}" for label in labels),
-        "verdict_reached",
-        "reality_checked",
-        *(f"realised_result_{label}" for label in labels),
-        *(f"realised_reached_{label}" for label in labels),
-        "administration_share",
-        "welfare_share",
-        *(f"share_{kind}" for kind in kind_ids),
-        *(f"probability_{label}" for label in labels),
-        "probability_all_years",
+        *(names.name(key, lang) for key in ("table_number", "table", "table_id", "phase", "players", "forlig")),
+        *(names.name(key, lang) for key in ("cards", "proposals", "rounds")),
+        *per("result", labels),
+        *per("reached", labels),
+        names.name("verdict_reached", lang),
+        names.name("reality_checked", lang),
+        *per("realised_result", labels),
+        *per("realised_reached", labels),
+        names.name("administration_share", lang),
+        names.name("welfare_share", lang),
+        *per("share", [names.kind(kind, lang) for kind in kind_ids]),
+        *per("probability", labels),
+        names.name("probability_all_years", lang),
     ]
     shares = {c.table_id: c.shares for c in cross.composition.tables}
     rows = [header]
@@ -67,7 +67,7 @@ def tables_csv(cross: CrossDebrief, dialect: Dialect = "standard") -> str:
                 str(t.number),
                 t.name,
                 t.table_id,
-                t.phase,
+                names.phase(t.phase, lang),
                 str(t.players),
                 t.forlig or "",
                 " ".join(t.cards),
@@ -89,13 +89,13 @@ def tables_csv(cross: CrossDebrief, dialect: Dialect = "standard") -> str:
     return _csv(rows, dialect)
 
 
-def cards_csv(cross: CrossDebrief, lang: str = "da", dialect: Dialect = "standard") -> str:
+def cards_csv(cross: CrossDebrief, lang: Lang = "da", dialect: Dialect = "standard") -> str:
     """A row per table × card: chosen (in the forlig), proposed (not adopted) or never proposed."""
-    rows = [["table_number", "table", "table_id", "card", "title", "kind", "area", "status"]]
+    keys = ("table_number", "table", "table_id", "card", "title", "kind", "area", "status")
+    rows = [[names.name(key, lang) for key in keys]]
     for column, t in enumerate(cross.tables):
         for card in cross.heatmap.rows:
             title = card.title.en if lang == "en" else card.title.da
-            rows.append(
-                [str(t.number), t.name, t.table_id, card.card, title, card.kind, card.area, card.statuses[column]]
-            )
+            kind, status = names.kind(card.kind, lang), names.status(card.statuses[column], lang)
+            rows.append([str(t.number), t.name, t.table_id, card.card, title, kind, card.area, status])
     return _csv(rows, dialect)

@@ -264,27 +264,30 @@ def _number(text: str) -> float:
 
 
 def test_the_csv_has_a_row_per_table_with_the_same_figures(played: dict[str, Any]) -> None:
+    # A Danish conference: Danish column names and values (server/api/export_names.py).
     response = played["csv"]
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert response.headers["content-disposition"].endswith("tables.csv")  # filename* last (RFC 6266)
     rows = _rows(response.text)
-    assert [r["table"] for r in rows] == ["Bord 1", "Bord 2", "Bord 3"]
-    assert [r["table_id"] for r in rows] == played["fac"].table_ids
+    assert [r["bord"] for r in rows] == ["Bord 1", "Bord 2", "Bord 3"]
+    assert [r["bord_id"] for r in rows] == played["fac"].table_ids
+    assert {r["fase"] for r in rows} == {"virkelighedstjek"}
     for row, expected, rolls in zip(rows, EXPECTED, played["rolls"], strict=True):
-        assert row["cards"].split() == expected.forlig
+        assert row["kort"].split() == expected.forlig
         for year, label in enumerate(YEARS):
-            assert close(_number(row[f"result_{label}"]), expected.result()[year])
-            assert row[f"reached_{label}"] == ("1" if expected.result()[year] >= 0 else "0")
-            assert close(_number(row[f"realised_result_{label}"]), expected.realised(*rolls)[year])
+            assert close(_number(row[f"resultat_{label}"]), expected.result()[year])
+            assert row[f"nået_{label}"] == ("1" if expected.result()[year] >= 0 else "0")
+            assert close(_number(row[f"realiseret_resultat_{label}"]), expected.realised(*rolls)[year])
         assert close(
-            _number(row["administration_share"]), expected.share(lambda card: card["area"] == "administration")
+            _number(row["andel_administration"]), expected.share(lambda card: card["area"] == "administration")
         )
-        assert row["reality_checked"] == "1"
+        assert row["virkelighedstjekket"] == "1"
+        assert {"andel_besparelse", "andel_effektivisering", "andel_investering", "andel_ønske"} <= set(row)
     assert rows[2]["forlig"] == ""
     assert rows[0]["forlig"] == "F2"
-    assert int(rows[0]["proposals"]) == 2
-    assert int(rows[2]["proposals"]) == 1
+    assert int(rows[0]["forslag"]) == 2
+    assert int(rows[2]["forslag"]) == 1
 
 
 def test_the_danish_excel_csv_has_semicolons_and_decimal_commas(played: dict[str, Any]) -> None:
@@ -293,28 +296,43 @@ def test_the_danish_excel_csv_has_semicolons_and_decimal_commas(played: dict[str
     da_rows = _rows(text.removeprefix("\ufeff"), delimiter=";")
     rows = _rows(played["csv"].text)
     label = YEARS[0]
-    assert da_rows[1][f"result_{label}"] == rows[1][f"result_{label}"].replace(".", ",")
-    assert "," in da_rows[0]["administration_share"]
+    assert da_rows[1][f"resultat_{label}"] == rows[1][f"resultat_{label}"].replace(".", ",")
+    assert "," in da_rows[0]["andel_administration"]
+    # Its own file name: the two variants are never saved over each other.
+    assert played["csv_da"].headers["content-disposition"].endswith("tables-excel-da.csv")
 
 
 def test_the_cards_csv_has_a_row_per_table_and_card(played: dict[str, Any]) -> None:
     rows = _rows(played["cards_csv"].text)
     assert len(rows) == 3 * len(CARDS)
+    danish = {"besparelse": "besparelse", "effektivisering": "effektivisering", "investering": "investering",
+              "udvidelse": "ønske"}  # fmt: skip
+    statuses = {"chosen": "valgt", "proposed": "foreslået", "never": "aldrig"}
     for row in rows:
-        expected = EXPECTED[int(row["table_number"]) - 1]
-        assert row["status"] == expected.status(row["card"])
-        assert row["kind"] == CARDS[row["card"]]["kind"]
-        assert row["area"] == CARDS[row["card"]]["area"]
-        assert row["title"] == CARDS[row["card"]]["title"]["da"]
-    chosen = [(r["table"], r["card"]) for r in rows if r["status"] == "chosen"]
+        expected = EXPECTED[int(row["bord_nr"]) - 1]
+        assert row["status"] == statuses[expected.status(row["kort_id"])]
+        assert row["type"] == danish[CARDS[row["kort_id"]]["kind"]]
+        assert row["område"] == CARDS[row["kort_id"]]["area"]
+        assert row["titel"] == CARDS[row["kort_id"]]["title"]["da"]
+    chosen = [(r["bord"], r["kort_id"]) for r in rows if r["status"] == "valgt"]
     assert sorted(chosen) == sorted([("Bord 1", c) for c in BALANCED] + [("Bord 2", c) for c in SHORT])
 
 
-def test_the_json_download_is_the_debrief(played: dict[str, Any]) -> None:
+def test_the_json_download_is_the_debrief_in_danish(played: dict[str, Any]) -> None:
     response = played["download"]
     assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.headers["content-disposition"].endswith("debrief.json")
     downloaded = json.loads(response.text)
-    assert downloaded["debrief"] == played["json"]["debrief"]
+    api = played["json"]
+    assert downloaded["navn"] == api["name"]
+    debrief = downloaded["debriefing"]
+    # The same figures under Danish keys, the words among the values in Danish.
+    assert [t["resultat"] for t in debrief["borde"]] == [t["result"] for t in api["debrief"]["tables"]]
+    assert [t["fase"] for t in debrief["borde"]] == ["virkelighedstjek"] * 3
+    assert debrief["varmekort"]["rækker"][0]["status_pr_bord"][0] in {"valgt", "foreslået", "aldrig"}
+    assert set(debrief["sammensætning"]["gennemsnit"]["efter_type"]) == {
+        "besparelse", "effektivisering", "investering", "ønske"}  # fmt: skip
+    assert "tables" not in json.dumps(downloaded)
 
 
 def test_a_tables_line_equals_its_own_debrief(played: dict[str, Any]) -> None:
@@ -322,3 +340,47 @@ def test_a_tables_line_equals_its_own_debrief(played: dict[str, Any]) -> None:
         assert table["result"] == [row["result"] for row in own["years"]]
         assert table["probability"] == own["reality_check"]["probability"]
         assert table["verdict_reached"] == own["verdict"]["reached"]
+        # The administration share is one engine figure: the cross-table line is the table's own.
+        if own.get("administration") is not None:
+            assert table["administration_share"] == own["administration"]["share_of_gains"]
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_downloads_speak_the_conferences_language(shared_server: ServerProcess, language: str) -> None:
+    async def downloads() -> dict[str, Any]:
+        async with Api(shared_server.url) as api:
+            fac, _ = await new_conference(api, 1, name="Sprog: Æble", language=language)
+            base, headers = f"/api/conferences/{fac.id}", bearer(fac.token)
+            return {
+                name: await api.http.get(f"{base}/{path}", headers=headers)
+                for name, path in (("tables", "debrief.csv"), ("cards", "debrief-cards.csv"), ("json", "debrief.json"))
+            }
+
+    found = asyncio.run(downloads())
+    tables, cards = _rows(found["tables"].text)[0], _rows(found["cards"].text)[0]
+    document = json.loads(found["json"].text)
+    if language == "en":
+        assert list(tables)[:4] == ["table_number", "table", "table_id", "phase"]
+        assert tables["phase"] == "lobby"
+        assert "share_saving" in tables
+        assert "share_wish" in tables
+        assert list(cards) == ["table_number", "table", "table_id", "card", "title", "kind", "area", "status"]
+        assert cards["status"] == "never"
+        assert cards["kind"] in {"saving", "efficiency", "investment", "wish"}
+        assert document["debrief"]["tables"][0]["phase"] == "lobby"
+    else:
+        assert list(tables)[:4] == ["bord_nr", "bord", "bord_id", "fase"]
+        assert tables["fase"] == "venter"
+        assert "andel_besparelse" in tables
+        assert "andel_ønske" in tables
+        assert list(cards) == ["bord_nr", "bord", "bord_id", "kort_id", "titel", "type", "område", "status"]
+        assert cards["status"] == "aldrig"
+        assert cards["type"] in {"besparelse", "effektivisering", "investering", "ønske"}
+        assert document["debriefing"]["borde"][0]["fase"] == "venter"
+    # The file names keep æ (RFC 6266 filename*), one per variant, in either language.
+    for response, suffix in (
+        (found["tables"], "tables.csv"),
+        (found["cards"], "cards.csv"),
+        (found["json"], "debrief.json"),
+    ):
+        assert response.headers["content-disposition"].endswith(f"filename*=UTF-8''raaderum-Sprog-%C3%86ble-{suffix}")
