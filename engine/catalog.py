@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from engine.catalog_generic import Binding, generic_event, generic_hjertesag
 from engine.deck import (
     DEFAULT_DECK_PATH,
     KINDS,
@@ -159,6 +160,8 @@ class ImportReport(BaseModel):
     events: int
     roles: int
     left_out: list[str]  # events and hjertesager of the default set that name absent cards or areas
+    # ... and those bound to the catalogue's cards of the same kind and area instead (engine/catalog_generic.py)
+    adapted: list[str] = []
     warnings: list[str]
 
 
@@ -168,6 +171,7 @@ class Catalog:
     feasible: FeasibleRange
     left_out: list[tuple[str, str]] = field(default_factory=list)  # (Danish, English)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    adapted: list[tuple[str, str]] = field(default_factory=list)  # default-set items bound to the catalogue
 
     def report(self, lang: str = "da") -> ImportReport:
         deck, scenario = self.deck, self.deck.scenario
@@ -193,6 +197,7 @@ class Catalog:
             events=len(deck.events),
             roles=len(deck.roles),
             left_out=[texts[pick] for texts in self.left_out],
+            adapted=[texts[pick] for texts in self.adapted],
             warnings=[texts[pick] for texts in self.warnings],
         )
 
@@ -762,10 +767,16 @@ def _localised(items: Iterable[BaseModel], model: type[BaseModel], short_name: s
 
 
 def _fitting_set(
-    cards: set[str], areas: set[str], sources: set[str], short_name: str
-) -> tuple[list[EventCard], list[Role], list[Lever], list[tuple[str, str]]]:
+    cards: Sequence[Card], areas: Sequence[Area], sources: set[str], short_name: str
+) -> tuple[list[EventCard], list[Role], list[Lever], list[tuple[str, str]], list[tuple[str, str]]]:
+    """The default set for the catalogue: events and hjertesager naming absent cards bound to the catalogue's
+    cards of the same kind and area (engine/catalog_generic.py), or left out when there are none; the levers.
+    Returns them with the (Danish, English) lines of the items left out and of those bound anew."""
     base = default_set()
+    binding = Binding(base.cards, base.scenario.areas, cards, areas)
+    ids, area_ids = {card.id for card in cards}, {area.id for area in areas}
     left_out: list[tuple[str, str]] = []
+    adapted: list[tuple[str, str]] = []
 
     def cited(found: tuple[str, ...]) -> tuple[str, ...]:
         # The catalogue's source table decides which citations stay; none without a table.
@@ -773,24 +784,34 @@ def _fitting_set(
 
     events: list[EventCard] = []
     for event in base.events:
-        missing = sorted({ref for effect in event.effects for _, ref in _effect_card_refs(effect)} - cards)
-        if missing:
+        missing = sorted({ref for effect in event.effects for _, ref in _effect_card_refs(effect)} - ids)
+        generic = generic_event(event, binding) if missing else event
+        if generic is None:
             left_out.append((f"Begivenhed {event.id} «{event.title.da}»: nævner {', '.join(missing)}",
                              f"Event {event.id} “{event.title.en}”: names {', '.join(missing)}"))  # fmt: skip
-        else:
-            events.append(event.model_copy(update={"sources": cited(event.sources)}))
+            continue
+        events.append(generic.model_copy(update={"sources": cited(event.sources)}))
+        if missing:
+            bound = ", ".join(sorted({ref for effect in generic.effects for _, ref in _effect_card_refs(effect)}))
+            instead = ", ".join(missing)
+            adapted.append((f"Begivenhed {event.id} «{event.title.da}»: gælder {bound} (for {instead})",
+                            f"Event {event.id} “{event.title.en}”: applies to {bound} (for {instead})"))  # fmt: skip
     roles: list[Role] = []
     for role in base.roles:
         kept = []
         for sag in role.hjertesager:
             names = set(getattr(sag.condition, "cards", ()))
             area = getattr(sag.condition, "area", None)
-            missing = sorted(names - cards) + ([area] if area is not None and area not in areas else [])
-            if missing:
+            missing = sorted(names - ids) + ([area] if area is not None and area not in area_ids else [])
+            fitted = generic_hjertesag(sag, binding) if missing else sag
+            if fitted is None:
                 left_out.append((f"Hjertesag for {role.title.da} «{sag.text.da}»: nævner {', '.join(missing)}",
                                  f"Cause of {role.title.en} “{sag.text.en}”: names {', '.join(missing)}"))  # fmt: skip
-            else:
-                kept.append(sag)
+                continue
+            kept.append(fitted)
+            if missing:
+                adapted.append((f"Hjertesag for {role.title.da} «{sag.text.da}»: nu «{fitted.text.da}»",
+                                f"Cause of {role.title.en} “{sag.text.en}”: now “{fitted.text.en}”"))  # fmt: skip
         roles.append(role.model_copy(update={"hjertesager": tuple(kept)}))
     levers = [lever.model_copy(update={"sources": cited(lever.sources)}) for lever in base.levers]
     return (
@@ -798,6 +819,7 @@ def _fitting_set(
         _localised(roles, Role, short_name),
         _localised(levers, Lever, short_name),
         left_out,
+        adapted,
     )
 
 
@@ -937,9 +959,7 @@ def import_catalog(
     if errors:
         raise CatalogInvalid(_renumbered(errors, skipped, forslag.name))
     short = data_["municipality"]["da"].removesuffix(" Kommune").strip()
-    events, roles, levers, left_out = _fitting_set(
-        {card.id for card in cards}, {area.id for area in areas}, {source.id for source in sources}, short
-    )
+    events, roles, levers, left_out, adapted = _fitting_set(cards, areas, {source.id for source in sources}, short)
     data_["areas"] = tuple(areas)
     people = data_["inhabitants"] if "inhabitants" in kommune.values else None
     levers = scaled_levers(levers, people, data_.get("net_operating_budget"), areas, cards)
@@ -957,7 +977,7 @@ def import_catalog(
             data_["baseline_gap"] = (target,) * 4
         data_["default_target"] = target
         deck = _deck(data_, cards, events, roles, sources, levers)
-    return Catalog(deck, feasible, left_out, _warnings(deck, feasible, header.ignored))
+    return Catalog(deck, feasible, left_out, _warnings(deck, feasible, header.ignored), adapted)
 
 
 def _deck(

@@ -314,3 +314,37 @@ def test_a_200_proposal_catalogue_imports_with_a_proven_feasible_range(korsbaek)
     assert report.levels == {"let": 15, "middel": 20, "svær": pytest.approx(123.5)}
     best = catalog.feasible.portfolio
     assert len(best) > 100
+
+
+# ---- the default set made generic: events and hjertesager bound by kind and area ---------------------------
+
+
+def test_events_and_hjertesager_naming_korsbaeks_cards_are_bound_to_the_catalogues_of_their_kind_and_area(
+    korsbaek,
+) -> None:
+    catalog = import_catalog((HEADER + GOOD).encode(), "k.csv", "lille", "Lilleby Kommune")
+    deck, report = catalog.deck, catalog.report()
+    reablement = korsbaek.card("ÆL-02")  # E03 scales it: "Flere ældre end forventet"
+    like_it = [c.id for c in deck.cards if c.area == reablement.area and c.kind == reablement.kind]
+    assert like_it == ["ÆL-1"]
+    e03 = next(event for event in deck.events if event.id == "E03")
+    assert [getattr(effect, "cards", None) for effect in e03.effects] == [None, ("ÆL-1",)]
+    assert "ÆL-1 «Rehabilitering» giver 20 pct. mere i gevinst" in e03.description.da
+    assert "ÆL-02" not in e03.model_dump_json()
+    assert any(line.startswith("Begivenhed E03") and "ÆL-1" in line for line in report.adapted)
+    # A hjertesag naming Korsbæk's elderly wish is now the catalogue's elderly wish, its text naming it.
+    sager = [sag for role in deck.roles for sag in role.hjertesager]
+    wish = next(sag for sag in sager if getattr(sag.condition, "cards", None) == ("ÆL-2",))
+    assert wish.text.da == "Mindst ét af disse kommer med: ÆL-2 «Flere hænder»"
+    # Whatever names a card with no counterpart (no card of its kind in its area) is still left out.
+    assert any(line.startswith("Begivenhed E12") for line in report.left_out)  # teknik: no such area here
+    refs = {ref for event in deck.events for effect in event.effects for ref in getattr(effect, "cards", ())}
+    assert refs <= {card.id for card in deck.cards}
+    # The deck is playable: the search finds its range under the bound events too.
+    assert catalog.feasible.exact
+
+
+def test_korsbaek_itself_binds_nothing(korsbaek) -> None:
+    catalog = import_catalog(write_csv(korsbaek), "k.csv", "korsbaek")
+    assert catalog.report().adapted == []
+    assert catalog.deck.events == korsbaek.events
