@@ -26,10 +26,26 @@ def _flag(value: bool | None) -> str:
     return "" if value is None else "1" if value else "0"
 
 
+# A cell a spreadsheet would run (a formula, or DDE): text that starts with one of these and is not a number.
+# Names and titles come from people (a conference's name, an uploaded catalogue's titles), so such a cell gets a
+# leading ' and is shown as the text it is (as engine/catalog_template.py writes the catalogue).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(cell: str) -> str:
+    if not cell.startswith(FORMULA_START):
+        return cell
+    try:
+        float(cell.replace(",", "."))
+    except ValueError:
+        return "'" + cell
+    return cell
+
+
 def _csv(rows: Sequence[Sequence[str]], dialect: Dialect) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if dialect == "da" else ",", lineterminator="\r\n")
-    writer.writerows(rows)
+    writer.writerows([_safe(cell) for cell in row] for row in rows)
     # Excel in Danish reads ; and decimal commas, and needs the byte order mark to see UTF-8.
     return ("\ufeff" if dialect == "da" else "") + buffer.getvalue()
 

@@ -24,6 +24,12 @@ def print_report(catalog: Catalog) -> None:
         f"X i budgetåret: {report.target:g} mio. kr.; højst {report.max_target:g} "
         f"({report.max_target_worst_event:g} under den værste hændelse); forslag: {levels}"
     )
+    if report.exact:
+        typer.echo("X er bevist: intet forlig når højere (eksakt søgning)")
+    else:
+        typer.echo(f"X er ikke bevist: intet forlig når over {report.max_target_bound:g} (søgningens grænse)")
+    for line in report.adapted:
+        typer.echo(f"tilpasset: {line}")
     for line in report.left_out:
         typer.echo(f"udeladt: {line}")
     for line in report.warnings:

@@ -44,3 +44,14 @@ def test_the_words_among_the_values() -> None:
         "sammensætning": {"gennemsnit": {"efter_type": {"besparelse": 0.5}, "efter_område": {"aeldre": 0.5}}},
     }
     assert export_names.localised_json(data, "en")["composition"]["average"]["by_kind"] == {"saving": 0.5}
+
+
+def test_the_csv_never_writes_a_cell_a_spreadsheet_would_run() -> None:
+    # Names and titles come from people (an uploaded catalogue's titles too): a formula is written as text.
+    from server.api.debrief_csv import _csv
+
+    text = _csv([['=HYPERLINK("http://x")', "+1+1", "@SUM(A1)", "-1.5", "-2,5", "Bord 1"]], "standard")
+    cells = text.strip().split(",", 1)[0]
+    assert cells.startswith("\"'=HYPERLINK") or cells.startswith("'=HYPERLINK")
+    assert ",'+1+1,'@SUM(A1),-1.5," in text  # negative numbers stay numbers
+    assert ',"-2,5",Bord 1' in text
