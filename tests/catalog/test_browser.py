@@ -81,6 +81,10 @@ def test_upload_a_catalogue_on_the_setup_page_and_play_a_table_on_it(
     assert page.locator("#catalog-errors").is_hidden()
     assert "Lilleby Kommune: 16 forslag" in page.inner_text("#catalog-preview h3")
     assert "Højeste mål" in page.inner_text("#catalog-range")
+    assert "(bevist: intet forlig når højere)" in page.inner_text("#catalog-range")  # the exact search
+    # Korsbæk's events naming its school cards are bound to the catalogue's own, and the preview says so.
+    assert page.locator("#catalog-preview h4", has_text="Tilpasset jeres forslag").count() == 1
+    assert page.locator(".catalog-adapted li").count() > 0
     skole = page.locator("#catalog-preview tr:has(th:text-is('Skole')) td").all_inner_texts()
     assert skole == ["4", "4", "4", "0"]
     deck_id = page.eval_on_selector("#deck", "select => select.value")

@@ -1,6 +1,7 @@
 // "Use your own catalogue" on the setup page: the municipality's råderumskatalog (.xlsx or .csv) goes to
 // POST /api/decks; the page shows every problem with its row and column, or a preview (proposals by kind
-// and area, the feasible target, warnings, what was left out) and offers the new deck in the deck list.
+// and area, the feasible target and whether it is proven, warnings, what was bound to the catalogue's own
+// proposals and what was left out) and offers the new deck in the deck list.
 import { $, h } from "../js/dom.js";
 import { _ } from "../js/i18n.js";
 import { mio } from "../js/format.js";
@@ -37,6 +38,12 @@ function kindCells(kinds) {
   return Object.keys(KIND_NAMES).map((kind) => h("td", {}, String(kinds[kind] || 0)));
 }
 
+/** Whether the highest target is proven (the engine's exact search closed) or only bounded. */
+function proof(report) {
+  if (report.exact) return _("(proven: no portfolio reaches more)");
+  return _("(not proven: no portfolio reaches more than %(bound)s)", { bound: mio(report.max_target_bound) });
+}
+
 function showPreview(report) {
   const header = h("tr", {}, h("th", { scope: "col" }, _("Area")), ...Object.values(KIND_NAMES).map((name) => h("th", { scope: "col" }, name())));
   const rows = Object.entries(report.by_area).map(([area, kinds]) => h("tr", {}, h("th", { scope: "row" }, area), ...kindCells(kinds)));
@@ -45,10 +52,13 @@ function showPreview(report) {
   const parts = [
     h("h3", {}, _("%(municipality)s: %(cards)s proposals", { municipality: report.municipality, cards: report.cards })),
     h("table", { class: "catalog-kinds" }, h("thead", {}, header), h("tbody", {}, ...rows, total)),
-    h("p", { id: "catalog-range" }, _("Highest target: %(max)s; default target: %(target)s.", { max: mio(report.max_target), target: mio(report.target) }) + (levels ? ` ${levels}` : "")),
+    h("p", { id: "catalog-range" }, _("Highest target: %(max)s; default target: %(target)s.", { max: mio(report.max_target), target: mio(report.target) }) + (levels ? ` ${levels}` : "") + " " + proof(report)),
   ];
   if (report.warnings.length) {
     parts.push(h("h4", {}, _("Warnings")), h("ul", { class: "catalog-warnings" }, ...report.warnings.map((w) => h("li", {}, w))));
+  }
+  if (report.adapted.length) {
+    parts.push(h("h4", {}, _("Bound to your proposals")), h("ul", { class: "catalog-adapted" }, ...report.adapted.map((w) => h("li", {}, w))));
   }
   if (report.left_out.length) {
     parts.push(h("h4", {}, _("Left out of the standard events and roles")), h("ul", { class: "catalog-left-out" }, ...report.left_out.map((w) => h("li", {}, w))));
