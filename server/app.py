@@ -23,15 +23,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from server import metrics
-from server.api import actions, debrief, decks, moves, privacy, replays, tables
+from server.api import actions, bots, debrief, decks, moves, privacy, replays, tables
 from server.api import conferences as conference_api
 from server.api import monitor as monitor_api
 from server.auth import Claims, TokenSigner, token_lifetime
 from server.deps import Services, ServicesDep, StoreState, fail, services_of
 from server.live import conferences
+from server.live.bots import BotRunner, fill_seats
 from server.live.conferences import ConferenceRequest
 from server.live.presence import Presence
-from server.live.tables import Decks, Tables
+from server.live.tables import Decks, Table, Tables
 from server.operations.retention import keep_retention
 from server.responses import SecurityHeaders, http_refused, store_failed, validation_failed
 from server.settings import Settings, get_settings
@@ -180,6 +181,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             lifetime=token_lifetime(settings.retention_days),
         )
         services = Services(settings, store, signer, tables, presence)
+        runner = services.bots = BotRunner(store, tables, settings.bot_pace_seconds, settings.bot_lease_seconds)
+
+        async def fill(table: Table) -> None:
+            await fill_seats(store, table, runner)
+
+        tables.before_first_round = fill
         await services.mark_store()
         app.state.services = services
         metrics.track_tables(tables.count)
@@ -196,10 +203,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scheduler = asyncio.create_task(tables.follow_schedule())
         sharing = asyncio.create_task(presence.run())
         retention = asyncio.create_task(keep_retention(app))  # RAADERUM_RETENTION_DAYS, if set
+        driving = asyncio.create_task(runner.run())  # the practice bots of the tables this process holds
         try:
             yield
         finally:
-            for task in (follower, scheduler, sharing, retention):
+            await runner.close()
+            for task in (follower, scheduler, sharing, retention, driving):
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
@@ -245,6 +254,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monitor_api.router)  # the control room's grid and its live channel
     app.include_router(actions.router)  # the facilitator's actions on tables
     app.include_router(moves.router)  # a moved player's new seat
+    app.include_router(bots.router)  # practice bots: seat one, remove one (docs/bots.md)
     app.include_router(debrief.router)  # the cross-table debrief and its downloads
     app.include_router(privacy.router)  # erasing names and chat: a conference anonymised, a player's own name
     app.include_router(conference_web.router)  # the conference's pages: setup, control room, projector, sheets

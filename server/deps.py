@@ -18,6 +18,7 @@ from starlette.requests import HTTPConnection
 
 from server.auth import Claims, InvalidToken, TokenSigner
 from server.live import conferences
+from server.live.bots import BotRunner
 from server.live.monitor import Monitor
 from server.live.presence import Presence
 from server.live.tables import Tables
@@ -43,6 +44,8 @@ class Services:
     store_mark: str | None = None
     # Open table websockets per (token digest, table id) in this process, for RAADERUM_MAX_CONNECTIONS_PER_TOKEN.
     sockets: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # The practice bots this process drives (server/live/bots.py); set when the app starts.
+    bots: BotRunner | None = None
 
     async def conference_of(self, table_id: str) -> str | None:
         return await conferences.conference_of(self.store, table_id)

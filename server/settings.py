@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.bots import DEFAULT_PACE_SECONDS
 from engine.catalog import MAX_BYTES, MAX_ROWS
 from engine.deck import DEFAULT_DECK_PATH
 
@@ -35,6 +36,15 @@ class Settings(BaseSettings):
     demo: bool = Field(default=False, description="Create a demo conference at startup and print how to join")
     metrics_token: str | None = Field(default=None, description="When set, GET /metrics needs it as a bearer token")
     public_url: str | None = Field(default=None, description="Base URL printed in links, e.g. https://raaderum.example")
+    bot_pace_seconds: float = Field(
+        default=DEFAULT_PACE_SECONDS,
+        ge=0,
+        le=600,
+        description="Seconds between a practice bot's actions (docs/bots.md)",
+    )
+    bot_lease_seconds: float = Field(
+        default=15.0, gt=0, le=600, description="How long a process's hold on a table's bots lasts unrenewed"
+    )
     cache_dir: Path = Field(
         default=DEFAULT_CACHE_DIR, description="Results worth keeping between processes (a deck's feasible targets)"
     )

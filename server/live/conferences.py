@@ -51,6 +51,12 @@ class ConferenceRequest(BaseModel):
     rounds: Annotated[int | None, Typed] = Field(default=None, ge=1, le=10)
     round_seconds: Annotated[int | None, Typed] = Field(default=None, ge=30, le=24 * 3600)
     language: Literal["da", "en"] = "da"
+    bots_fill_to: Annotated[int | None, Typed] = Field(
+        default=None, ge=3, le=8, description="When a table's first round starts, bots fill it to this size"
+    )
+    bot_pace_seconds: Annotated[float | None, Typed] = Field(
+        default=None, ge=0, le=600, description="Seconds between a bot's actions (docs/bots.md)"
+    )
 
 
 class ConferenceCreated(BaseModel):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from engine import SYSTEM, Actor, Command, Deck, Event, RuleViolation, State, decide, evolve, initial_state
 from engine.deck import load_deck
-from engine.model import EndRound, GameCreated, PlayerRemoved
+from engine.model import EndRound, GameCreated, PlayerRemoved, StartRound
 from engine.upcast import decode_stored
 from engine.versions import stored_type
 from engine.views import Viewer, derived, event_for, view
@@ -139,6 +139,8 @@ class Table:
         # The store turned out to hold less of this stream than we applied (HistoryLost): no more commands.
         self.lost = False
         self._figures: dict[int, str] = {}  # seq -> the JSON of its event's `derived`, the last FIGURES_KEPT seqs
+        # Called before the first round starts (the conference's bots_fill_to seats bots then: server/live/bots.py).
+        self.before_first_round: Callable[[Table], Awaitable[None]] | None = None
 
     # ---- reading the log ----------------------------------------------------------------------
 
@@ -206,6 +208,11 @@ class Table:
 
     async def execute(self, command: Command, actor: Actor, command_id: str | None) -> tuple[int, bool]:
         """Decide and append a command's events; returns (version, duplicate). Raises RuleViolation."""
+        if isinstance(command, StartRound) and self.state.phase == "lobby" and self.before_first_round is not None:
+            try:
+                await self.before_first_round(self)
+            except (RuleViolation, StoreError) as error:  # the round starts anyway, with the seats it has
+                log.warning("%s: seats not filled before the first round: %s", self.stream, error)
         try:
             async with self.lock:
                 return await self._execute_locked(command, actor, command_id)
@@ -375,6 +382,7 @@ class Tables:
         self._fallbacks: set[asyncio.Task[None]] = set()  # fallbacks that fired and are ending a round
         # After a restart many rounds may be overdue at once: each needs a full read of its table's log.
         self._fallback_slots = asyncio.Semaphore(8)
+        self.before_first_round: Callable[[Table], Awaitable[None]] | None = None  # given to every table
 
     def count(self) -> int:
         return len(self._tables)
@@ -414,11 +422,13 @@ class Tables:
         if deck.digest != created.deck_digest:
             log.warning("table %s was created with another version of deck %s", table_id, created.deck_id)
         table = Table(table_id, deck, self.store, self._record_deadline, timer=timer)
+        table.before_first_round = self.before_first_round
         await table.catch_up()
         return table
 
     async def create(self, table_id: str, deck_id: str, command: Command) -> Table:
         table = Table(table_id, await self.decks.fetch(self.store, deck_id), self.store, self._record_deadline)
+        table.before_first_round = self.before_first_round
         await table.execute(command, Actor("facilitator"), command_id="create")
         self._tables[table_id] = table
         return table
