@@ -10,7 +10,8 @@ as the events the rules decided, through the same `decide` as a person's.
 The policy, in order of what it does first:
 1. vote on every open proposal of the round it has not voted on (or change its vote when it now concedes),
    with a one-line reason in the chat that names cards with `#` mentions;
-2. call a vote on the proposal it favours when its role may (`call_vote`, once the rules have it);
+2. call the vote on a proposal it is for, that the votes cast already carry, when its role may (`call_vote`,
+   rules 3: the mayor) and voters have left it open for CALL_AFTER_SECONDS;
 3. propose (or amend the most supported open proposal to) the portfolio it prefers: one that meets the
    verdict at the table's X under the events drawn, found by a local search over the engine's own
    arithmetic (engine.feasibility's arrays, checked with engine.budget.assess and engine.debrief.verdict),
@@ -49,7 +50,7 @@ from engine.deck import (
 )
 from engine.errors import RuleViolation
 from engine.feasibility import Model, best_portfolio, model_for, year_results
-from engine.model import CastVote, Choice, Command, PostMessage, Propose
+from engine.model import CallVote, CastVote, Choice, Command, PostMessage, Propose
 from engine.views import ProposalView, TableView
 
 Matrix = npt.NDArray[np.float64]
@@ -60,6 +61,10 @@ MAX_PROPOSALS_PER_ROUND = 2
 # Human pace (the server's runner): seconds between a bot's commands, by default; a table or conference may
 # set its own (docs/bots.md).
 DEFAULT_PACE_SECONDS = 4.0
+
+# A bot whose role calls votes (the mayor, rules 3) calls a proposal it is for, that would pass on the votes cast,
+# once it has been open this long with voters still to vote.
+CALL_AFTER_SECONDS = 90.0
 
 _FEASIBLE = 1000.0  # a portfolio meeting the verdict outranks every one that does not
 _PER_HJERTESAG = 40.0
@@ -451,6 +456,36 @@ def aspiration(seen: TableView, best: int) -> int:
     return max(0, best - conceded)
 
 
+def _would_pass(seen: TableView, proposal: ProposalView) -> bool:
+    """Whether the votes cast already carry the proposal under the table's rule (engine.rules.outcome)."""
+    tally = proposal.tally
+    if tally.total == 0 or seen.rule == "consensus":
+        return False
+    backers = sum(1 for pid, choice in proposal.votes.items() if choice == "for" and pid in seen.voters)
+    if backers < 2:
+        return False
+    if seen.rule == "broad":
+        return 3 * tally.for_ >= 2 * tally.total
+    return 2 * tally.for_ > tally.total
+
+
+def _call(
+    deck: Deck, seen: TableView, open_now: Sequence[ProposalView], at: datetime, lang: str
+) -> tuple[Command, ...]:
+    assert seen.your_role is not None
+    if not deck.role(seen.your_role).calls_votes:
+        return ()
+    for proposal in open_now:
+        waited = (at - proposal.at).total_seconds() >= CALL_AFTER_SECONDS
+        if waited and proposal.votes.get(seen.you or "") == "for" and proposal.missing and _would_pass(seen, proposal):
+            line = (
+                f"I call the vote on {proposal.id}: it has the votes." if lang == "en"
+                else f"Jeg sætter {proposal.id} til afstemning nu: den har flertallet."
+            )  # fmt: skip
+            return (CallVote(at=at, proposal_id=proposal.id), PostMessage(at=at, text=line))
+    return ()
+
+
 def _choice(judged: Candidate, wanted: int) -> Choice:
     return "for" if judged.reached and judged.score >= wanted else "against"
 
@@ -499,7 +534,12 @@ def next_commands(deck: Deck, seen: TableView, seed: int, at: datetime, lang: st
                 PostMessage(at=at, text=line),
             )
 
-    # 2. Propose (or amend): only while no forlig that meets the verdict stands, when no open proposal already
+    # 2. Call the vote (rules 3, a role that calls votes) on a proposal it is for that would pass now.
+    called = _call(deck, seen, open_now, at, lang)
+    if called:
+        return called
+
+    # 3. Propose (or amend): only while no forlig that meets the verdict stands, when no open proposal already
     # has the bot's vote, and at most MAX_PROPOSALS_PER_ROUND a round.
     if standing is not None and standing.reached:
         return ()

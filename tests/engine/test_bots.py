@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.bots import next_commands, reveals
+from engine.bots import CALL_AFTER_SECONDS, next_commands, preferred, reveals
 from engine.debrief import debrief
 from engine.deck import DEFAULT_DECK_PATH, Deck, load_deck
 from engine.model import (
     FACILITATOR,
     Actor,
+    CallVote,
     CastVote,
     CreateGame,
     Join,
@@ -187,3 +188,38 @@ def test_a_rehearsal_gives_the_cross_table_debrief() -> None:
     assert len(result.cross.tables) == 3
     assert result.cross.with_forlig == sum(1 for table in result.tables if table.state.forlig is not None)
     assert result.cross.verdict_reached == sum(1 for one in result.debriefs if one.verdict.reached)
+
+
+def test_the_mayor_bot_calls_the_vote_on_a_proposal_the_votes_cast_carry() -> None:
+    state = initial_state(DECK)
+    for command in (
+        CreateGame(at=AT, table_name="Bord 1", seed=4, rule="broad"),
+        *(Join(at=AT, player_id=f"b{n}", name=f"Bot {n}", bot=True, bot_seed=n) for n in range(1, 5)),
+        StartRound(at=AT),
+    ):
+        for event in decide(state, command, FACILITATOR):
+            state = evolve(state, event)
+    mayor = next(p.id for p in state.seated() if p.role is not None and DECK.role(p.role).calls_votes)
+    others = [p.id for p in state.seated() if p.id != mayor and p.role and DECK.role(p.role).votes]
+    cards = preferred(DECK, view(state, Viewer("player", mayor)), 1)
+    commands = [
+        (mayor, Propose(at=AT, cards=cards)),
+        (mayor, CastVote(at=AT, proposal_id="F1", choice="for")),
+        (others[0], CastVote(at=AT, proposal_id="F1", choice="for")),
+    ]
+    for player_id, command in commands:
+        for event in decide(state, command, Actor.player(player_id)):
+            state = evolve(state, event)
+    seen = view(state, Viewer("player", mayor))
+    assert next_commands(DECK, seen, 1, AT) == ()  # not yet: the others may still vote
+    later = AT + timedelta(seconds=CALL_AFTER_SECONDS)
+    call, line = next_commands(DECK, seen, 1, later)
+    assert isinstance(call, CallVote)
+    assert call.proposal_id == "F1"
+    assert isinstance(line, PostMessage)
+    events = decide(state, call, Actor.player(mayor))
+    assert [event.type for event in events][:1] == ["proposal_adopted"]
+    # A bot without the mayor's role never calls.
+    assert not any(
+        isinstance(c, CallVote) for c in next_commands(DECK, view(state, Viewer("player", others[0])), 1, later)
+    )

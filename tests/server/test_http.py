@@ -59,7 +59,10 @@ async def test_join_with_a_code_seats_the_player(api: Api) -> None:
     assert player.table_id == conference.table_id
     log = await api.events(conference.table_id, conference.facilitator_token)
     joined = [e["data"] for e in log if e["type"] == "player_joined"]
-    assert joined == [{"type": "player_joined", "at": joined[0]["at"], "player_id": player.player_id, "name": "Anna"}]
+    assert joined == [
+        {"type": "player_joined", "at": joined[0]["at"], "player_id": player.player_id, "name": "Anna", "bot": False,
+         "bot_seed": None}
+    ]  # fmt: skip
 
 
 async def test_join_with_an_unknown_code_is_404(api: Api) -> None:
