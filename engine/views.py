@@ -315,7 +315,9 @@ def _role_visible(state: State, viewer: Viewer, player_id: str) -> bool:
 
 def _name(state: State, viewer: Viewer, player_id: str) -> str:
     player = state.players[player_id]
-    return f"Spiller {player.number}" if viewer.kind == "projector" else player.name
+    if viewer.kind != "projector":
+        return player.name
+    return f"Spiller {player.number} (bot)" if player.bot else f"Spiller {player.number}"
 
 
 def view(state: State, viewer: Viewer) -> TableView:

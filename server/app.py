@@ -29,7 +29,7 @@ from server.api import monitor as monitor_api
 from server.auth import Claims, TokenSigner, token_lifetime
 from server.deps import Services, ServicesDep, StoreState, fail, services_of
 from server.live import conferences
-from server.live.bots import BotRunner, fill_seats
+from server.live.bots import BotRunner, fill_seats, seat_bots
 from server.live.conferences import ConferenceRequest
 from server.live.presence import Presence
 from server.live.tables import Decks, Table, Tables
@@ -57,13 +57,25 @@ async def _secret(settings: Settings, store: EventStore) -> str:
 
 
 async def _create_demo(services: Services) -> None:
+    base = services.settings.public_url or "http://127.0.0.1:8000"
+    # "Prøv selv" (docs/bots.md): one table where one person plays with three bots. Its join link comes first.
+    solo_request = ConferenceRequest(name="Prøv selv: Korsbæk Kommune", tables=1, bots_fill_to=4)
+    solo = await conferences.create_conference(services.store, services.tables, solo_request)
+    solo_token = services.signer.sign(Claims(role="facilitator", conference_id=solo.conference_id))
+    solo_table = solo.tables[0]
+    table = await services.tables.get(solo_table.table_id)
+    await seat_bots(services.store, table, 3, solo_request.language)
+    if services.bots is not None:
+        services.bots.kick()
     request = ConferenceRequest(name="Demo: Korsbæk Kommune", tables=2)
     created = await conferences.create_conference(services.store, services.tables, request)
     token = services.signer.sign(Claims(role="facilitator", conference_id=created.conference_id))
-    base = services.settings.public_url or "http://127.0.0.1:8000"
     projector = services.signer.sign(Claims(role="projector", conference_id=created.conference_id))
     conference = created.conference_id
     lines = [
+        "",
+        f"Prøv selv (du og tre bots): {base}/join/{solo_table.join_code}",
+        f"  Start runden i kontrolrummet: {base}/control/{solo.conference_id}#token={solo_token}",
         "",
         f"Demokonference oprettet: {request.name}",
         f"  Kontrolrum (hemmeligt link, del det ikke): {base}/control/{conference}#token={token}",

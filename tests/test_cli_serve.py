@@ -152,6 +152,25 @@ def test_demo_prints_the_control_room_link_and_two_join_codes_that_work(tmp_path
     assert (tmp_path / "data" / "raaderum.db").exists(), "demo keeps its SQLite file in ./data"
 
 
+def test_demo_prints_the_proev_selv_table_first_where_one_person_plays_with_three_bots(tmp_path: Path) -> None:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with raaderum("demo", "--port", str(port), cwd=tmp_path) as (process, out):
+        [solo] = out.wait_for(rf"Prøv selv \(du og tre bots\): {base_url}/join/([A-Z0-9]{{6}})")
+        [control] = out.wait_for(rf"Start runden i kontrolrummet: {base_url}/control/(\S+)#token=(\S+)")
+        links = [line for line in out.lines if "http://" in line]
+        assert links[0] == solo.string, "the Prøv selv join link comes first"
+        wait_healthy(base_url, process, out)
+        response = httpx.post(f"{base_url}/api/join", json={"code": solo.group(1), "name": "Tove"}, timeout=10)
+        assert response.status_code == 200, response.text
+        table_id = response.json()["table_id"]
+        headers = {"Authorization": f"Bearer {control.group(2)}"}
+        events = httpx.get(f"{base_url}/api/tables/{table_id}/events", headers=headers, timeout=10).json()["events"]
+        joined = [e["data"] for e in events if e["type"] == "player_joined"]
+        assert [j.get("bot", False) for j in joined] == [True, True, True, False]
+        assert joined[-1]["name"] == "Tove"
+
+
 def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'x.db'}"
     with raaderum("serve", "--port", str(free_port()), "--workers", "2", "--store", store, cwd=tmp_path) as (

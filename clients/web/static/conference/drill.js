@@ -7,7 +7,7 @@ import { timeOfDay } from "../js/format.js";
 import { deck, loadDeck, role, text } from "../js/deck.js";
 import { Connection } from "../js/connection.js";
 import { applyEvent, applyPresence, applySnapshot, emptyState, playerName } from "../js/state.js";
-import { phaseText, timerText } from "./common.js";
+import { call, phaseText, timerText } from "./common.js";
 import { confirmAction } from "../js/confirm.js";
 
 const CHAT_SHOWN = 150;
@@ -74,6 +74,18 @@ export class TableDrill {
 
   act(body, label) {
     return this.app.runAction({ ...body, table_ids: [this.tableId] }, label);
+  }
+
+  /** Practice bots (docs/bots.md): "Tilføj bot" seats one, "Fjern bot" removes one, through the table's bot API. */
+  async bots(method, path, body, label) {
+    const out = document.querySelector("#action-result");
+    const url = `/api/tables/${encodeURIComponent(this.tableId)}/bots${path}?lang=${lang}`;
+    const result = await call(method, url, this.app.token, body);
+    if (out) {
+      out.dataset.state = result.ok ? "ok" : "partial";
+      setText(out, result.ok ? _("%(action)s: done.", { action: label }) : `${label}: ${result.message || result.code}`);
+    }
+    return result;
   }
 
   // ---- rendering ---------------------------------------------------------------------------------
@@ -155,10 +167,19 @@ export class TableDrill {
     const state = this.state;
     const others = [...this.app.rows.values()].filter((r) => r.table_id !== this.tableId).sort((a, b) => a.number - b.number);
     const seated = [...state.players.values()].filter((p) => p.seated).sort((a, b) => a.number - b.number);
+    const ended = ["reality_check", "debrief"].includes(state.phase);
+    const seats = deck && deck.scenario ? deck.scenario.max_players : 8;
     return h(
       "section",
       { class: "drill-section", "aria-labelledby": "drill-players" },
       h("h3", { id: "drill-players" }, ngettext("%(n)s player", "%(n)s players", seated.length)),
+      !ended && seated.length < seats
+        ? h(
+            "button",
+            { type: "button", class: "add-bot", onclick: () => this.bots("POST", "", { count: 1 }, _("Add bot")) },
+            _("Add bot"),
+          )
+        : null,
       seated.length
         ? h(
             "ul",
@@ -194,9 +215,24 @@ export class TableDrill {
                 { class: online ? "online" : "away", dataset: { player: p.id } },
                 h("span", { class: "dot", "aria-hidden": "true" }),
                 h("span", { class: "name" }, p.name),
-                h("span", { class: "state" }, online ? _("online") : _("not online")),
+                p.bot ? h("span", { class: "bot-badge" }, _("bot")) : null,
+                p.bot ? null : h("span", { class: "state" }, online ? _("online") : _("not online")),
                 r ? h("span", { class: "their-role" }, text(r.title)) : null,
-                h(
+                p.bot
+                  ? h(
+                      "span",
+                      { class: "moderate" },
+                      h(
+                        "button",
+                        {
+                          type: "button",
+                          class: "link remove-bot",
+                          onclick: () => this.bots("DELETE", `/${encodeURIComponent(p.id)}`, undefined, _("Remove bot")),
+                        },
+                        _("Remove bot"),
+                      ),
+                    )
+                  : h(
                   "span",
                   { class: "moderate" },
                   select,

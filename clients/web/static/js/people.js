@@ -76,10 +76,11 @@ export function renderPeople(root, app) {
         h("span", { class: "dot", "aria-hidden": "true" }),
         h("span", { class: "name" }, p.name),
         p.id === state.you ? h("span", { class: "you" }, " (" + _("you") + ")") : null,
+        p.bot ? h("span", { class: "bot-badge" }, _("bot")) : null,
         h(
           "span",
           { class: "state" },
-          !p.seated ? _("has left") : online ? _("online") : _("not online"),
+          !p.seated ? _("has left") : p.bot ? _("plays by itself") : online ? _("online") : _("not online"),
         ),
         p.seated && state.phase !== "lobby" ? h("span", { class: "weight" }, weightText(state.derived.voters[p.id] || 0)) : null,
         r && p.id !== state.you ? h("span", { class: "their-role" }, text(r.title)) : null,
