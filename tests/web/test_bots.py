@@ -5,9 +5,19 @@ from __future__ import annotations
 import re
 import time
 
+import httpx
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import LAPTOP, Facilitator, WebServer, create_conference, join_by_link, screenshot
+from tests.web.conftest import (
+    LAPTOP,
+    Facilitator,
+    WebServer,
+    check_accessibility,
+    create_conference,
+    join_by_link,
+    screenshot,
+    wait_ready,
+)
 from tests.web.test_game import open_tab, stream
 
 ROUND_SECONDS = 40.0  # at most this long per round in the test; the bots act every 0.3 s
@@ -82,3 +92,31 @@ def test_one_person_plays_a_table_of_three_bots_to_a_forlig(web_server: WebServe
         assert not watched.errors, watched.errors
     finally:
         facilitator.close()
+
+
+def test_the_control_room_adds_and_removes_a_bot(web_server: WebServer, new_context) -> None:  # type: ignore[no-untyped-def]
+    conference = create_conference(web_server)
+    joined = httpx.post(f"{web_server.url}/api/join", json={"code": conference.code, "name": "Sara"}, timeout=10)
+    assert joined.status_code == 200, joined.text
+    page = new_context(LAPTOP).page()
+    page.goto(f"{web_server.url}/control/{conference.conference_id}#token={conference.facilitator_token}")
+    wait_ready(page)
+    page.click("#grid .tile-open")
+    players = page.locator("#drill li[data-player]")
+    expect(players).to_have_count(1)
+    page.get_by_role("button", name="Tilføj bot").click()
+    expect(players).to_have_count(2)
+    bot = page.locator("#drill li[data-player]:has(.bot-badge)")
+    expect(bot).to_contain_text("Bot Aase")
+    expect(page.locator("#drill li[data-player]:has-text('Sara') .bot-badge")).to_have_count(0)
+    check_accessibility(page, "control room with a bot")
+    bot.get_by_role("button", name="Fjern bot").click()
+    expect(page.locator("#drill li[data-player]:has(.bot-badge)")).to_have_count(0)
+    expect(players).to_have_count(1)
+    events = httpx.get(
+        f"{web_server.url}/api/tables/{conference.table_id}/events",
+        headers={"Authorization": f"Bearer {conference.facilitator_token}"},
+        timeout=10,
+    ).json()["events"]
+    assert [e["type"] for e in events][-2:] == ["player_joined", "player_removed"]
+    assert events[-2]["data"]["bot"] is True
