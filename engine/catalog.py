@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import zipfile
 from collections import Counter
@@ -41,7 +42,7 @@ from engine.deck import (
     _effect_card_refs,
     load_deck,
 )
-from engine.feasibility import FeasibleRange, feasible_range
+from engine.feasibility import STEP, FeasibleRange, feasible_range, with_default_target
 
 # The defaults of the upload limits; the server takes its own from server/settings.py (RAADERUM_CATALOG_MAX_MB,
 # RAADERUM_CATALOG_MAX_ROWS, docs/operations.md).
@@ -970,14 +971,25 @@ def import_catalog(
     deck = _deck(data_, cards, events, roles, sources, levers, kommune.rows)
     feasible = feasibility(deck)
     if not given_target:
-        # The default X: the feasibility function's middel level (with a constant gap it does not depend on X).
-        middel = next((level.target for level in feasible.levels if level.name == "middel"), 0.0)
-        target = middel if middel > 0 else max(0.5, feasible.max_target)
-        if "baseline_gap" not in kommune.values:
+        # The default X: the budgetår's ubalance when the Kommune sheet gives one; else what the proposals alone
+        # deliver under the worst single event (the gap then X in every year). The search's figures do not
+        # depend on X here (a given gap is kept; a constant one has no pressure and slope 1), only its levels.
+        if "baseline_gap" in kommune.values:
+            target = float(data_["baseline_gap"][0])
+        else:
+            target = _step(feasible.max_target_cards_worst_event) or _step(feasible.max_target_worst_event)
+            target = target or max(STEP, _step(feasible.max_target))
             data_["baseline_gap"] = (target,) * 4
         data_["default_target"] = target
         deck = _deck(data_, cards, events, roles, sources, levers)
+        if feasibility is feasible_range:
+            feasible = with_default_target(feasible, deck)
     return Catalog(deck, feasible, left_out, _warnings(deck, feasible, header.ignored), adapted)
+
+
+def _step(value: float) -> float:
+    """Down to the feasibility's step of 0,5 mio. kr."""
+    return math.floor(value / STEP + 1e-9) * STEP
 
 
 def _deck(

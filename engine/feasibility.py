@@ -640,25 +640,40 @@ def _worst(deck: Deck, *, levers: bool) -> _Worst:
     return _Worst(best, max(0.0, round(worst, 6)), max(0.0, round(worst_bound, 6)), worst_event, exact)
 
 
+def _levels(
+    default: float, max_target: float, worst: float, cards_only: float, cards_only_worst: float
+) -> tuple[Level, ...]:
+    # let: the cards alone suffice whatever single event comes; middel: the deck's default target;
+    # svær: the most the cards alone deliver with no event, so with an event the table needs a lever.
+    # Each is kept within what a portfolio delivers under the worst event.
+    targets: dict[LevelName, float] = {
+        "let": _floor(min(cards_only_worst, default * 0.75, worst)),
+        "middel": min(default, _floor(worst)),
+        "svær": _floor(min(max(cards_only, default), worst)),
+    }
+    return tuple(
+        Level(name=name, target=value, reachable=value <= max_target, reachable_worst_event=value <= worst)
+        for name, value in targets.items()
+    )
+
+
+def with_default_target(found: FeasibleRange, deck: Deck) -> FeasibleRange:
+    """`found` for a deck that differs from the one searched only in its default target (an imported
+    catalogue's X, chosen from the search's figures): the same figures, the levels for the new target; kept as
+    that deck's range, so it is not searched again."""
+    levels = _levels(deck.scenario.default_target, found.max_target, found.max_target_worst_event,
+                     found.max_target_cards, found.max_target_cards_worst_event)  # fmt: skip
+    result = _CACHE[deck.digest] = found.model_copy(update={"levels": levels})
+    return result
+
+
 def _compute(deck: Deck) -> FeasibleRange:
     full = _worst(deck, levers=True)
     cards = _worst(deck, levers=False) if deck.levers else full
     max_target = max(0.0, round(full.best.capacity, 6))
     cards_only = max(0.0, round(cards.best.capacity, 6))
     worst, cards_only_worst = full.worst, cards.worst
-    # let: the cards alone suffice whatever single event comes; middel: the deck's default target;
-    # svær: the most the cards alone deliver with no event, so with an event the table needs a lever.
-    # Each is kept within what a portfolio delivers under the worst event.
-    default = deck.scenario.default_target
-    targets: dict[LevelName, float] = {
-        "let": _floor(min(cards_only_worst, default * 0.75, worst)),
-        "middel": min(default, _floor(worst)),
-        "svær": _floor(min(max(cards_only, default), worst)),
-    }
-    levels = tuple(
-        Level(name=name, target=value, reachable=value <= max_target, reachable_worst_event=value <= worst)
-        for name, value in targets.items()
-    )
+    levels = _levels(deck.scenario.default_target, max_target, worst, cards_only, cards_only_worst)
     bound = max(0.0, round(full.best.bound, 6))
     return FeasibleRange(
         max_target=max_target,

@@ -348,3 +348,39 @@ def test_korsbaek_itself_binds_nothing(korsbaek) -> None:
     catalog = import_catalog(write_csv(korsbaek), "k.csv", "korsbaek")
     assert catalog.report().adapted == []
     assert catalog.deck.events == korsbaek.events
+
+
+# ---- the default X ---------------------------------------------------------------------------------------
+
+
+def _many() -> str:
+    rows = "".join(
+        f"BB-{n};Forslag {n};Skole;{kind};{n % 3 + 1};{n % 3 + 2};{n % 3 + 2};{n % 3 + 2};0;lav;\n"
+        for n, kind in enumerate(["besparelse", "effektivisering", "investering"] * 4)
+    )
+    return HEADER + GOOD + rows
+
+
+def test_without_a_target_x_is_the_budget_years_ubalance_and_the_levels_follow_it() -> None:
+    from engine.feasibility import _compute
+
+    catalog = import_catalog((_many() + "\n[Kommune]\nubalance;6;7;8;9\n").encode(), "k.csv", "x")
+    deck, report = catalog.deck, catalog.report()
+    assert deck.scenario.default_target == report.target == 6
+    assert deck.scenario.baseline_gap == (6, 7, 8, 9)
+    assert report.levels["middel"] == min(6, report.max_target_worst_event // 0.5 * 0.5)
+    # The report's range is the deck's own: searched afresh, the imported deck gives the same.
+    assert _compute(deck) == catalog.feasible
+
+
+def test_without_a_target_or_ubalance_x_is_what_the_proposals_alone_deliver_under_the_worst_event() -> None:
+    from engine.feasibility import _compute
+
+    catalog = import_catalog(_many().encode(), "k.csv", "x")
+    deck = catalog.deck
+    alone = catalog.feasible.max_target_cards_worst_event
+    assert alone > 1
+    assert deck.scenario.default_target == alone // 0.5 * 0.5
+    assert deck.scenario.baseline_gap == (deck.scenario.default_target,) * 4
+    assert catalog.report().levels["middel"] == deck.scenario.default_target
+    assert _compute(deck) == catalog.feasible
