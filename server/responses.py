@@ -4,7 +4,9 @@ headers every answer carries (`SecurityHeaders`); the 422 for a request that cou
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +23,22 @@ YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"  # a URL with the content's version in it
 REVALIDATE = "no-cache"
 GZIP_MIN = 512  # bytes; below this gzip saves less than it costs
+
+
+_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+
+
+def download_name(name: str, suffix: str) -> str:
+    """A download's file name: `raaderum-<name>-<suffix>`, the name kept as it is written (æ, ø and å too),
+    only separators and specials dashed."""
+    safe = re.sub(r"[^\w.-]+", "-", name).strip("-") or "raaderum"
+    return f"raaderum-{safe}-{suffix}"
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266: an ASCII `filename` for old clients and the UTF-8 `filename*` that keeps æ, ø and å."""
+    fallback = filename.translate(_ASCII).encode("ascii", "replace").decode().replace("?", "-")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:

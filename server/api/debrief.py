@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -21,6 +19,7 @@ from server.deps import ClaimsDep, MonitorDep, Services, ServicesDep, fail
 from server.live.conferences import ConferenceCreated
 from server.live.monitor import ConferenceGone, Monitor
 from server.live.tables import now
+from server.responses import content_disposition, download_name
 
 log = logging.getLogger("raaderum.control")
 
@@ -61,17 +60,7 @@ async def get_debrief(
 
 def _filename(name: str, suffix: str) -> str:
     """The conference's name kept as it is written (æ, ø and å too), only separators and specials dashed."""
-    safe = re.sub(r"[^\w.-]+", "-", name).strip("-") or "konference"
-    return f"raaderum-{safe}-{suffix}"
-
-
-def content_disposition(filename: str) -> str:
-    """RFC 6266: an ASCII `filename` for old clients and the UTF-8 `filename*` that keeps æ, ø and å."""
-    fallback = filename.translate(_ASCII).encode("ascii", "replace").decode().replace("?", "-")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+    return download_name(name or "konference", suffix)
 
 
 def _download(body: str, media_type: str, filename: str) -> Response:

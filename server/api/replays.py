@@ -33,6 +33,7 @@ from server.api.access import admin_password_ok
 from server.auth import Claims, InvalidToken
 from server.deps import ClaimsDep, Lang, ReplaysDep, Services, ServicesDep, fail
 from server.operations.archive import ExportError, Replay, Replays, export_conference, export_table
+from server.responses import content_disposition
 
 MAX_UPLOAD_MB = 64  # the default of RAADERUM_MAX_UPLOAD_MB; a 20,000-event log is about 5 MB
 
@@ -46,11 +47,13 @@ def _facilitator_of(claims: Claims, conference_id: str | None) -> None:
 
 
 def _download(text: str, name: str) -> Response:
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "log"
+    """A log as a file: its name keeps æ, ø and å (RFC 6266 `filename*`, an ASCII `filename` beside it)."""
+    safe = re.sub(r"[^\w.-]+", "-", name).strip("-") or "log"
+    filename = f"raaderum-{safe}.jsonl"
     return Response(
         text.encode(),
         media_type="application/x-ndjson; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="raaderum-{safe}.jsonl"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"},
     )
 
 

@@ -19,3 +19,11 @@ def test_each_csv_variant_has_its_own_file_name() -> None:
     assert _csv_suffix("tables.csv", "standard") == "tables.csv"
     assert _csv_suffix("tables.csv", "da") == "tables-excel-da.csv"
     assert _csv_suffix("cards.csv", "da") != _csv_suffix("cards.csv", "standard")
+
+
+def test_a_logs_file_name_keeps_its_letters_too() -> None:
+    from server.api.replays import _download
+
+    header = _download("{}\n", "Bord Ærø-tbl1").headers["content-disposition"]
+    assert header.startswith('attachment; filename="raaderum-Bord-Aeroe-tbl1.jsonl"; ')
+    assert unquote(header.split("filename*=UTF-8''", 1)[1]) == "raaderum-Bord-Ærø-tbl1.jsonl"
