@@ -66,7 +66,7 @@ class TableRow(BaseModel):
     deadline: datetime | None = Field(description="The open round's deadline; null when none or paused")
     remaining: float | None = Field(description="Seconds left when paused")
     seated: int
-    online: int = Field(description="Seated players connected right now")
+    online: int = Field(description="Seated players connected right now (a practice bot always counts)")
     forlig: str | None = Field(description="The proposal id of the table's forlig")
     result: Years | None = Field(description="The forlig against the target per year (mio. kr.; ≥ 0 reached)")
     reached: Reached | None  # engine.monitor.reached: what the pages show, never recomputed there
@@ -245,7 +245,9 @@ class Monitor:
     ) -> TableRow:
         """The table's row at `moment`. `live` (the pushed grid) gives the offline flag its grace period."""
         base = self._base(ref, number, table)
-        online = len(base.seated.intersection(self.presence.online(table.id).online))
+        # A practice bot is always at the table (it needs no connection): counted as online.
+        bots = {player.id for player in table.state.seated() if player.bot}
+        online = len(base.seated.intersection(self.presence.online(table.id).online) | (base.seated & bots))
         since: datetime | None = None
         if not under_half_online(base.overview, online):
             self.offline_since.pop(table.id, None)

@@ -88,6 +88,11 @@ async def test_bots_are_seated_play_and_are_removed(start_server: StartServer, s
         joined = [e["data"] for e in events if e["type"] == "player_joined"]
         assert [j.get("bot", False) for j in joined] == [False, True, True, True]
         assert all(isinstance(j["bot_seed"], int) for j in joined[1:])  # the facilitator's log has the seeds
+        # The control room counts the bots as at the table: Anna is not connected, yet nobody is flagged offline.
+        overview = await api.http.get(f"/api/conferences/{conference.conference_id}/overview", headers=bearer(token))
+        [row] = overview.json()["tables"]
+        assert row["online"] == 3
+        assert "offline" not in row["flags"]
 
         await _action(api, conference.conference_id, token, "start_all")
         await _until(api, table_id, token, lambda e: _bot_events(e, "proposal_made"), "a bot's proposal")
