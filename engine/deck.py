@@ -119,6 +119,13 @@ class Scenario(Strict):
         return next(area for area in self.areas if area.id == area_id)
 
 
+class CardWarning(Strict):
+    """A combination the meter warns about (a warning, not a rule: the forlig may still hold both)."""
+
+    card: str = Field(description="The other card")
+    text: Text = Field(description="Why the two together are a problem, as the meter says it")
+
+
 class Card(Strict):
     id: str = Field(pattern=r"^[A-ZÆØÅ]{2}-[A-Z0-9]+$")
     title: Text
@@ -137,6 +144,9 @@ class Card(Strict):
     scaled: Text | None = Field(default=None, description="How the figures were scaled from another municipality's")
     requires: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    warns_with: tuple[CardWarning, ...] = Field(
+        default=(), description="Cards the meter warns about together with this one (the forlig may hold both)"
+    )
 
 
 LeverKind = Literal["kassetraek", "skatteforhoejelse", "groenthoester"]
@@ -431,6 +441,10 @@ class Deck(Strict):
 
     def _index(self, section: str) -> dict[str, Card | EventCard | Role | Source | Lever]:
         items: tuple[Card | EventCard | Role | Source | Lever, ...] = getattr(self, section)
+        # The fast path of _cached for one part (deck.card() is called in every inner loop of the fixes).
+        known: tuple[tuple[object, ...], object] | None = self.__dict__.get(_INDEX_NAMES[section])
+        if known is not None and known[0][0] is items:
+            return known[1]  # type: ignore[return-value]
         index = self._cached(f"_{section}_index", (items,), lambda: {item.id: item for item in items})
         return index  # type: ignore[return-value]
 
@@ -446,12 +460,15 @@ class Deck(Strict):
         return str(self._cached("_digest", parts, build))
 
 
+_INDEX_NAMES = {section: f"_{section}_index" for section in ("cards", "events", "roles", "sources", "levers")}
+
+
 # Fields added after logs were first exported. While such a field holds its default it is left out of the
 # digest, so a log exported before the field existed still matches the deck embedded in it.
 LATER_FIELDS: dict[type[BaseModel], frozenset[str]] = {
     Deck: frozenset({"sources", "levers"}),
     Scenario: frozenset({"price_level", "balance"}),
-    Card: frozenset({"scaled"}),
+    Card: frozenset({"scaled", "warns_with"}),
     Role: frozenset({"calls_votes"}),
     EventCard: frozenset({"scaled"}),
 }
@@ -652,6 +669,10 @@ def _check_card(refs: _References, file: Path, card: Card) -> None:
             refs.card(file, label, field, other)
             if other == card.id:
                 refs.problem(file, label, field, "refers to itself")
+    for index, warning in enumerate(card.warns_with):
+        refs.card(file, label, f"warns_with.{index}.card", warning.card)
+        if warning.card == card.id:
+            refs.problem(file, label, f"warns_with.{index}.card", "refers to itself")
 
 
 def _check_event(refs: _References, file: Path, event: EventCard) -> None:

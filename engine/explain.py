@@ -33,7 +33,17 @@ from engine.budget import (
     year_reached,
 )
 from engine.debrief import KIND_NAMES, Debrief, Frozen, Reason, composition, debrief, verdict
-from engine.deck import KINDS, Deck, EarmarkedGrantEffect, GapEffect, Kind, OverspendSanctionEffect, Text, Years
+from engine.deck import (
+    KINDS,
+    Deck,
+    DisableCardsEffect,
+    EarmarkedGrantEffect,
+    GapEffect,
+    Kind,
+    OverspendSanctionEffect,
+    Text,
+    Years,
+)
 from engine.errors import RuleViolation
 from engine.format import format_mio
 from engine.model import State
@@ -194,17 +204,18 @@ def _year_words(label: str, result: float, parts: Sequence[Contribution]) -> tup
         return f"{name} {format_mio(part.amount, lang)}"
 
     if year_reached(result):
-        da = f"{label}: {format_mio(result)} til overs."
-        en = f"{label}: {format_mio(result, 'en')} to spare."
+        da = f"{label}: {format_mio(result)} til overs"
+        en = f"{label}: {format_mio(result, 'en')} to spare"
     else:
-        da = f"{label}: der mangler {format_mio(-result)}."
-        en = f"{label}: {format_mio(-result, 'en')} short."
+        da = f"{label}: der mangler {format_mio(-result)}"
+        en = f"{label}: {format_mio(-result, 'en')} short"
+    da, en = _end(da), _end(en)
     if hurting:
-        da += " Trækker ned: " + "; ".join(named(p, "da") for p in hurting[:3]) + "."
-        en += " Pulling down: " + "; ".join(named(p, "en") for p in hurting[:3]) + "."
+        da += " Trækker ned: " + _end("; ".join(named(p, "da") for p in hurting[:3]))
+        en += " Pulling down: " + _end("; ".join(named(p, "en") for p in hurting[:3]))
     if helping:
-        da += " Bærer: " + "; ".join(named(p, "da") for p in helping[:3]) + "."
-        en += " Carrying: " + "; ".join(named(p, "en") for p in helping[:3]) + "."
+        da += " Bærer: " + _end("; ".join(named(p, "da") for p in helping[:3]))
+        en += " Carrying: " + _end("; ".join(named(p, "en") for p in helping[:3]))
     return da, en
 
 
@@ -263,13 +274,21 @@ def _fix_words(deck: Deck, reason: Reason, add_: Sequence[str], remove: Sequence
     ]
     fte_da = f"{fte:+.1f}".replace(".", ",").replace("-", "−")
     fte_en = f"{fte:+.1f}".replace("-", "−")
-    da = f"{' og '.join(steps_da).capitalize()}: service {service:+d}, {fte_da} årsværk.".replace("-", "−")
-    en = f"{' and '.join(steps_en).capitalize()}: service {service:+d}, {fte_en} FTE.".replace("-", "−")
+    service_text = f"{service:+d}".replace("-", "−")
+    # Only the first letter is raised and only the figures get a minus sign: card ids keep their hyphen.
+    da = f"{_first_upper(' og '.join(steps_da))}: service {service_text}, {fte_da} årsværk."
+    en = f"{_first_upper(' and '.join(steps_en))}: service {service_text}, {fte_en} FTE."
     return da, en
 
 
-def fixes(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Years, rules: int) -> tuple[Fix, ...]:
-    """Up to MAX_FIXES of the cheapest single changes that would meet each failed required condition:
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def fixes(
+    deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Years, rules: int, *, limit: int = MAX_FIXES
+) -> tuple[Fix, ...]:
+    """Up to `limit` of the cheapest single changes that would meet each failed required condition:
     least service lost first, then fewest årsværk lost, then the fewest cards changed."""
     levers = [c for c in cards if deck.has_lever(c)]
     chosen = [c for c in cards if not deck.has_lever(c)]
@@ -307,7 +326,7 @@ def fixes(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Ye
                 found[i].append(((-service, -fte, len(add_) + len(remove), ",".join(add_ + remove)), fix))
     result: list[Fix] = []
     for i in range(len(failed)):
-        result += [fix for _, fix in sorted(found[i], key=lambda pair: pair[0])[:MAX_FIXES]]
+        result += [fix for _, fix in sorted(found[i], key=lambda pair: pair[0])[:limit]]
     return tuple(result)
 
 
@@ -486,6 +505,168 @@ def dialogue(state: State, result: Debrief, admin: Administration) -> tuple[Ques
         Question(id=QUESTIONS[1][0], question=QUESTIONS[1][1], facts=tuple(transparency)),
         Question(id=QUESTIONS[2][0], question=QUESTIONS[2][1], facts=tuple(welfare_facts)),
     )
+
+
+# ---- live, while negotiating ---------------------------------------------------------------------
+
+
+class Blocked(Frozen):
+    card: str = Field(description="A card not in the portfolio that cannot be added to it as it stands")
+    code: str = Field(description="portfolio.requires | portfolio.excludes | portfolio.card_disabled")
+    others: tuple[str, ...] = Field(description="The cards it requires or clashes with, or the events that disable it")
+    da: str
+    en: str
+
+
+class CardPair(Frozen):
+    cards: tuple[str, str] = Field(description="The card that warns and the other card, both in the portfolio")
+    text: Text = Field(description="Why the two together are a problem (the deck's warns_with)")
+
+
+class Explanation(Frozen):
+    """The debrief's why for any portfolio, in words, while the table negotiates (the live meter)."""
+
+    years: tuple[YearWhy, ...] = Field(description="Per year the contributions summing to the result, in words")
+    failed: tuple[Reason, ...] = Field(description="The verdict's failed required conditions for this portfolio")
+    fixes: tuple[Fix, ...] = Field(description="The cheapest single change for each failed condition")
+    lines: tuple[Text, ...] = Field(
+        description="Per failed condition: which year and by how much, the cards and events that cause it, "
+        "the cheapest fix; one line saying all is met when nothing fails"
+    )
+    blocked: tuple[Blocked, ...] = Field(description="Cards that cannot be added, and why")
+    pairs: tuple[CardPair, ...] = Field(description="Pairs of chosen cards the deck warns about")
+
+
+def card_pairs(deck: Deck, cards: Sequence[str]) -> tuple[CardPair, ...]:
+    """The deck's `warns_with` pairs that the portfolio holds both cards of."""
+    chosen = frozenset(cards)
+    return tuple(
+        CardPair(cards=(card_id, warning.card), text=warning.text)
+        for card_id in cards
+        if deck.has_card(card_id)
+        for warning in deck.card(card_id).warns_with
+        if warning.card in chosen
+    )
+
+
+def blocked(deck: Deck, cards: Sequence[str], event_ids: Sequence[str]) -> tuple[Blocked, ...]:
+    """Every card not in the portfolio that cannot be added to it as it stands, and why (the engine's
+    validate_portfolio reasons: requires, excludes, disabled by an event, conditional effects included)."""
+    chosen = frozenset(c for c in cards if deck.has_card(c))
+    out: list[Blocked] = []
+    for card in deck.cards:
+        if card.id in chosen:
+            continue
+        with_it = chosen | {card.id}
+        disabling = [
+            event_id
+            for event_id in event_ids
+            if any(
+                isinstance(effect, DisableCardsEffect) and card.id in effect.cards
+                for effect in active_effects(deck, [event_id], with_it)
+            )
+        ]
+        excluded_by = {c for c in chosen if card.id in deck.card(c).excludes}
+        clashing = sorted({o for o in card.excludes if o in chosen} | excluded_by)
+        missing = [o for o in card.requires if o not in chosen]
+        if disabling:
+            names_da = ", ".join(f"{e} {deck.event(e).title.da}" for e in disabling)
+            names_en = ", ".join(f"{e} {deck.event(e).title.en}" for e in disabling)
+            out.append(
+                Blocked(
+                    card=card.id,
+                    code="portfolio.card_disabled",
+                    others=tuple(disabling),
+                    da=f"{card.id} er taget ud af spil af hændelsen {names_da}.",
+                    en=f"{card.id} is out of play because of the event {names_en}.",
+                )
+            )
+        elif clashing:
+            out.append(
+                Blocked(
+                    card=card.id,
+                    code="portfolio.excludes",
+                    others=tuple(clashing),
+                    da=f"{card.id} kan ikke vælges sammen med {', '.join(clashing)}, som er valgt.",
+                    en=f"{card.id} cannot be chosen together with {', '.join(clashing)}, already chosen.",
+                )
+            )
+        elif missing:
+            out.append(
+                Blocked(
+                    card=card.id,
+                    code="portfolio.requires",
+                    others=tuple(missing),
+                    da=f"{card.id} kræver også {', '.join(missing)}: vælg dem sammen.",
+                    en=f"{card.id} also requires {', '.join(missing)}: choose them together.",
+                )
+            )
+    return tuple(out)
+
+
+def _line(reason: Reason, years: Sequence[YearWhy], found: Sequence[Fix]) -> Text:
+    year = next((row for row in years if reason.year is not None and row.year == reason.year), None)
+    da = year.da if year is not None and not year.reached else reason.da
+    en = year.en if year is not None and not year.reached else reason.en
+    da, en = _sentence(da), _sentence(en)
+    if found:
+        da += f" Billigste løsning: {found[0].da}"
+        en += f" Cheapest fix: {found[0].en}"
+    else:
+        da += " Ingen enkelt ændring af ét kort klarer det."
+        en += " No single change of one card fixes it."
+    return Text(da=da, en=en)
+
+
+def _sentence(text: str) -> str:
+    return _end(text.strip())
+
+
+def _end(sentence: str) -> str:
+    """A full stop, unless the sentence already ends with one ("… 20,0 mio. kr.")."""
+    return sentence if sentence.endswith((".", "!", "?")) else f"{sentence}."
+
+
+_EXPLANATIONS: dict[tuple[object, ...], Explanation] = {}
+_EXPLANATIONS_KEPT = 2_048
+
+
+def explain(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Years, rules: int) -> Explanation:
+    """The live why of a valid portfolio: each year's contributions in words, the failed conditions with
+    the year, the amount, the cards and events behind them and the cheapest fix, the cards that cannot be
+    added and the pairs the deck warns about. Same arguments, same result (cached)."""
+    key = (deck.digest, tuple(cards), tuple(event_ids), tuple(target), rules)
+    found = _EXPLANATIONS.get(key)
+    if found is not None:
+        return found
+    assessment = assess(deck, cards, event_ids, target)
+    years = why(deck, assessment, event_ids)
+    result = verdict(deck, assessment, event_ids, rules)
+    failed = tuple(reason for reason in result.reasons if reason.required and not reason.ok)
+    cheapest = fixes(deck, cards, event_ids, target, rules, limit=1) if failed else ()
+    lines: list[Text] = []
+    for reason in failed:
+        matching = [f for f in cheapest if (f.condition, f.year, f.kind) == (reason.code, reason.year, reason.kind)]
+        lines.append(_line(reason, years, matching))
+    if not failed:
+        lines.append(
+            Text(
+                da="Porteføljen opfylder alle betingelser: målet nås i alle fire år.",
+                en="The portfolio meets every condition: the target is reached in all four years.",
+            )
+        )
+    explanation = Explanation(
+        years=years,
+        failed=failed,
+        fixes=cheapest,
+        lines=tuple(lines),
+        blocked=blocked(deck, cards, event_ids),
+        pairs=card_pairs(deck, cards),
+    )
+    if len(_EXPLANATIONS) >= _EXPLANATIONS_KEPT:
+        _EXPLANATIONS.clear()
+    _EXPLANATIONS[key] = explanation
+    return explanation
 
 
 # ---- the table debrief ---------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from engine.budget import Assessment, assess, year_reached
 from engine.debrief import kind_share_shortfalls
+from engine.deck import Text
+from engine.explain import Explanation, card_pairs, explain
 from engine.model import (
     AnnouncementMade,
     Choice,
@@ -97,6 +99,8 @@ class WarningView(ViewModel):
     year: int | None
     kind: str | None
     amount: float | None
+    cards: tuple[str, ...] = ()  # budget.card_pair: the two cards
+    note: Text | None = None  # budget.card_pair: the deck's words for the pair
 
 
 class ServiceAreaView(ViewModel):
@@ -128,6 +132,9 @@ class MeterView(ViewModel):
     service_reductions: int = 0  # service cuts and improvements, counted apart (never netted)
     service_improvements: int = 0
     service_by_area: tuple[ServiceAreaView, ...] = ()
+    # The debrief's why for this portfolio, live (engine.explain.explain): per year in words, the failed
+    # conditions with the cheapest fix, the cards that cannot be added and why. Null in the snapshot.
+    why: Explanation | None = None
 
 
 class RoundView(ViewModel):
@@ -236,10 +243,13 @@ def derived(state: State, event: Event) -> Derived | None:
     return Derived(voters=None, proposals={p.id: _proposal_votes(state, p, weights) for p in touched})
 
 
-def meter(state: State, cards: tuple[str, ...]) -> MeterView:
-    """The live meter for any portfolio under the events drawn so far (cards must be valid)."""
+def meter(state: State, cards: tuple[str, ...], *, explained: bool = False) -> MeterView:
+    """The live meter for any portfolio under the events drawn so far (cards must be valid). `explained`
+    adds the live why (engine.explain.explain: a search over single changes, a few tenths of a second the
+    first time, then cached), as POST /api/tables/{id}/meter sends it; the snapshot's meter leaves it out."""
     assert state.config is not None
-    assessment: Assessment = assess(state.deck, cards, state.event_cards, state.config.target)
+    deck = state.deck
+    assessment: Assessment = assess(deck, cards, state.event_cards, state.config.target)
     a, b, c, d = (year_reached(value) for value in assessment.result)
     chance = _forecast(state, assessment)
     return MeterView(
@@ -253,7 +263,11 @@ def meter(state: State, cards: tuple[str, ...]) -> MeterView:
         service=assessment.service,
         fte=assessment.fte,
         warnings=tuple(WarningView(code=w.code, year=w.year, kind=w.kind, amount=w.amount) for w in assessment.warnings)
-        + _kind_share_warnings(state, assessment),
+        + _kind_share_warnings(state, assessment)
+        + tuple(
+            WarningView(code="budget.card_pair", year=None, kind=None, amount=None, cards=pair.cards, note=pair.text)
+            for pair in card_pairs(state.deck, cards)
+        ),
         reached=(a, b, c, d),
         all_reached=a and b and c and d,
         expected=chance.expected,
@@ -266,6 +280,7 @@ def meter(state: State, cards: tuple[str, ...]) -> MeterView:
             ServiceAreaView(area=change.area, reductions=change.reductions, improvements=change.improvements)
             for change in assessment.service_by_area
         ),
+        why=explain(deck, cards, state.event_cards, state.config.target, state.config.rules) if explained else None,
     )
 
 

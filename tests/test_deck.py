@@ -485,6 +485,14 @@ BROKEN = [
         "unknown card 'XX-99'",
     ),
     Broken(
+        "unknown card in warns_with",
+        lambda d: _after_first_card_id(d, 'warns_with = [{ card = "XX-99", text = { da = "x", en = "y" } }]'),
+        "cards.toml",
+        "card ÆL-01",
+        "warns_with.0.card",
+        "unknown card 'XX-99'",
+    ),
+    Broken(
         "unknown card in an event effect",
         lambda d: _replace(d / "events.toml", 'cards = ["TM-01", "TM-02"]\n', 'cards = ["TM-01", "TM-09"]\n'),
         "events.toml",

@@ -144,7 +144,9 @@ async def live_meter(
     claims: ClaimsDep,
     lang: Lang = "da",
 ) -> MeterView:
-    """The engine's meter for a portfolio under the events drawn so far at this table, with its warnings."""
+    """The engine's meter for a portfolio under the events drawn so far at this table, with its warnings and
+    `why`: the debrief's why for this portfolio in words, its failed conditions with the cheapest fix, and
+    the cards that cannot be added to it and why (engine/explain.py `explain`)."""
     table = await _table_for(services, table_id, claims)
     state = table.state
     if state.config is None:
@@ -154,7 +156,8 @@ async def live_meter(
         validate_portfolio(state.deck, cards, state.event_cards)
     except RuleViolation as violation:
         raise fail(422, violation.code, violation.message(lang), params=violation.params) from None
-    return meter(state, cards)
+    # The fix search takes a few tenths of a second the first time for a portfolio: off the event loop.
+    return await run_in_threadpool(lambda: meter(state, cards, explained=True))
 
 
 # ---- the debrief ---------------------------------------------------------------------------------

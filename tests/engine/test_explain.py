@@ -6,9 +6,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.budget import assess, target_years, validate_portfolio
-from engine.deck import Deck
+from engine.debrief import verdict
+from engine.deck import Deck, DisableCardsEffect
 from engine.errors import RuleViolation
-from engine.explain import ADMINISTRATION, administration, fixes, table_debrief, why
+from engine.explain import ADMINISTRATION, administration, blocked, card_pairs, explain, fixes, table_debrief, why
+from engine.format import format_mio
+from engine.model import CreateGame
+from engine.views import meter
 from tests.engine.conftest import Table
 from tests.engine.test_properties import commands, opening, play
 
@@ -126,3 +130,96 @@ def test_the_cross_table_administration_share_is_every_tables_own(table: Table) 
     assert cross.tables[0].administration_share == own.administration.share_of_gains
     assert own.composition.administration_share == own.administration.share_of_gains
     assert cross.composition.tables[0].shares.administration_share == own.administration.share_of_gains
+
+
+# ---- live, while negotiating (engine.explain.explain, carried by the meter) ---------------------------
+
+
+def test_the_live_why_names_the_year_the_amount_the_causes_and_the_cheapest_fix(deck: Deck) -> None:
+    target = target_years(deck.scenario, 20.0)
+    cards = ("AD-04", "ÆL-01", "ÆL-02", "DT-02", "SK-05", "TM-01")
+    events = ("E04",)
+    live = explain(deck, cards, events, target, 2)
+    assessment = assess(deck, cards, events, target)
+    short_years = [i for i in range(4) if assessment.result[i] < 0]
+    assert short_years, "the portfolio must fail a year for this test"
+    first = short_years[0]
+    label = deck.scenario.years[first]
+    line = next(line for line in live.lines if line.da.startswith(f"{label}: der mangler"))
+    assert format_mio(-assessment.result[first]) in line.da
+    assert "E04" in line.da
+    assert "E04" in line.en
+    assert "Billigste løsning" in line.da or "Ingen enkelt ændring" in line.da
+    assert len(live.lines) == len(live.failed)
+    # Each fix given is the cheapest that meets its condition: the first of the debrief's list.
+    for fix in live.fixes:
+        full = fixes(deck, cards, events, target, 2)
+        same = [f for f in full if (f.condition, f.year, f.kind) == (fix.condition, fix.year, fix.kind)]
+        assert same[0] == fix
+        assert fix.da in " ".join(line.da for line in live.lines)
+    _sums(live.years)
+
+
+def test_a_portfolio_that_meets_everything_says_so(deck: Deck) -> None:
+    target = target_years(deck.scenario, 10.0)
+    ids = [card.id for card in deck.cards if card.kind != "udvidelse" and sum(card.capital) >= 0]
+    cards = (*ids, "ÆL-U1", "DT-U1", "SK-U1")
+    for rules in (1, 2):
+        assert verdict(deck, assess(deck, cards, (), target), (), rules).reached
+        live = explain(deck, cards, (), target, rules)
+        assert live.failed == ()
+        assert live.fixes == ()
+        assert [line.da for line in live.lines] == ["Porteføljen opfylder alle betingelser: målet nås i alle fire år."]
+
+
+def test_a_card_that_cannot_be_added_says_why_requires_excludes_or_an_event(deck: Deck) -> None:
+    cards = list(deck.cards)
+    index = {card.id: i for i, card in enumerate(cards)}
+    cards[index["SK-05"]] = cards[index["SK-05"]].model_copy(update={"requires": ("SK-03",)})
+    cards[index["DT-03"]] = cards[index["DT-03"]].model_copy(update={"excludes": ("DT-01",)})
+    disabling = deck.events[0].model_copy(
+        update={"effects": (DisableCardsEffect(kind="disable_cards", cards=("TM-01",)),)}
+    )
+    changed = deck.model_copy(update={"cards": tuple(cards), "events": (disabling, *deck.events[1:])})
+    found = {b.card: b for b in blocked(changed, ("DT-01", "AD-04"), (disabling.id,))}
+    assert found["SK-05"].code == "portfolio.requires"
+    assert found["SK-05"].others == ("SK-03",)
+    assert "SK-05 kræver også SK-03" in found["SK-05"].da
+    assert found["DT-03"].code == "portfolio.excludes"
+    assert "DT-01" in found["DT-03"].en
+    assert found["TM-01"].code == "portfolio.card_disabled"
+    assert found["TM-01"].others == (disabling.id,)
+    assert disabling.id in found["TM-01"].da
+    # Exactly the cards the engine would refuse, no more.
+    for card in changed.cards:
+        if card.id in ("DT-01", "AD-04"):
+            continue
+        try:
+            validate_portfolio(changed, ("DT-01", "AD-04", card.id), (disabling.id,))
+            refused = False
+        except RuleViolation:
+            refused = True
+        assert refused == (card.id in found), card.id
+
+
+def test_korsbaek_warns_about_its_three_linked_pairs_and_the_meter_carries_it(table: Table) -> None:
+    deck = table.deck
+    pairs = {("SK-03", "SK-05"), ("DT-03", "DT-01"), ("ÆL-05", "ÆL-U1")}
+    assert {(c.id, w.card) for c in deck.cards for w in c.warns_with} == pairs
+    for a, b in pairs:
+        found = card_pairs(deck, (b, "AD-04", a))
+        assert [p.cards for p in found] == [(a, b)]
+        assert a in found[0].text.da
+        assert b in found[0].text.en
+        assert not card_pairs(deck, (a, "AD-04"))
+        validate_portfolio(deck, (a, b), ())  # a warning, not a rule: the forlig may hold both
+    table.play(CreateGame, table_name="Bord 1", seed=7, target=20.0)
+    assert meter(table.state, ("ÆL-05", "ÆL-U1", "AD-04")).why is None  # the snapshot's meter
+    result = meter(table.state, ("ÆL-05", "ÆL-U1", "AD-04"), explained=True)
+    pair = [w for w in result.warnings if w.code == "budget.card_pair"]
+    assert [w.cards for w in pair] == [("ÆL-05", "ÆL-U1")]
+    assert pair[0].note is not None
+    assert "E10" in pair[0].note.da
+    assert result.why is not None
+    assert result.why.pairs[0].cards == ("ÆL-05", "ÆL-U1")
+    assert [b.card for b in result.why.blocked] == []
