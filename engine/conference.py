@@ -12,6 +12,10 @@ and averages. Nothing here does budget arithmetic of its own; every figure per t
   administration against the welfare areas, and the average over the tables that have a forlig.
 - `probability`: each table's Monte Carlo probability of reaching the target per year, and the spread
   (lowest, median, mean, highest) over the tables that have a forlig.
+- `rules_compared`: the tables grouped by the rules they played (adoption rule and rules version), with
+  what each group reached; `rules_differ` when there is more than one group.
+- `dialogue`: the article's three "Tag dialogen" questions (engine.explain.QUESTIONS) with the conference's
+  facts, for the projector's "Tag dialogen" screen.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from engine.debrief import Debrief
 from engine.deck import KINDS, Kind, Text
+from engine.explain import BAROMETER_SHARE, QUESTIONS, SPENDING_SHARE, Question
 from engine.model import Phase, State
 
 CardStatus = Literal["chosen", "proposed", "never"]
@@ -66,6 +71,8 @@ class TableSummary(Frozen):
     welfare_share: float
     probability: Years
     probability_all_years: float
+    rule: str | None = None  # the adoption rule the table played (consensus, broad, majority)
+    rules: int = 1  # the rules version (game_created)
 
 
 class YearCount(Frozen):
@@ -126,6 +133,15 @@ class ProbabilityComparison(Frozen):
     spread: tuple[Spread, ...]  # the four years, then all years together
 
 
+class RulesGroup(Frozen):
+    rule: str | None  # the adoption rule
+    rules: int  # the rules version
+    tables: tuple[str, ...]  # table ids
+    with_forlig: int
+    verdict_reached: int
+    mean_share_for: float | None  # the forligs' mean share of the votes (None without a forlig)
+
+
 class CrossDebrief(Frozen):
     scenario: str
     years: tuple[str, str, str, str]
@@ -137,6 +153,9 @@ class CrossDebrief(Frozen):
     heatmap: Heatmap
     composition: CompositionComparison
     probability: ProbabilityComparison
+    rules_compared: tuple[RulesGroup, ...] = ()
+    rules_differ: bool = False
+    dialogue: tuple[Question, ...] = ()
 
 
 def card_statuses(state: State) -> dict[str, CardStatus]:
@@ -183,6 +202,8 @@ def summary(table: TableInput) -> TableSummary:
         welfare_share=result.composition.welfare_share,
         probability=check.probability,
         probability_all_years=check.probability_all_years,
+        rule=state.config.rule if state.config is not None else None,
+        rules=result.rules,
     )
 
 
@@ -270,6 +291,7 @@ def cross_debrief(tables: Sequence[TableInput]) -> CrossDebrief:
     spread = [_spread(index + 1, labels[index], [s.probability[index] for s in probable]) for index in range(4)]
     spread.append(_spread(None, "all", [s.probability_all_years for s in probable]))
     first = tables[0].state.config
+    groups = _rules_groups(tables, summaries)
     return CrossDebrief(
         scenario=deck.scenario.id,
         years=labels,
@@ -283,4 +305,105 @@ def cross_debrief(tables: Sequence[TableInput]) -> CrossDebrief:
             tables=compositions, average=_average(with_forlig, kinds, areas), averaged_over=len(with_forlig)
         ),
         probability=ProbabilityComparison(spread=tuple(spread)),
+        rules_compared=groups,
+        rules_differ=len(groups) > 1,
+        dialogue=cross_dialogue(tables, summaries, rows),
+    )
+
+
+def _rules_groups(tables: Sequence[TableInput], summaries: Sequence[TableSummary]) -> tuple[RulesGroup, ...]:
+    keys: dict[tuple[str | None, int], list[int]] = {}
+    for index, s in enumerate(summaries):
+        keys.setdefault((s.rule, s.rules), []).append(index)
+    groups = []
+    for (rule, rules), members in keys.items():
+        forligs = [tables[i].debrief.forlig for i in members if tables[i].debrief.forlig is not None]
+        groups.append(
+            RulesGroup(
+                rule=rule,
+                rules=rules,
+                tables=tuple(summaries[i].table_id for i in members),
+                with_forlig=len(forligs),
+                verdict_reached=sum(1 for i in members if summaries[i].verdict_reached),
+                mean_share_for=_mean([f.share_for for f in forligs if f is not None]) if forligs else None,
+            )
+        )
+    return tuple(groups)
+
+
+def _pct(share: float, lang: str) -> str:
+    return f"{share:.0%}".replace("%", " pct.") if lang == "da" else f"{share:.0%}"
+
+
+def cross_dialogue(
+    tables: Sequence[TableInput], summaries: Sequence[TableSummary], rows: Sequence[HeatRow]
+) -> tuple[Question, ...]:
+    """The three questions with the conference's facts: who adopted and how, which cards the tables reached
+    for and which of them cut service, and administration's and the welfare areas' share of the gains."""
+    n = len(summaries)
+    with_forlig = [t.debrief.forlig for t in tables if t.debrief.forlig is not None]
+    forced = sum(1 for f in with_forlig if f is not None and f.forced)
+    reached = sum(1 for s in summaries if s.verdict_reached)
+    roles = [
+        Text(
+            da=f"{len(with_forlig)} af {n} borde vedtog et forlig ({forced} tvunget igennem af facilitator); "
+            f"{reached} nåede målet på alle betingelser.",
+            en=f"{len(with_forlig)} of {n} tables adopted an agreement ({forced} forced through by the facilitator); "
+            f"{reached} met every condition.",
+        )
+    ]
+    shares = [f.share_for for f in with_forlig if f is not None]
+    if shares:
+        roles.append(
+            Text(
+                da=f"Forligene havde i gennemsnit {_pct(_mean(shares), 'da')} af stemmerne bag sig.",
+                en=f"The agreements had {_pct(_mean(shares), 'en')} of the votes behind them on average.",
+            )
+        )
+    deck = tables[0].state.deck
+    popular = sorted((r for r in rows if r.chosen), key=lambda r: (-r.chosen, r.card))[:3]
+    transparency = []
+    if popular:
+        transparency.append(
+            Text(
+                da="Oftest i forligene: "
+                + "; ".join(f"{r.card} {r.title.da} ({r.chosen} borde)" for r in popular)
+                + ".",
+                en="Most often in the agreements: "
+                + "; ".join(f"{r.card} {r.title.en} ({r.chosen} tables)" for r in popular)
+                + ".",
+            )
+        )
+    cutting = [
+        r
+        for r in rows
+        if r.chosen and r.kind == "effektivisering" and deck.has_card(r.card) and deck.card(r.card).service < 0
+    ]
+    transparency.append(
+        Text(
+            da=f"Effektiviseringer, der sænker servicen (en borger vil kalde dem besparelser), kom med ved "
+            f"{sum(1 for i in range(n) if any(r.statuses[i] == 'chosen' for r in cutting))} af {n} borde"
+            + (f": {', '.join(r.card for r in cutting)}." if cutting else "."),
+            en=f"Efficiency measures that lower service (a citizen would call them savings) were in the agreement at "
+            f"{sum(1 for i in range(n) if any(r.statuses[i] == 'chosen' for r in cutting))} of {n} tables"
+            + (f": {', '.join(r.card for r in cutting)}." if cutting else "."),
+        )
+    )
+    adopted = [s for s in summaries if s.forlig is not None]
+    admin = _mean([s.administration_share for s in adopted])
+    welfare_share = _mean([s.welfare_share for s in adopted])
+    welfare = [
+        Text(
+            da=f"Administrationen bar i gennemsnit {_pct(admin, 'da')} af gevinsterne og velfærdsområderne "
+            f"{_pct(welfare_share, 'da')}. VIVE 2025: politikerne ville tage 28,5 pct. af en besparelse fra "
+            f"administrationen, der er ca. {_pct(SPENDING_SHARE, 'da')} af udgifterne.",
+            en=f"Administration carried {_pct(admin, 'en')} of the gains on average and the welfare areas "
+            f"{_pct(welfare_share, 'en')}. VIVE 2025: politicians would take {BAROMETER_SHARE:.1%} of a cut from "
+            f"administration, about {SPENDING_SHARE:.0%} of spending.",
+        )
+    ]
+    facts = (roles, transparency, welfare)
+    return tuple(
+        Question(id=qid, question=question, facts=tuple(facts[index]))
+        for index, (qid, question) in enumerate(QUESTIONS)
     )

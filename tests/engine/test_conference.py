@@ -7,7 +7,7 @@ import pytest
 from engine.conference import TableInput, card_statuses, cross_debrief
 from engine.debrief import debrief
 from engine.deck import Deck
-from engine.model import Actor, CreateGame, ForceAdopt, Join, Propose, StartRound
+from engine.model import Actor, CreateGame, ForceAdopt, Join, Propose, SetRule, StartRound
 from engine.rules import initial_state
 from tests.engine.conftest import Table
 
@@ -89,3 +89,29 @@ def test_a_conference_where_no_table_adopted_anything(deck: Deck) -> None:
     assert all(y.reached == 0 for y in cross.reached)
     with pytest.raises(ValueError, match="at least one table"):
         cross_debrief([])
+
+
+def test_rules_are_compared_where_tables_played_different_rules_and_the_dialogue_has_the_facts(deck: Deck) -> None:
+    broad = _table(deck, ENOUGH, adopt="F1")
+    majority = _table(deck, ("AD-03",))
+    majority.play(SetRule, rule="majority")
+    majority.play(ForceAdopt, proposal_id="F1")
+    cross = cross_debrief(_inputs(broad, majority))
+    assert cross.rules_differ
+    assert [(g.rule, g.rules, g.tables) for g in cross.rules_compared] == [
+        ("broad", 1, ("t1",)),
+        ("majority", 1, ("t2",)),
+    ]
+    assert [g.verdict_reached for g in cross.rules_compared] == [1, 0]
+    same = cross_debrief(_inputs(broad, _table(deck, ("AD-03",), adopt="F1")))
+    assert not same.rules_differ
+    assert len(same.rules_compared) == 1
+    assert [q.id for q in cross.dialogue] == ["dialogue.roles", "dialogue.transparency", "dialogue.welfare"]
+    roles, transparency, welfare = cross.dialogue
+    assert roles.facts[0].da.startswith("2 af 2 borde vedtog et forlig (2 tvunget igennem af facilitator)")
+    assert "AD-03" in transparency.facts[0].da  # chosen at both tables: the most often chosen
+    assert "(2 borde)" in transparency.facts[0].da
+    average = (cross.tables[0].administration_share + cross.tables[1].administration_share) / 2
+    assert f"{average:.0%}".replace("%", " pct.") in welfare.facts[0].da
+    assert "28,5 pct." in welfare.facts[0].da
+    assert "28.5%" in welfare.facts[0].en
