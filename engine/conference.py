@@ -325,7 +325,9 @@ def _rules_groups(tables: Sequence[TableInput], summaries: Sequence[TableSummary
                 tables=tuple(summaries[i].table_id for i in members),
                 with_forlig=len(forligs),
                 verdict_reached=sum(1 for i in members if summaries[i].verdict_reached),
-                mean_share_for=_mean([f.share_for for f in forligs if f is not None]) if forligs else None,
+                mean_share_for=_mean(voted)
+                if (voted := [f.share_for for f in forligs if f is not None and not f.forced])
+                else None,
             )
         )
     return tuple(groups)
@@ -352,12 +354,13 @@ def cross_dialogue(
             f"{reached} met every condition.",
         )
     ]
-    shares = [f.share_for for f in with_forlig if f is not None]
+    # A forced forlig has no votes behind it: the mean is over the forligs the table voted for.
+    shares = [f.share_for for f in with_forlig if f is not None and not f.forced]
     if shares:
         roles.append(
             Text(
-                da=f"Forligene havde i gennemsnit {_pct(_mean(shares), 'da')} af stemmerne bag sig.",
-                en=f"The agreements had {_pct(_mean(shares), 'en')} of the votes behind them on average.",
+                da=f"De vedtagne forlig havde i gennemsnit {_pct(_mean(shares), 'da')} af stemmerne bag sig.",
+                en=f"The agreements voted through had {_pct(_mean(shares), 'en')} of the votes behind them on average.",
             )
         )
     deck = tables[0].state.deck
@@ -367,10 +370,14 @@ def cross_dialogue(
         transparency.append(
             Text(
                 da="Oftest i forligene: "
-                + "; ".join(f"{r.card} {r.title.da} ({r.chosen} borde)" for r in popular)
+                + "; ".join(
+                    f"{r.card} {r.title.da} ({r.chosen} {'bord' if r.chosen == 1 else 'borde'})" for r in popular
+                )
                 + ".",
                 en="Most often in the agreements: "
-                + "; ".join(f"{r.card} {r.title.en} ({r.chosen} tables)" for r in popular)
+                + "; ".join(
+                    f"{r.card} {r.title.en} ({r.chosen} {'table' if r.chosen == 1 else 'tables'})" for r in popular
+                )
                 + ".",
             )
         )
@@ -394,12 +401,12 @@ def cross_dialogue(
     welfare_share = _mean([s.welfare_share for s in adopted])
     welfare = [
         Text(
-            da=f"Administrationen bar i gennemsnit {_pct(admin, 'da')} af gevinsterne og velfærdsområderne "
-            f"{_pct(welfare_share, 'da')}. VIVE 2025: politikerne ville tage 28,5 pct. af en besparelse fra "
+            da=f"Velfærdsområderne bar i gennemsnit {_pct(welfare_share, 'da')} af forligenes gevinster og "
+            f"administrationen {_pct(admin, 'da')} VIVE 2025: politikerne ville tage 28,5 pct. af en besparelse fra "
             f"administrationen, der er ca. {_pct(SPENDING_SHARE, 'da')} af udgifterne.",
-            en=f"Administration carried {_pct(admin, 'en')} of the gains on average and the welfare areas "
-            f"{_pct(welfare_share, 'en')}. VIVE 2025: politicians would take {BAROMETER_SHARE:.1%} of a cut from "
-            f"administration, about {SPENDING_SHARE:.0%} of spending.",
+            en=f"The welfare areas carried {_pct(welfare_share, 'en')} of the agreements' gains on average and "
+            f"administration {_pct(admin, 'en')}. VIVE 2025: politicians would take {BAROMETER_SHARE:.1%} of a cut "
+            f"from administration, about {SPENDING_SHARE:.0%} of spending.",
         )
     ]
     facts = (roles, transparency, welfare)

@@ -484,9 +484,10 @@ def dialogue(state: State, result: Debrief, admin: Administration) -> tuple[Ques
     if weights:
         transparency.append(
             Text(
-                da="Vægtningen af gevinsterne: "
-                + ", ".join(f"{row.name.da.lower()} {row.share:.0%}" for row in weights).replace("%", " pct.")
-                + ".",
+                da=_end(
+                    "Vægtningen af gevinsterne: "
+                    + ", ".join(f"{row.name.da.lower()} {row.share:.0%}" for row in weights).replace("%", " pct.")
+                ),
                 en="The gains weighed: " + ", ".join(f"{row.name.en.lower()} {row.share:.0%}" for row in weights) + ".",
             )
         )

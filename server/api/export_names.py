@@ -77,6 +77,16 @@ NAMES: dict[str, tuple[str, str]] = {
     "highest": ("højeste", "highest"),
     "da": ("da", "da"),
     "en": ("en", "en"),
+    # the rules compared and the three questions (issue 14 item 4)
+    "rules_compared": ("regler_sammenlignet", "rules_compared"),
+    "rules_differ": ("forskellige_regler", "rules_differ"),
+    "rule": ("afstemningsregel", "rule"),
+    "rules": ("regelversion", "rules"),
+    "mean_share_for": ("gennemsnitlig_andel_for", "mean_share_for"),
+    "dialogue": ("dialog", "dialogue"),
+    "id": ("id", "id"),
+    "question": ("spørgsmål", "question"),
+    "facts": ("fakta", "facts"),
 }
 
 # Values that are words, by the key they stand under.

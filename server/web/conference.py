@@ -164,6 +164,13 @@ async def projector_page(request: Request, conference_id: str, lang: str | None 
     return page(request, "projector.html", lang, "conference/projector.js", conference_id=conference_id)
 
 
+@router.get("/projector/{conference_id}/dialogue", response_class=HTMLResponse)
+async def dialogue_page(request: Request, conference_id: str, lang: str | None = None) -> Response:
+    """The projector's "Tag dialogen" screen (issue 14): the article's three questions with the conference's
+    facts, the cards × tables heat map, administration against welfare per table, the rules compared."""
+    return page(request, "projector_dialogue.html", lang, "conference/dialogue.js", conference_id=conference_id)
+
+
 @router.get("/conference/{conference_id}/sheets", response_class=HTMLResponse)
 async def sheets_page(request: Request, conference_id: str, lang: str | None = None) -> Response:
     return page(request, "sheets.html", lang, "conference/sheets.js", conference_id=conference_id)

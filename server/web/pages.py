@@ -155,5 +155,32 @@ async def debrief_page(request: Request, table_id: str, services: ServicesDep, l
         remember,
         entry="js/debrief.js",
         table_id=table_id,
+        # The facilitator's token is kept per conference (the control room stores it): the page finds it.
+        conference_id=await services.conference_of(table_id) or "",
+        deck_url=f"/api/decks/{deck.scenario.id}?lang={chosen}&v={deck_version(deck)}",
+    )
+
+
+@router.get("/table/{table_id}/referat", response_class=HTMLResponse, include_in_schema=False)
+async def referat_page(request: Request, table_id: str, services: ServicesDep, lang: str | None = None) -> Response:
+    """The one-page forligsreferat (issue 14): the forlig, the four years, the why, the hjertesager and the
+    three questions on one A4 page, to print or save as PDF. The same debrief resource and tokens as the
+    debrief page."""
+    chosen, remember = page_lang(request, lang)
+    table = await _table_or_404(request, services, table_id, chosen, remember)
+    if isinstance(table, Response):
+        return table
+    state = table.state
+    deck = state.deck
+    return _page(
+        request,
+        "referat.html",
+        chosen,
+        remember,
+        entry="js/referat.js",
+        table_id=table_id,
+        conference_id=await services.conference_of(table_id) or "",
+        table_name=state.config.table_name if state.config is not None else "",
+        municipality=deck.scenario.municipality.da if chosen == "da" else deck.scenario.municipality.en,
         deck_url=f"/api/decks/{deck.scenario.id}?lang={chosen}&v={deck_version(deck)}",
     )

@@ -176,6 +176,7 @@ def _a_proposal_that_falls_short(players: dict[str, Page]) -> None:
     expect(meter.locator("tr.chance-row td")).to_have_count(4)
     expect(meter.locator("tr.chance-row td").first).to_have_text(re.compile(r"^\d+\u00a0%$"))
     expect(meter).to_contain_text("Ingen investering i forslaget")
+    expect(meter.locator(".why-words")).to_contain_text("2027: der mangler 15,8 mio. kr.")
     # Service cuts and improvements are counted apart, per area too (SK-02 is the only card with a cut).
     expect(meter.locator(".facts")).to_contain_text("Service: −1 i forringelser, 0 i forbedringer")
     expect(meter.locator(".service-areas")).to_have_text("Skole og SFO: −1 i forringelser, 0 i forbedringer")
@@ -188,6 +189,9 @@ def _a_proposal_that_falls_short(players: dict[str, Page]) -> None:
         expect(card).to_contain_text("Stillet af Anna · runde 1")
         expect(card.locator(".proposal-cards li")).to_have_count(3)
         expect(card.locator(".year-strip")).to_contain_text("−15,8")
+        # Every open proposal says why in words, the engine's (issue 14): the year, by how much, the cheapest fix.
+        expect(card.locator(".why-words")).to_contain_text("2027: der mangler 15,8 mio. kr.")
+        expect(card.locator(".why-words")).to_contain_text(re.compile("Billigste løsning|Ingen enkelt ændring"))
         # Every open proposal carries the engine's forecast too: the chance per year, the expected result.
         expect(card.locator(".year-strip .chance")).to_have_count(4)
         expect(card.locator(".year-strip .chance").first).to_have_text(re.compile(r"^\d+\u00a0%$"))
@@ -201,7 +205,10 @@ def _an_amendment_that_reaches_the_target(players: dict[str, Page]) -> None:
     proposal(bo, "F1").locator("button.amend").click()
     expect(bo.locator("#amending")).to_contain_text("Du laver et ændringsforslag til F1")
     pick(bo, ENOUGH)
-    expect(bo.locator("#meter")).to_contain_text("Ingen advarsler")
+    # The engine's why in words (issue 14), and the deck's linked pairs as warnings, not rules.
+    expect(bo.locator("#meter .why-words")).to_contain_text("Porteføljen opfylder alle betingelser")
+    expect(bo.locator("#meter .warnings li")).to_have_count(3)
+    expect(bo.locator("#meter .warnings")).to_contain_text("ÆL-05 + ÆL-U1: Færre medarbejdertimer på plejecentrene")
     expect(bo.locator("#panel-chat")).to_be_visible()
     screenshot(bo, "builder-laptop")
     bo.locator("#propose").click()

@@ -152,10 +152,19 @@ def test_the_live_meter_is_the_engines_and_refuses_strangers(
     expected = assess(DECK, (*SHORT, *ENOUGH), (), tuple(meter["target"]))  # type: ignore[arg-type]
     assert tuple(meter["result"]) == expected.result
     # Rules 2's kind shares are the meter's warning too (engine.views); this portfolio's investering is small.
-    assert [w["code"] for w in meter["warnings"]] in ([], ["budget.kind_share"])
+    codes = [w["code"] for w in meter["warnings"] if w["code"] != "budget.card_pair"]
+    assert codes in ([], ["budget.kind_share"])
+    # The deck's linked pairs are warnings, not rules (issue 14): ENOUGH holds all three.
+    pairs = {tuple(w["cards"]) for w in meter["warnings"] if w["code"] == "budget.card_pair"}
+    assert pairs == {("ÆL-05", "ÆL-U1"), ("DT-03", "DT-01"), ("SK-03", "SK-05")}
+    # The live why (engine/explain.py): in words, with the cheapest fix; nothing fails here.
+    assert meter["why"]["failed"] == []
+    assert meter["why"]["lines"][0]["da"].startswith("Porteføljen opfylder alle betingelser")
     assert all(value >= 0 for value in meter["result"])
     short = httpx.post(url, json={"cards": SHORT}, headers=bearer(player["token"])).json()
     assert {w["code"] for w in short["warnings"]} >= {"budget.year_below_target", "budget.kind_missing"}
+    assert any(line["da"].startswith("2027: der mangler") for line in short["why"]["lines"])
+    assert all("Billigste løsning" in line["da"] or "Ingen enkelt" in line["da"] for line in short["why"]["lines"])
 
     bad = httpx.post(url, json={"cards": ["ÆL-01", "XX-99"]}, headers=bearer(player["token"]))
     assert bad.status_code == 422

@@ -7,6 +7,7 @@ import { ruleName } from "../js/deck.js";
 import { fieldValue, wireNumberFields } from "../js/numberfield.js";
 import { confirmAction } from "../js/confirm.js";
 import { TableDrill } from "./drill.js";
+import { tableLinks } from "./tablelinks.js";
 import {
   LiveOverview,
   action,
@@ -92,6 +93,7 @@ function fillTile(li, row) {
       { class: "flags", hidden: !row.flags.length },
       row.flags.map((flag) => h("li", { class: `flag flag-${flag}`, title: flagText(flag) }, flagShort(flag))),
     ),
+    tableLinks(app, row.table_id, row.name), // issue 14: its debrief, projector view, replay and log
   );
 }
 
@@ -246,6 +248,19 @@ function wireActions() {
     const result = await call("POST", conferenceUrl(conferenceId, "/projector-token"), app.token);
     if (!result.ok) return setText($("#action-result"), result.message || result.code);
     window.open(secretLink(conferenceId, result.data.token, "projector"), "_blank", "noopener");
+  });
+  // Issue 14: the projector's "Tag dialogen" screen, with a projector token in the link's fragment.
+  $("#open-dialogue").addEventListener("click", async () => {
+    const opened = window.open("about:blank", "_blank");
+    if (opened) opened.opener = null;
+    const result = await call("POST", conferenceUrl(conferenceId, "/projector-token"), app.token);
+    if (!result.ok) {
+      if (opened) opened.close();
+      return setText($("#action-result"), result.message || result.code);
+    }
+    const url = `/projector/${encodeURIComponent(conferenceId)}/dialogue#token=${encodeURIComponent(result.data.token)}`;
+    if (opened) opened.location.href = url;
+    else location.assign(url);
   });
   $("#delete-conference").addEventListener("click", async () => {
     const sure = await confirmAction({

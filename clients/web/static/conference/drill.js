@@ -9,6 +9,7 @@ import { Connection } from "../js/connection.js";
 import { applyEvent, applyPresence, applySnapshot, emptyState, playerName } from "../js/state.js";
 import { call, phaseText, timerText } from "./common.js";
 import { confirmAction } from "../js/confirm.js";
+import { tableLinks } from "./tablelinks.js";
 
 const CHAT_SHOWN = 150;
 
@@ -98,7 +99,7 @@ export class TableDrill {
     setText(this.panel.querySelector("#drill-title"), row ? `${row.name} · ${row.join_code}` : state.tableName || "");
     if (!this.parts) {
       // Each part is redrawn only when what it shows changed: a busy chat leaves the buttons (and focus) alone.
-      this.parts = { phase: h("p", { class: "drill-phase" }), actions: h("div"), players: h("div"), proposals: h("div"), chat: h("div") };
+      this.parts = { phase: h("p", { class: "drill-phase" }), actions: h("div"), links: h("div"), players: h("div"), proposals: h("div"), chat: h("div") };
       this.keys = {};
       this.body.replaceChildren(...Object.values(this.parts));
     }
@@ -108,6 +109,8 @@ export class TableDrill {
     const proposals = [...state.proposals.values()].map((p) => `${p.id}:${p.status}`).join(",");
     const hidden = state.timeline.filter((item) => item.hidden).length;
     this.update("actions", `${row ? row.phase : state.phase}:${row && row.paused}`, () => this.actions(row));
+    // Issue 14: this table's debrief, projector view, replay and log.
+    this.update("links", row ? row.name : "", () => tableLinks(this.app, this.tableId, row ? row.name : this.tableId));
     this.update("players", `${players}|${others}`, () => this.players());
     this.update("proposals", `${state.phase}|${proposals}`, () => this.proposals());
     const list = this.parts.chat.querySelector(".drill-chat");

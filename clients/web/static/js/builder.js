@@ -4,7 +4,7 @@ import { _, ngettext } from "./i18n.js";
 import { mio, short } from "./format.js";
 import { KINDS, area, card, cardMatches, deck, disabledCards, kindName, pick, text, years } from "./deck.js";
 import { loadDraft, saveDraft } from "./seats.js";
-import { cardChip, meterFigures, yearStrip } from "./views.js";
+import { cardChip, meterFigures, whyWords, yearStrip } from "./views.js";
 
 const METER_DELAY = 150;
 
@@ -78,6 +78,7 @@ export class Builder {
     );
     const disabled = disabledCards(this.app.state.eventCards);
     this.checkboxes.clear();
+    this.reasons = new Map(); // card id -> the element that says why it cannot be added (the engine's words)
     this.list.replaceChildren(
       ...out.map((c) => {
         const box = h("input", { type: "checkbox", id: `pick-${c.id}`, class: "pick" });
@@ -85,7 +86,9 @@ export class Builder {
         box.addEventListener("change", () => this.toggle(c.id, box.checked));
         this.checkboxes.set(c.id, box);
         const out_of_play = disabled.has(c.id);
-        return h(
+        const reason = h("span", { class: "blocked-why", id: `why-${c.id}`, hidden: true });
+        box.setAttribute("aria-describedby", reason.id);
+        const li = h(
           "li",
           { class: `deck-card kind-${c.kind}${out_of_play ? " disabled" : ""}` },
           box,
@@ -104,6 +107,7 @@ export class Builder {
               { class: "amounts", "aria-label": _("Per year: %(list)s", { list: c.amounts.map((v) => short(v, { sign: true })).join(", ") }) },
               c.amounts.map((v) => h("span", { class: v >= 0 ? "pos" : "neg" }, short(v, { sign: true }))),
             ),
+            reason,
           ),
           h(
             "button",
@@ -116,11 +120,26 @@ export class Builder {
             _("Details"),
           ),
         );
+        this.reasons.set(c.id, { li, reason });
+        return li;
       }),
     );
+    this.showBlocked();
     if (!out.length) this.list.append(h("li", { class: "empty" }, _("No cards match the filter.")));
     if (!areaId && !kind) this.list.append(...this.leverItems(query));
     setText($("#deck-count", this.root), ngettext("%(n)s card", "%(n)s cards", out.length));
+  }
+
+  /** The engine's words for each card that cannot be added to the portfolio as it stands (the meter's
+   * `why.blocked`: requires, excludes, disabled by an event), on the card in the deck list. */
+  showBlocked() {
+    const words = new Map((this.blocked || []).map((b) => [b.card, text(b)]));
+    for (const [id, { li, reason }] of this.reasons || []) {
+      const said = words.get(id) || "";
+      reason.textContent = said;
+      reason.hidden = !said;
+      li.classList.toggle("blocked", Boolean(said));
+    }
   }
 
   /** The deck's levers (kassetræk, skatteforhøjelse, grønthøster): picked like cards, shown after them. */
@@ -218,6 +237,8 @@ export class Builder {
     this.bar.hidden = !this.cards.length;
     if (!this.cards.length) {
       this.meterOk = false;
+      this.blocked = [];
+      this.showBlocked();
       this.error.hidden = true;
       this.meterEl.replaceChildren();
       this.meterEl.setAttribute("aria-busy", "false");
@@ -232,8 +253,10 @@ export class Builder {
       this.meterOk = result.ok;
       if (result.ok) {
         this.error.hidden = true;
-        this.meterEl.replaceChildren(meterFigures(result.data, { title: _("Your portfolio") }));
+        this.meterEl.replaceChildren(whyWords(result.data) || "", meterFigures(result.data, { title: _("Your portfolio") }));
         this.barSummary.replaceChildren(yearStrip(result.data));
+        this.blocked = result.data.why ? result.data.why.blocked : [];
+        this.showBlocked();
       } else {
         this.error.textContent = result.message || _("The figures could not be calculated.");
         this.error.hidden = false;

@@ -37,7 +37,8 @@ export function yearChart({ labels, target, found, reached, title }) {
     const cx = SIDE + slot * (i + 0.5);
     const top = y(Math.max(0, found[i]));
     const height = Math.max(1, Math.abs(y(found[i]) - y(0)));
-    const ok = reached[i] ? "ok" : "short";
+    // `reached` holds booleans, or the class itself ("ok", "met", "short") when the verdict decides the colour.
+    const ok = typeof reached[i] === "string" ? reached[i] : reached[i] ? "ok" : "short";
     svg.append(
       s("rect", { x: cx - bar / 2, y: top, width: bar, height, rx: 2, class: `bar ${ok}` }),
       s("line", { x1: cx - bar / 2 - 8, x2: cx + bar / 2 + 8, y1: y(target[i]), y2: y(target[i]), class: "target" }),

@@ -4,9 +4,9 @@ import { h } from "./dom.js";
 import { _, lang, loadCatalog, ngettext } from "./i18n.js";
 import { mio, number, percent, short, signedInt, timeOfDay } from "./format.js";
 import { card, deck, event as eventCard, kindName, loadDeck, text } from "./deck.js";
-import { getSeat } from "./seats.js";
 import * as api from "./api.js";
 import { shareBar, yearChart } from "./chart.js";
+import { debriefToken, dialogueList, fixesList, whyChart, whyLegend, whyTable, whyWords, yearStatus } from "./debriefparts.js";
 
 const root = document.getElementById("app");
 const tableId = root.dataset.table;
@@ -59,8 +59,19 @@ function yearsSection(d) {
   return section(
     "years-title",
     _("The four years against the target"),
-    yearChart({ labels, target, found, reached: d.years.map((y) => y.reached), title: _("Råderum found per year against the target") }),
-    h("p", { class: "legend" }, h("span", { class: "key bar-key" }), _("råderum found (cards and events); green: the target is reached"), " ", h("span", { class: "key target-key" }), _("target")),
+    // The verdict decides the colour: a year is green only when every condition holds (issue 14).
+    yearChart({ labels, target, found, reached: d.years.map((y) => yearStatus(d, y.reached)), title: _("Råderum found per year against the target") }),
+    h(
+      "p",
+      { class: "legend" },
+      h("span", { class: `key bar-key ${d.verdict.reached ? "" : "met-key"}` }),
+      d.verdict.reached
+        ? _("råderum found (cards and events); green: the target is reached")
+        : _("råderum found (cards and events); grey: the year reaches its target, but the verdict fails on another condition; red: short of the target"),
+      " ",
+      h("span", { class: "key target-key" }),
+      _("target"),
+    ),
     h(
       "table",
       { class: "figures" },
@@ -75,13 +86,50 @@ function yearsSection(d) {
           [_("Events"), (y) => short(y.event_effect, { sign: true })],
           [_("Result"), (y) => short(y.result, { sign: true })],
         ].map(([name, cell], row) =>
-          h("tr", { class: row === 3 ? "result-row" : null }, h("th", { scope: "row" }, name), d.years.map((y) => h("td", { class: row === 3 ? (y.reached ? "ok" : "short") : null }, cell(y)))),
+          h("tr", { class: row === 3 ? "result-row" : null }, h("th", { scope: "row" }, name), d.years.map((y) => h("td", { class: row === 3 ? yearStatus(d, y.reached) : null }, cell(y)))),
         ),
       ),
     ),
     deck?.scenario.price_level ? h("p", { class: "price-level" }, _("Price level: %(level)s", { level: text(deck.scenario.price_level) })) : null,
   );
 }
+
+// ---- issue 14: the why, the fixes and the dialogue --------------------------------------------------
+
+function whySection(d) {
+  return section(
+    "why-title",
+    _("Why each year ends where it does"),
+    h("p", null, _("Each bar adds up the year: what carries it above the line, what pulls it below; the result is their sum.")),
+    whyChart(d),
+    whyLegend(d),
+    whyWords(d),
+    h("details", { class: "why-figures" }, h("summary", null, _("The figures as a table")), whyTable(d)),
+  );
+}
+
+function fixesSection(d) {
+  return section("fixes-title", _("What would have closed the gap"), fixesList(d));
+}
+
+function dialogueSection(d) {
+  return section(
+    "dialogue-title",
+    _("Tag dialogen: three questions for the municipality"),
+    h("p", null, _("The article's three questions, each with this table's own facts.")),
+    dialogueList(d.dialogue),
+  );
+}
+
+function toolbar(kind) {
+  const links = [h("a", { class: "button primary", href: `/table/${encodeURIComponent(tableId)}/referat` }, _("Forligsreferat (print / save as PDF)"))];
+  if (kind === "facilitator" && root.dataset.conference) {
+    links.push(h("a", { class: "button secondary", href: `/control/${encodeURIComponent(root.dataset.conference)}` }, _("Back to the control room")));
+  }
+  return h("nav", { class: "debrief-tools no-print", "aria-label": _("The debrief") }, links);
+}
+
+// ---- ------------------------------------------------------------------------------------------
 
 function compositionSection(d) {
   const c = d.composition;
@@ -128,7 +176,7 @@ function compositionSection(d) {
     h(
       "p",
       null,
-      _("Welfare areas: %(welfare)s of the gains; administration, culture and technical areas: %(admin)s.", {
+      _("Welfare areas: %(welfare)s of the gains; administration (not culture, not technical services): %(admin)s.", {
         welfare: percent(c.welfare_share),
         admin: percent(c.administration_share),
       }),
@@ -207,7 +255,7 @@ function realitySection(d) {
           null,
           h("tr", null, h("th", { scope: "row" }, _("Planned")), rc.years.map((y) => h("td", null, short(y.planned_effect, { sign: true })))),
           h("tr", null, h("th", { scope: "row" }, _("Realised")), rc.years.map((y) => h("td", null, short(y.realised_effect, { sign: true })))),
-          h("tr", { class: "result-row" }, h("th", { scope: "row" }, _("Result")), rc.years.map((y) => h("td", { class: y.reached ? "ok" : "short" }, short(y.result, { sign: true })))),
+          h("tr", { class: "result-row" }, h("th", { scope: "row" }, _("Result")), rc.years.map((y) => h("td", { class: yearStatus(d, y.reached) }, short(y.result, { sign: true })))),
         ),
       ),
       h(
@@ -283,9 +331,10 @@ function timelineSection(d) {
 }
 
 async function main() {
-  const seat = getSeat(tableId);
+  const found = debriefToken(tableId, root.dataset.conference);
+  if (found) document.body.dataset.viewer = found.kind; // "projector": the hall's big-type layout
   const ready = Promise.all([loadCatalog(root.dataset.catalogUrl), loadDeck(root.dataset.deckUrl)]);
-  const result = seat ? await api.debrief(tableId, seat.token) : { ok: false, code: "no_seat" };
+  const result = found ? await api.debrief(tableId, found.token) : { ok: false, code: "no_seat" };
   await ready;
   if (!result.ok) {
     const message =
@@ -300,7 +349,11 @@ async function main() {
   }
   const d = result.data;
   out.replaceChildren(
+    found.kind === "projector" ? "" : toolbar(found.kind),
     verdictSection(d),
+    whySection(d),
+    fixesSection(d),
+    dialogueSection(d),
     yearsSection(d),
     compositionSection(d),
     serviceSection(d),

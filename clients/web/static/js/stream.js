@@ -5,7 +5,7 @@ import { mio, percent, short, timeOfDay } from "./format.js";
 import { card, event as eventCard, role, ruleName, text, years } from "./deck.js";
 import { weightText } from "./people.js";
 import { mayVote, playerName, votesOf } from "./state.js";
-import { cardChip, meterFigures, messageText, sourceList, yearStrip } from "./views.js";
+import { cardChip, meterFigures, messageText, sourceList, whyWords, yearStrip } from "./views.js";
 
 function statusName(status) {
   return { open: _("Open"), adopted: _("Adopted"), rejected: _("Voted down"), closed: _("Closed") }[status] || status;
@@ -139,6 +139,8 @@ class ProposalView {
       if (m.warnings.length) {
         this.strip.append(h("p", { class: "warning-count" }, ngettext("%(n)s warning", "%(n)s warnings", m.warnings.length)));
       }
+      // The engine's why in words, on every proposal (issue 14): which year, by how much, the cheapest fix.
+      this.strip.append(whyWords(m));
       this.detailsBody.replaceChildren(meterFigures(m, { title: _("Proposal %(id)s", { id: p.id }), compact: true }));
     });
   }
@@ -258,10 +260,22 @@ export class Stream {
         break;
       }
       case "adopted": {
-        li.classList.add("milestone");
         const share = item.share_for === null || item.share_for === undefined ? "" : percent(item.share_for);
+        // "Forlig!" only when the forlig meets every condition (the engine's verdict, on the meter): otherwise
+        // a plain "Forlig adopted" and the first condition it fails (issue 14).
+        const head = h("strong", null, _("Forlig adopted."));
+        const adopted = this.app.state.proposals.get(item.proposal_id);
+        if (adopted) {
+          this.app.meterFor(adopted.cards).then((result) => {
+            if (!result.ok || !result.data.why) return;
+            const failed = result.data.why.failed;
+            li.classList.toggle("milestone", !failed.length);
+            li.classList.toggle("milestone-short", Boolean(failed.length));
+            head.textContent = failed.length ? _("Forlig adopted, but a condition fails:") + " " + text(failed[0]) : _("Forlig!");
+          });
+        }
         system(
-          h("strong", null, _("Forlig!")),
+          head,
           " ",
           item.forced
             ? _("The facilitator adopted proposal %(id)s.", { id: item.proposal_id })

@@ -156,7 +156,7 @@ function renderStanding() {
   app.meterFor(state.forlig.cards).then((result) => {
     if (standingKey !== key || !result.ok) return;
     const m = result.data;
-    el.dataset.state = m.all_reached ? "ok" : "short";
+    el.dataset.state = (m.why ? !m.why.failed.length : m.all_reached) ? "ok" : "short"; // the verdict decides
     el.replaceChildren(
       h("span", { class: "label" }, _("Forlig %(id)s", { id })),
       yearStrip(m),

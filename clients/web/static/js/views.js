@@ -55,6 +55,9 @@ export function warningText(w) {
         year: years()[3],
         amount: mio(w.amount),
       });
+    case "budget.card_pair":
+      // The deck's own words for the pair (engine: the card's warns_with), in the page's language.
+      return `${w.cards.join(" + ")}: ${text(w.note)}`;
     case "budget.liquidity":
       return _("Liquidity: %(amount)s is drawn from the cash reserve and must be paid back later", {
         amount: mio(w.amount),
@@ -198,15 +201,30 @@ export function meterFigures(m, { title = "", compact = false } = {}) {
   );
 }
 
+/** The engine's why for a portfolio in words (the meter's `why.lines`): per failed condition the year, the
+ * amount, the events and cards behind it and the cheapest fix; one line when every condition is met. */
+export function whyWords(m) {
+  if (!m.why) return null;
+  const ok = !m.why.failed.length;
+  return h(
+    "div",
+    { class: `why-words ${ok ? "ok" : "short"}` },
+    h("p", { class: "why-title" }, ok ? _("Why it holds") : _("Why it does not hold yet")),
+    h("ul", { class: "why-lines" }, m.why.lines.map((line) => h("li", null, text(line)))),
+  );
+}
+
 /** The result against the target per year, as four small boxes: "2027 +1,2 ✓". */
 export function yearStrip(m) {
+  // The verdict decides the colour (issue 14): a reached year is green only when every condition holds.
+  const holds = m.why ? !m.why.failed.length : true;
   return h(
     "ul",
     { class: "years", "aria-label": _("Result against the target per year") },
     years().map((label, i) =>
       h(
         "li",
-        { class: m.reached[i] ? "ok" : "short" },
+        { class: m.reached[i] ? (holds ? "ok" : "met") : "short" },
         h("span", { class: "year" }, label),
         h("span", { class: "value" }, short(m.result[i], { sign: true })),
         h("span", { class: "mark", "aria-hidden": "true" }, m.reached[i] ? "✓" : "✗"),
