@@ -83,7 +83,14 @@ async def download_debrief_json(
     """The cross-table debrief as a JSON file (facilitator): GET …/debrief's content with its keys and the words
     among its values in the conference's language (Danish: `borde`, `fase`: `runde`; docs/conferences.md)."""
     created, result = await _debrief(services, monitor, who, conference_id, projector=False)
-    body = localised_json(result.model_dump(mode="json"), created.request.language)
+    lang = created.request.language
+    dumped = result.model_dump(mode="json")
+    # The three questions are prose: in the conference's language only (issue 14).
+    dumped["debrief"]["dialogue"] = [
+        {"id": q["id"], "question": q["question"][lang], "facts": [fact[lang] for fact in q["facts"]]}
+        for q in dumped["debrief"]["dialogue"]
+    ]
+    body = localised_json(dumped, lang)
     text = json.dumps(body, ensure_ascii=False, indent=2)
     return _download(text, "application/json", _filename(created.request.name, "debrief.json"))
 
