@@ -9,7 +9,7 @@ anlægspulje, the kinds' shares, requires/excludes and the event's effects) solv
 (HiGHS, through scipy.optimize.milp) within a budget counted in nodes, never in seconds, so the answer is
 the same on every machine. Its portfolio is re-checked with `assess`, so `max_target` is a portfolio that
 really exists; `exact` says the optimum was proven, and the `…_bound` fields give the proven upper bound
-when the budget ran out first. A 200-proposal catalogue takes well under a second (bench/bench_catalog.py).
+when the budget ran out first. A 200-proposal catalogue takes 0,3-1 s of CPU (bench/bench_catalog.py).
 """
 
 from __future__ import annotations
