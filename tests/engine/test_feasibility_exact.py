@@ -152,3 +152,41 @@ def test_a_search_out_of_nodes_keeps_a_real_portfolio_and_a_bound() -> None:
     met, capacity = _score(BASE, solved.portfolio, ("E02",), 2)
     assert met == 1
     assert capacity == pytest.approx(solved.capacity)
+
+
+def test_an_event_the_programme_cannot_capture_is_searched_but_not_called_exact() -> None:
+    # A conditional that delays cards when triggered: the arrays cannot say it (engine/feasibility.py, Model.exact),
+    # so the search's portfolio is checked with assess and the range says it is not proven, with no bound.
+    odd = EventCard.model_validate(
+        {"id": "E99", "title": TEXT, "description": TEXT, "background": TEXT,
+         "effects": [{"kind": "conditional", "if_any_chosen": ["ÆL-01"],
+                      "then": [{"kind": "delay_cards", "cards": ["ÆL-03"]}], "otherwise": []}]}
+    )  # fmt: skip
+    deck = BASE.model_copy(update={"events": (*BASE.events, odd)})
+    solved = search(deck, ("E99",))
+    assert not solved.exact
+    assert solved.bound == math.inf
+    met, capacity = _score(deck, solved.portfolio, ("E99",), 2)
+    assert (met, capacity) == (1, pytest.approx(solved.capacity))
+    # The range is still proven: under E99 the no-event optimum delivers more than E02's proven worst, so E99
+    # cannot be the worst event and is not searched.
+    feasible = feasible_range(deck)
+    assert _score(deck, feasible.portfolio, ("E99",), 2)[1] > feasible.max_target_worst_event
+    assert feasible.exact
+    assert (feasible.worst_event, feasible.max_target_worst_event) == ("E02", pytest.approx(48.1))
+
+
+def test_a_range_with_an_unproven_worst_event_says_so() -> None:
+    harsh = EventCard.model_validate(
+        {"id": "E98", "title": TEXT, "description": TEXT, "background": TEXT,
+         "effects": [{"kind": "conditional", "if_any_chosen": ["ÆL-01"],
+                      "then": [{"kind": "delay_cards", "cards": ["ÆL-03"]},
+                               {"kind": "gap", "amounts": [-30, -30, -30, -30]}], "otherwise": []}]}
+    )  # fmt: skip
+    deck = BASE.model_copy(update={"events": (*BASE.events, harsh)})
+    feasible = feasible_range(deck)
+    assert not feasible.exact  # E98 hurts the no-event optimum, so it is searched, and it cannot be proven
+    assert feasible.max_target == pytest.approx(54.6)
+    assert feasible.max_target_worst_event <= (feasible.max_target_worst_event_bound or math.inf)
+    if feasible.worst_event == "E98":
+        assert _score(deck, search(deck, ("E98",)).portfolio, ("E98",), 2)[0] == 1
