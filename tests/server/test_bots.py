@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from typing import Any
 
@@ -16,6 +17,8 @@ from engine.bots import next_commands
 from engine.deck import DEFAULT_DECK_PATH, load_deck
 from engine.model import Event, MessagePosted, ProposalMade, VoteCast
 from engine.views import Viewer, view
+from server.live.bots import lease_stream
+from server.store import open_store
 from tests.server.conftest import StartServer
 from tests.server.helpers import Api, Frame, bearer
 
@@ -57,6 +60,16 @@ async def _quiet(api: Api, table_id: str, token: str, seconds: float = 1.5) -> l
             return events
         last = len(events)
         await asyncio.sleep(seconds)
+
+
+async def _holds(redis_url: str, table_id: str) -> list[tuple[dict[str, Any], float]]:
+    """The table's bot lease records, read from the store: (record, when it was appended)."""
+    store = open_store(redis_url)
+    try:
+        records = await store.read(lease_stream(table_id))
+    finally:
+        await store.close()
+    return [(json.loads(record.data), record.at) for record in records]
 
 
 def _engine_events(events: list[Frame]) -> list[Event]:
@@ -185,13 +198,23 @@ async def test_one_process_drives_a_tables_bots_and_another_takes_over(
         assert added.status_code == 201, added.text
         await _action(api_one, conference.conference_id, token, "start_all")
         await _until(api_one, table_id, token, lambda e: len(_bot_events(e, "vote_cast")) >= 2, "bots voting")
-        one.kill9()  # whichever held the lease: the other carries on (or goes on)
-        seen = len(await api_two.events(table_id, token))
-        await _action(api_two, conference.conference_id, token, "next_round")
+        # Kill the process that drives the bots: the other takes them over.
+        holder = (await _holds(redis_url, table_id))[-1][0]["owner"]
+        driver, survivor, api_survivor = (
+            (one, two, api_two) if holder.startswith(f"{one.pid}:") else (two, one, api_one)
+        )
+        assert holder.startswith(f"{driver.pid}:")
+        driver.kill9()
+        seen = len(await api_survivor.events(table_id, token))
+        await _action(api_survivor, conference.conference_id, token, "next_round")
         events = await _until(
-            api_two, table_id, token, lambda e: len(e) > seen + 6 and _bot_events(e, "vote_cast")[-1]["seq"] > seen,
-            "the bots going on after a process died", timeout=40,
-        )  # fmt: skip
+            api_survivor,
+            table_id,
+            token,
+            lambda e: len(e) > seen + 6 and _bot_events(e, "vote_cast")[-1]["seq"] > seen,
+            "the bots going on after a process died",
+            timeout=40,
+        )
         # Never doubled: no bot makes the same proposal twice in a round, and no two of its chat lines
         # follow each other with the same text.
         made = [(e["data"]["player_id"], e["data"]["round"], tuple(e["data"]["cards"])) for e in events
@@ -199,3 +222,12 @@ async def test_one_process_drives_a_tables_bots_and_another_takes_over(
         assert len(made) == len(set(made))
         lines = [(e["data"]["player_id"], e["data"]["text"]) for e in _bot_events(events, "message_posted")]
         assert all(a != b for a, b in itertools.pairwise(lines))
+    # The lease: one holder at a time. A record by another owner comes only after the last holder's hold ran out
+    # (or it let go), and both processes held it at some point (the survivor took over).
+    holds = await _holds(redis_url, table_id)
+    assert holds[-1][0]["owner"].startswith(f"{survivor.pid}:")
+    owners = {hold["owner"] for hold, _ in holds if hold["owner"]}
+    assert len(owners) >= 2, owners
+    for (before, _), (after, at) in itertools.pairwise(holds):
+        if after["owner"] and before["owner"] and after["owner"] != before["owner"]:
+            assert at >= before["until"] - 0.05, (before, after, at)
