@@ -191,4 +191,20 @@ def test_the_forligsreferat_prints_on_one_a4_page(
     ):
         assert expected in text, (expected, text[:2000])
     assert "Udskriv / gem som PDF" not in text  # the button is not printed
+    # English on request, and the debrief and the referat at a phone's width (axe runs in wait_ready).
+    page.emulate_media(media="screen")
+    page.goto(f"{web_server.url}/table/{conference.table_id}/referat?lang=en")
+    wait_ready(page)
+    expect(page.locator("h1")).to_have_text("Agreement summary (forligsreferat)")
+    expect(page.locator("#print")).to_have_text("Print / save as PDF")
+    expect(page.locator(".dialogue .question").first).to_have_text(
+        "How are the roles divided between the council and the administration in budgeting?"
+    )
+    expect(page.locator(".why-lines li").first).to_contain_text("2027: DKK 15.8m short.")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{web_server.url}/table/{conference.table_id}/debrief?lang=da")
+    wait_ready(page)
+    page.locator("svg.why-chart").scroll_into_view_if_needed()
+    expect(page.locator("svg.why-chart")).to_be_in_viewport()
+    screenshot(page, "debrief-phone")
     assert not watched.errors, watched.errors

@@ -332,6 +332,15 @@ def _the_debrief(
             re.compile(r"Forlig F2 blev vedtaget i runde 1 med \d+\s% af stemmerne")
         )
         expect(debrief.locator("svg.year-chart")).to_be_visible()
+        # Issue 14 on the player's debrief: the why as a chart with its figures, the fixes, the three questions;
+        # the verdict decides the colour, so a green year only where every condition holds.
+        expect(debrief.locator("svg.why-chart text.result")).to_have_count(4)
+        expect(debrief.locator("#fixes-title")).to_be_visible()
+        expect(debrief.locator(".dialogue .question")).to_have_count(3)
+        if "ikke" in debrief.locator(".verdict h2").inner_text():
+            expect(debrief.locator(".year-chart .bar.ok")).to_have_count(0)
+        else:
+            expect(debrief.locator(".fixes")).to_have_count(0)
         expect(debrief.locator("svg.year-chart")).to_have_attribute("aria-label", re.compile("2027: fundet"))
         expect(debrief).to_contain_text("Efter type")
         expect(debrief).to_contain_text("Ældre")

@@ -99,8 +99,9 @@ function partRows(why) {
  * (the chart's accessible alternative).
  */
 export function whyChart(d, { compact = false } = {}) {
-  const W = compact ? 520 : 640;
-  const H = compact ? 200 : 300;
+  // A narrow viewBox keeps the figures legible when a phone scales the chart down.
+  const W = compact ? 520 : 460;
+  const H = compact ? 200 : 280;
   const TOP = 24;
   const BOTTOM = 36;
   const LEFT = 8;
@@ -111,7 +112,7 @@ export function whyChart(d, { compact = false } = {}) {
   const plot = H - TOP - BOTTOM;
   const y = (v) => TOP + ((max - v) / (max - min)) * plot;
   const slot = (W - 2 * LEFT) / d.why.length;
-  const bar = Math.min(compact ? 64 : 84, slot * 0.55);
+  const bar = Math.min(compact ? 64 : 80, slot * 0.62);
   const summary = d.why.map((row) => (lang === "en" ? row.en : row.da)).join(" ");
   const svg = s("svg", {
     viewBox: `0 0 ${W} ${H}`,
