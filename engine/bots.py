@@ -378,9 +378,22 @@ def _grievance(deck: Deck, cards: Sequence[str], sags: Sequence[Hjertesag], met:
                 if lang == "en":
                     return f"Without #{card} ({name}) I cannot vote for it."
                 return f"Uden #{card} ({name}) kan jeg ikke stemme for."
-        text = sag.text.en if lang == "en" else sag.text.da
-        return f"It does not meet this: {text}" if lang == "en" else f"Den lever ikke op til: {text}"
+        return _unmet(condition, lang)
     return "It is not good enough yet." if lang == "en" else "Den er ikke god nok endnu."
+
+
+# What a bot says about a hjertesag it misses that names no card: the gist, never the secret card's own words.
+_UNMET = {
+    "service_at_least": ("Den koster for meget service for borgerne.", "It costs the citizens too much service."),
+    "fte_at_least": ("Den koster for mange stillinger.", "It costs too many jobs."),
+    "balanced_years": ("Den hænger ikke sammen i overslagsårene.", "It does not balance in the later years."),
+    "kind_exceeds": ("Der er for mange rene besparelser i den.", "It leans too much on plain cuts."),
+}
+
+
+def _unmet(condition: Condition, lang: str) -> str:
+    da, en = _UNMET.get(condition.kind, ("Den er ikke god nok endnu.", "It is not good enough yet."))
+    return en if lang == "en" else da
 
 
 def _hurts(deck: Deck, condition: ChosenNone | NotAllChosen | CountAtMost, card_id: str) -> bool:

@@ -143,6 +143,9 @@ def test_a_bots_input_holds_no_other_players_secret(seed: int, bots: int, step: 
             own = next_commands(DECK, seen, player.bot_seed or 0, AT)
             blind = next_commands(_without_other_hjertesager(DECK, player.role), seen, player.bot_seed or 0, AT)
             assert [c.model_dump() for c in own] == [c.model_dump() for c in blind]
+            # What it says never quotes a hjertesag's words, its own or another role's.
+            said = " ".join(c.text for c in own if isinstance(c, PostMessage))
+            assert not any(sag.text.da in said for role in DECK.roles for sag in role.hjertesager)
 
 
 def test_a_bot_waits_outside_a_round_and_when_paused() -> None:
