@@ -18,6 +18,7 @@ RuleCode = Literal[
     "seat.already_seated",
     "seat.not_seated",
     "seat.name_invalid",
+    "seat.name_taken",
     "chat.empty",
     "chat.unknown_message",
     "player.not_seated",
@@ -65,6 +66,10 @@ MESSAGES: dict[RuleCode, tuple[str, str]] = {
     "seat.table_full": ("Bordet er fuldt ({max} pladser).", "The table is full ({max} seats)."),
     "seat.already_seated": ("Spilleren sidder allerede ved bordet.", "The player is already seated."),
     "seat.not_seated": ("Du sidder ikke ved bordet.", "You are not seated at this table."),
+    "seat.name_taken": (
+        "{name} sidder allerede ved bordet. Er det dig, så fortsæt med din pladskode; ellers vælg et andet navn.",
+        "{name} is already at the table. If that is you, continue with your seat code; otherwise pick another name.",
+    ),
     "seat.name_invalid": (
         "Navnet skal være 1-40 tegn.",
         "The name must be 1-40 characters.",

@@ -142,6 +142,16 @@ class RemovePlayer(Message):
     )
 
 
+class HandOverSeat(Message):
+    """The seat moves to another device (the server checked the seat code, or the facilitator moved it); the
+    device that held it stops acting (docs/protocol.md, "Seats")."""
+
+    type: Literal["hand_over_seat"] = "hand_over_seat"
+    at: datetime
+    player_id: str
+    device: str = Field(min_length=1, max_length=40, description="The new device's id, in its token's claims")
+
+
 class Pause(Message):
     type: Literal["pause"] = "pause"
     at: datetime
@@ -178,13 +188,14 @@ Command = Annotated[
     | RemovePlayer
     | Pause
     | Resume
-    | ExtendDeadline,
+    | ExtendDeadline
+    | HandOverSeat,
     Field(discriminator="type"),
 ]
 FACILITATOR_COMMANDS = frozenset(
     {"create_game", "join", "start_round", "end_round", "force_adopt", "set_rule", "set_deadline", "announce",
      "end_game", "show_debrief", "hide_message", "remove_player", "pause", "resume", "extend_deadline",
-     "call_vote"}
+     "call_vote", "hand_over_seat"}
 )  # fmt: skip
 PLAYER_COMMANDS = frozenset({"leave", "chat", "propose", "vote", "call_vote"})
 
@@ -359,6 +370,15 @@ class RoundResumed(Message):
     deadline: datetime | None = Field(description="The new deadline: now plus the time that was left")
 
 
+class SeatHandedOver(Message):
+    """A player's seat moved to another device: only tokens for `device` act for the player from now on."""
+
+    type: Literal["seat_handed_over"] = "seat_handed_over"
+    at: datetime
+    player_id: str
+    device: str = Field(description="The device now holding the seat; empty in what players and the projector see")
+
+
 Event = Annotated[
     GameCreated
     | PlayerJoined
@@ -379,7 +399,8 @@ Event = Annotated[
     | MessageHidden
     | PlayerRemoved
     | RoundPaused
-    | RoundResumed,
+    | RoundResumed
+    | SeatHandedOver,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

@@ -40,6 +40,7 @@ from engine.model import (
     ForceAdopt,
     Forlig,
     GameCreated,
+    HandOverSeat,
     HideMessage,
     Join,
     Leave,
@@ -66,6 +67,7 @@ from engine.model import (
     RoundResumed,
     RoundStarted,
     RuleChanged,
+    SeatHandedOver,
     SetDeadline,
     SetRule,
     ShowDebrief,
@@ -73,7 +75,7 @@ from engine.model import (
     State,
     VoteCast,
 )
-from engine.text import clean_name, is_blank
+from engine.text import clean_name, is_blank, name_key
 
 MENTION = re.compile(r"#([A-ZÆØÅ]{2}-[A-Z0-9]+)")
 ENDED = ("reality_check", "debrief")  # the phases after end_game
@@ -311,6 +313,14 @@ def _remove_player(state: State, command: RemovePlayer, actor: Actor) -> list[Ev
     return removed
 
 
+def _hand_over_seat(state: State, command: HandOverSeat, actor: Actor) -> list[Event]:
+    """The server (after checking the seat code) or the facilitator moves a seat to another device."""
+    _require_facilitator(actor)
+    if not state.is_seated(command.player_id):
+        raise RuleViolation("player.not_seated", player=command.player_id)
+    return [SeatHandedOver(at=command.at, player_id=command.player_id, device=command.device)]
+
+
 def _join(state: State, command: Join, actor: Actor) -> list[Event]:
     _require_facilitator(actor)
     if state.phase in ENDED:
@@ -320,6 +330,10 @@ def _join(state: State, command: Join, actor: Actor) -> list[Event]:
         raise RuleViolation("seat.name_invalid")
     if state.is_seated(command.player_id):
         raise RuleViolation("seat.already_seated")
+    # One name per person at a table, ignoring case and spaces: "Dina" and " dina " are one seat.
+    taken = next((p for p in state.seated() if name_key(p.name) == name_key(name)), None)
+    if taken is not None:
+        raise RuleViolation("seat.name_taken", name=taken.name)
     seats = state.deck.scenario.max_players
     if sum(1 for _ in state.seated()) >= seats:
         raise RuleViolation("seat.table_full", max=seats)
@@ -524,11 +538,12 @@ DECISIONS: dict[type[BaseModel], Decision] = {
     Resume: _resume,
     EndGame: _end_game,
     ShowDebrief: _show_debrief,
+    HandOverSeat: _hand_over_seat,
 }
 # What may still happen once the game has ended: the chat, the seats (Join refuses on its own, after
 # checking the actor) and the debrief.
 AFTER_THE_END: frozenset[type[BaseModel]] = frozenset(
-    {PostMessage, Announce, HideMessage, RemovePlayer, Join, Leave, ShowDebrief}
+    {PostMessage, Announce, HideMessage, RemovePlayer, Join, Leave, ShowDebrief, HandOverSeat}
 )
 
 
@@ -590,6 +605,11 @@ def _close_round(state: State, event: RoundEnded) -> State:
     adopted = state.forlig.proposal_id if state.forlig and state.forlig.round == round_.number else None
     ended = replace(round_, ended_at=event.at, end_reason=event.reason, adopted=adopted, paused=False, remaining=None)
     return _next(state, phase="round_ended", rounds=(*state.rounds[:-1], ended), proposals=proposals)
+
+
+def _seat_handed_over(state: State, event: SeatHandedOver) -> State:
+    """Nothing of the game changes: the server's table keeps which device holds each seat."""
+    return _next(state)
 
 
 def _unseat(state: State, player_id: str) -> State:
@@ -749,6 +769,7 @@ EVOLUTIONS: dict[type[BaseModel], Evolution] = {
     RealityChecked: _reality_checked,
     DebriefShown: _debrief_shown,
     MessageHidden: _message_hidden,
+    SeatHandedOver: _seat_handed_over,
 }
 
 

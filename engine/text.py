@@ -22,6 +22,16 @@ def is_blank(text: str) -> bool:
     return all(char in BLANK_GLYPHS or unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in text)
 
 
+def name_key(name: str) -> str:
+    """What makes two names at a table the same person's: case and every space ignored ("Dina", " dina ",
+    "DI NA" are one name).
+
+    >>> name_key(" Di na ") == name_key("DINA")
+    True
+    """
+    return "".join(clean_name(name).split()).casefold()
+
+
 def clean_name(name: str) -> str:
     """The name without bidirectional controls or other control characters, trimmed."""
     return "".join(char for char in name if char not in BIDI_CONTROLS and unicodedata.category(char) != "Cc").strip()

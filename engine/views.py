@@ -32,6 +32,7 @@ from engine.model import (
     ProposalRejected,
     RolesDealt,
     RoundEnded,
+    SeatHandedOver,
     State,
     VoteCast,
     Years,
@@ -452,6 +453,8 @@ def event_for(state: State, event: Event, viewer: Viewer, seq: int | None = None
         return event.model_copy(update=blank)
     if isinstance(event, GameCreated):
         return event.model_copy(update={"seed": 0})
+    if isinstance(event, SeatHandedOver):
+        return event.model_copy(update={"device": ""})
     if isinstance(event, RolesDealt):
         visible = {pid: role for pid, role in event.assignments.items() if _role_visible(state, viewer, pid)}
         return event if len(visible) == len(event.assignments) else event.model_copy(update={"assignments": visible})

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from server import metrics
-from server.api import actions, bots, debrief, decks, moves, privacy, replays, tables
+from server.api import actions, bots, debrief, decks, moves, privacy, replays, seats, tables
 from server.api import conferences as conference_api
 from server.api import monitor as monitor_api
 from server.auth import Claims, TokenSigner, token_lifetime
@@ -184,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.store_url)
         tables = Tables(store, Decks(settings.decks_dir))
+        tables.ghost_seconds = settings.ghost_seconds  # seats never opened leave the lobby (docs/protocol.md)
         redis_url = settings.store_url if settings.store_kind == "redis" else None
         presence = Presence(redis_url, tables.loaded)
         signer = TokenSigner(
@@ -216,11 +217,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sharing = asyncio.create_task(presence.run())
         retention = asyncio.create_task(keep_retention(app))  # RAADERUM_RETENTION_DAYS, if set
         driving = asyncio.create_task(runner.run())  # the practice bots of the tables this process holds
+        ghosts = asyncio.create_task(tables.sweep_ghosts())  # RAADERUM_GHOST_SECONDS
         try:
             yield
         finally:
             await runner.close()
-            for task in (follower, scheduler, sharing, retention, driving):
+            for task in (follower, scheduler, sharing, retention, driving, ghosts):
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
@@ -267,6 +269,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(actions.router)  # the facilitator's actions on tables
     app.include_router(moves.router)  # a moved player's new seat
     app.include_router(bots.router)  # practice bots: seat one, remove one (docs/bots.md)
+    app.include_router(seats.router)  # seat codes and moving a seat to a new device
     app.include_router(debrief.router)  # the cross-table debrief and its downloads
     app.include_router(privacy.router)  # erasing names and chat: a conference anonymised, a player's own name
     app.include_router(conference_web.router)  # the conference's pages: setup, control room, projector, sheets

@@ -33,6 +33,7 @@ class Claims(BaseModel):
     conference_id: str
     table_id: str | None = None  # players only
     player_id: str | None = None  # players only
+    device: str | None = None  # players only: the device holding the seat since a handover (docs/protocol.md, "Seats")
 
 
 class InvalidToken(Exception):
@@ -48,6 +49,10 @@ def _unb64(text: str) -> bytes:
 
 
 DAY = 24 * 3600
+# A seat code: what a person reads off one screen and types on another. 31^5 ≈ 29 million codes for one seat;
+# claims are rate limited per address, so guessing one takes years.
+SEAT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+SEAT_CODE_LENGTH = 5
 # Without a retention period tokens still end: this many days after the conference's day.
 DEFAULT_TOKEN_DAYS = 30
 
@@ -78,6 +83,25 @@ class TokenSigner:
         self._previous_until = previous_until
         self.lifetime = lifetime
         self._clock = clock
+
+    def seat_codes(self, table_id: str, player_id: str) -> list[str]:
+        """The seat's code under every accepted key, current key first: five characters from the join codes'
+        alphabet (no 0/O, 1/I/l), shown on the player's own screen and to the facilitator, and the proof that
+        moves a seat to a new device. Derived, not stored: every process computes the same code."""
+        codes = []
+        for kid, key in [(self.kid, self._keys[self.kid]), *((k, v) for k, v in self._keys.items() if k != self.kid)]:
+            if kid != self.kid and self._accepted(kid) is None:
+                continue
+            digest = hmac.new(key, f"seat:{table_id}:{player_id}".encode(), hashlib.sha256).digest()
+            codes.append("".join(SEAT_ALPHABET[byte % len(SEAT_ALPHABET)] for byte in digest[:SEAT_CODE_LENGTH]))
+        return codes
+
+    def seat_code(self, table_id: str, player_id: str) -> str:
+        return self.seat_codes(table_id, player_id)[0]
+
+    def seat_code_ok(self, table_id: str, player_id: str, given: str) -> bool:
+        wanted = given.strip().upper().replace(" ", "").replace("-", "")
+        return any(hmac.compare_digest(code, wanted) for code in self.seat_codes(table_id, player_id))
 
     def _mac(self, key: bytes, payload: str) -> str:
         return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # Catalogue uploads (POST /api/decks): the largest file and the most proposals (docs/operations.md).
     catalog_max_mb: float = Field(default=MAX_BYTES / (1024 * 1024), gt=0, le=64)
     catalog_max_rows: int = Field(default=MAX_ROWS, ge=1)
+    # Seats (docs/protocol.md, "Seats"): a seat whose player never opened the table leaves the lobby after
+    # this many seconds, and is never dealt a role; wrong seat codes one address may try a minute.
+    ghost_seconds: float = Field(default=180.0, ge=1)
+    seat_claims_per_minute: int = Field(default=10, ge=1)
     # Write frames straight to uvicorn's transport, once-encoded per event (server/transport/wsdirect.py);
     # off = ASGI sends.
     direct_writes: bool = True

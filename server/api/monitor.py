@@ -95,6 +95,7 @@ async def conference_socket(
     await websocket.accept()
     hub: Hub | None = None
     watcher: Watcher | None = None
+    watched_tables: list[str] = []  # the control room's tables, where it counts as the facilitator being online
     try:
         try:
             text = await asyncio.wait_for(_receive(websocket, settings.max_frame_bytes), settings.hello_timeout_seconds)
@@ -119,6 +120,9 @@ async def conference_socket(
         except ConferenceGone:
             await refuse_socket(websocket, "conference.unknown", protocol.CLOSE_UNKNOWN_TABLE, hello.lang)
             return
+        if claims.role == "facilitator":
+            watched_tables = [ref.table_id for ref in created.tables]
+            services.presence.control_room(watched_tables, +1)
         while True:
             text = await _receive(websocket, settings.max_frame_bytes)
             try:
@@ -135,5 +139,7 @@ async def conference_socket(
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        if watched_tables:
+            services.presence.control_room(watched_tables, -1)
         if hub is not None and watcher is not None:
             monitor.unwatch(hub, watcher)

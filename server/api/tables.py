@@ -70,7 +70,8 @@ async def join(body: JoinRequest, services: ServicesDep) -> JoinResponse:
     try:
         await table.execute(Join(at=now(), player_id=player_id, name=body.name), SYSTEM, f"join:{player_id}")
     except RuleViolation as violation:
-        raise fail(409, violation.code, violation.message()) from None
+        # seat.name_taken says whose: the page asks "Er du Dina?" and offers the seat code (api/seats.py).
+        raise fail(409, violation.code, violation.message(), details=violation.params) from None
     token = services.signer.sign(
         Claims(role="player", conference_id=conference_id, table_id=table_id, player_id=player_id)
     )

@@ -72,6 +72,7 @@ class Presence:
         table = self._loaded(table_id)
         if table is None:
             return
+        table.connected_ever.update(frame.online)  # a seat once opened, here or elsewhere, is no ghost
         shared = Outgoing(frame.model_dump_json())  # encoded once for every socket at the table
         for listener in list(table.listeners):
             listener.send(shared)
@@ -88,6 +89,12 @@ class Presence:
 
     def disconnected(self, table: Table, connection: Connection) -> None:
         self._change(table.id, self._key(connection), -1, always_tell=False)
+
+    def control_room(self, table_ids: list[str], delta: int) -> None:
+        """The facilitator's control room opened (+1) or closed (-1): the facilitator is online at every table
+        of the conference, as with a table socket of their own (players read "Facilitatoren ser med")."""
+        for table_id in table_ids:
+            self._change(table_id, "facilitator", delta, always_tell=False)
 
     def _change(self, table_id: str, key: str, delta: int, *, always_tell: bool) -> None:
         before = self.online(table_id)

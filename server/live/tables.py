@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from engine import SYSTEM, Actor, Command, Deck, Event, RuleViolation, State, decide, evolve, initial_state
 from engine.deck import load_deck
-from engine.model import EndRound, GameCreated, PlayerRemoved, StartRound
+from engine.model import EndRound, GameCreated, PlayerJoined, PlayerRemoved, RemovePlayer, SeatHandedOver, StartRound
 from engine.upcast import decode_stored
 from engine.versions import stored_type
 from engine.views import Viewer, derived, event_for, view
@@ -65,8 +65,14 @@ class Listener(Protocol):
 
     def send(self, frame: str | Outgoing) -> None: ...
 
-    def revoke(self) -> None:
-        """The player this connection is for was removed: tell it and close it."""
+    def revoke(self, code: str = "auth.revoked") -> None:
+        """The player this connection is for was removed (or their seat moved to another device, code
+        `seat.moved`): tell it and close it."""
+        ...
+
+    @property
+    def device(self) -> str | None:
+        """The device in the connection's token (players after a seat handover), else None."""
         ...
 
 
@@ -135,6 +141,13 @@ class Table:
         self._recent: OrderedDict[str, int] = OrderedDict()
         self._catching_up: asyncio.Task[None] | None = None
         self.removed: set[str] = set()  # players the facilitator removed: their tokens no longer open the table
+        # Seats (docs/protocol.md, "Seats"): the device holding each handed-over seat (other devices' tokens no
+        # longer act for it), when each player joined, and who has ever had the table open (here or, through
+        # presence, in another process). A seat never opened is a ghost after RAADERUM_GHOST_SECONDS.
+        self.devices: dict[str, str] = {}
+        self.joined_at: dict[str, datetime] = {}
+        self.connected_ever: set[str] = set()
+        self.ghost_seconds: float | None = None
         self.refolds = 0  # how often the log was folded again after a rewrite: part of what caches key on
         # The store turned out to hold less of this stream than we applied (HistoryLost): no more commands.
         self.lost = False
@@ -166,6 +179,14 @@ class Table:
         figures_json = "null" if figures is None else figures.model_dump_json()
         if figures is not None:
             self._figures[seq] = figures_json
+        if isinstance(event, PlayerJoined):
+            self.joined_at[event.player_id] = event.at
+        if isinstance(event, SeatHandedOver):
+            self.devices[event.player_id] = event.device
+            moved = Viewer("player", event.player_id)
+            for listener in [one for one in self.listeners if one.viewer == moved and one.device != event.device]:
+                self.listeners.discard(listener)  # the old device: told, and it stops acting
+                listener.revoke("seat.moved")
         if isinstance(event, PlayerRemoved):
             self.removed.add(event.player_id)
             for listener in [one for one in self.listeners if one.viewer == Viewer("player", event.player_id)]:
@@ -199,6 +220,8 @@ class Table:
                 self.state = initial_state(self.state.deck)
                 self._figures.clear()
                 self.removed.clear()
+                self.devices.clear()
+                self.joined_at.clear()
                 self.refolds += 1
                 await self.catch_up()
             finally:
@@ -206,8 +229,43 @@ class Table:
 
     # ---- running commands ---------------------------------------------------------------------
 
+    def device_ok(self, player_id: str | None, device: str | None) -> bool:
+        """Whether a player's token (with its device) still holds the seat: false once it moved elsewhere."""
+        held = self.devices.get(player_id) if player_id is not None else None
+        return held is None or held == device
+
+    def ghosts(self, moment: datetime) -> list[str]:
+        """Seated players who never had the table open and joined more than RAADERUM_GHOST_SECONDS ago."""
+        if self.ghost_seconds is None:
+            return []
+        return [
+            player.id
+            for player in self.state.seated()
+            if not player.bot  # a practice bot plays from the server, never through a socket
+            and player.id not in self.connected_ever
+            and (moment - self.joined_at.get(player.id, moment)).total_seconds() >= self.ghost_seconds
+        ]
+
+    async def remove_ghosts(self, moment: datetime) -> list[str]:
+        """Take the ghosts' seats in the lobby (by the server, as the facilitator would): they no longer count
+        toward the table's seats and are never dealt a role. Another process doing the same is harmless."""
+        if self.state.phase != "lobby":
+            return []
+        removed = []
+        for player_id in self.ghosts(moment):
+            try:
+                await self.execute(RemovePlayer(at=moment, player_id=player_id), SYSTEM, f"ghost:{player_id}")
+            except RuleViolation:
+                continue  # removed meanwhile
+            removed.append(player_id)
+        if removed:
+            log.info("%s: %d seat(s) never opened left the lobby", self.stream, len(removed))
+        return removed
+
     async def execute(self, command: Command, actor: Actor, command_id: str | None) -> tuple[int, bool]:
         """Decide and append a command's events; returns (version, duplicate). Raises RuleViolation."""
+        if isinstance(command, StartRound) and self.state.phase == "lobby" and self.ghost_seconds is not None:
+            await self.remove_ghosts(command.at)  # no ghost is dealt a role (and bots may fill the seats freed)
         if isinstance(command, StartRound) and self.state.phase == "lobby" and self.before_first_round is not None:
             try:
                 await self.before_first_round(self)
@@ -383,6 +441,7 @@ class Tables:
         # After a restart many rounds may be overdue at once: each needs a full read of its table's log.
         self._fallback_slots = asyncio.Semaphore(8)
         self.before_first_round: Callable[[Table], Awaitable[None]] | None = None  # given to every table
+        self.ghost_seconds: float | None = None  # RAADERUM_GHOST_SECONDS, set by the app; None: seats never expire
 
     def count(self) -> int:
         return len(self._tables)
@@ -423,15 +482,31 @@ class Tables:
             log.warning("table %s was created with another version of deck %s", table_id, created.deck_id)
         table = Table(table_id, deck, self.store, self._record_deadline, timer=timer)
         table.before_first_round = self.before_first_round
+        table.ghost_seconds = self.ghost_seconds
         await table.catch_up()
         return table
 
     async def create(self, table_id: str, deck_id: str, command: Command) -> Table:
         table = Table(table_id, await self.decks.fetch(self.store, deck_id), self.store, self._record_deadline)
         table.before_first_round = self.before_first_round
+        table.ghost_seconds = self.ghost_seconds
         await table.execute(command, Actor("facilitator"), command_id="create")
         self._tables[table_id] = table
         return table
+
+    async def sweep_ghosts(self) -> None:
+        """Until cancelled: seats never opened leave the lobbies of the tables this process has loaded, a few
+        times per RAADERUM_GHOST_SECONDS (docs/protocol.md, "Seats")."""
+        if self.ghost_seconds is None:
+            return
+        while True:
+            await asyncio.sleep(min(30.0, max(0.5, self.ghost_seconds / 3)))
+            for table in list(self._tables.values()):
+                if table.state.phase == "lobby" and not table.lost:
+                    try:
+                        await table.remove_ghosts(now())
+                    except Exception:  # a store hiccup: the next sweep tries again
+                        log.exception("%s: ghost sweep failed", table.stream)
 
     async def _record_deadline(self, table_id: str, deadline: datetime | None) -> None:
         """Note a table's deadline in the shared schedule, so every process, also one started later, has a fallback."""

@@ -127,6 +127,7 @@ ERROR_CODES = {
     "store.unavailable": "The event store is unreachable; nothing was stored. Send it again with the same id.",
     "auth.revoked": "The facilitator removed this player; the token no longer opens the table (closed, 4001).",
     "auth.too_many_connections": "This token has too many connections open to this table; closed (4009).",
+    "seat.moved": "The seat moved to another device (seat code or the facilitator); this one no longer acts (4001).",
     "store.history_lost": "The event store lost this table's history (emptied or restored); the table is stopped.",
 }
 # What a person reads on a Danish screen (the hello's `lang`, Danish unless it says "en"); the English is above.
@@ -149,6 +150,7 @@ ERROR_MESSAGES_DA = {
     "store.unavailable": "Lageret svarer ikke, så intet blev gemt. Prøv igen om lidt.",
     "auth.revoked": "Facilitatoren har fjernet dig fra bordet; nøglen åbner det ikke længere (lukket, 4001).",
     "auth.too_many_connections": "Nøglen har for mange forbindelser åbne til bordet; lukket (4009). Luk en fane.",
+    "seat.moved": "Din plads er flyttet til en anden enhed; denne enhed kan ikke længere handle ved bordet (4001).",
     "store.history_lost": "Lageret har mistet bordets historik (tømt eller gendannet); bordet er standset.",
 }
 

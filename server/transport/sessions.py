@@ -69,13 +69,17 @@ class Connection:
     def send_model(self, frame: protocol.Frame) -> None:
         self.send(frame.model_dump_json())
 
-    def revoke(self) -> None:
+    @property
+    def device(self) -> str | None:
+        return self.claims.device
+
+    def revoke(self, code: str = "auth.revoked") -> None:
         if self.overflowed:
             return
-        message = protocol.error_message("auth.revoked", self.lang)
-        self.send_model(protocol.Error(id=None, code="auth.revoked", message=message))
+        message = protocol.error_message(code, self.lang)
+        self.send_model(protocol.Error(id=None, code=code, message=message))
         self.overflowed = True  # nothing more goes out; the receive loop ends when the close is through
-        self._closing = asyncio.ensure_future(close_socket(self.websocket, protocol.CLOSE_UNAUTHORIZED, "auth.revoked"))
+        self._closing = asyncio.ensure_future(close_socket(self.websocket, protocol.CLOSE_UNAUTHORIZED, code))
 
     def _overflow(self) -> None:
         self.overflowed = True
@@ -171,6 +175,9 @@ async def serve_table(websocket: WebSocket, table_id: str, services: Services) -
             return
         if claims.role == "player" and claims.player_id in table.removed:
             await refuse_socket(websocket, "auth.revoked", protocol.CLOSE_UNAUTHORIZED, lang)
+            return
+        if claims.role == "player" and not table.device_ok(claims.player_id, claims.device):
+            await refuse_socket(websocket, "seat.moved", protocol.CLOSE_UNAUTHORIZED, lang)
             return
         socket_key = (hashlib.sha256(hello.token.encode()).hexdigest(), table_id)
         if services.sockets[socket_key] >= settings.max_connections_per_token:

@@ -25,6 +25,7 @@ from engine.model import (
     EndRound,
     ExtendDeadline,
     ForceAdopt,
+    HandOverSeat,
     HideMessage,
     Join,
     Leave,
@@ -38,6 +39,7 @@ from engine.model import (
     Resume,
     RoundPaused,
     RoundResumed,
+    SeatHandedOver,
     SetDeadline,
     SetRule,
     ShowDebrief,
@@ -125,6 +127,39 @@ def test_players_join_and_names_are_checked(table: Table) -> None:
     table.play(Join, player_id="p1", name="  Karen  ")
     assert table.state.players["p1"].name == "Karen"
     refused("seat.already_seated", table, Join, player_id="p1", name="Karen")
+
+
+def test_a_name_is_one_seat_ignoring_case_and_spaces(table: Table) -> None:
+    """issue 16: "Dina", "Dina" and " dina " were three seats; now the second and third are refused."""
+    create(table)
+    table.play(Join, player_id="p1", name="Dina")
+    for same in ("Dina", " dina ", "DI NA", "d\u00a0ina"):
+        refused("seat.name_taken", table, Join, player_id="p2", name=same)
+    with pytest.raises(RuleViolation) as caught:
+        table.play(Join, player_id="p2", name=" dina ")
+    assert caught.value.message("da").startswith("Dina sidder allerede ved bordet.")
+    table.play(Join, player_id="p2", name="Dinah")  # another name is another seat
+    table.play(RemovePlayer, player_id="p1")
+    table.play(Join, player_id="p3", name="dina")  # a freed name can be taken again
+    assert [p.name for p in table.state.seated()] == ["Dinah", "dina"]
+
+
+def test_a_seat_is_handed_over_by_the_server_or_the_facilitator_only(table: Table) -> None:
+    create(table)
+    player, *_ = seat(table, 3)
+    refused("actor.not_facilitator", table, HandOverSeat, player, player_id="p1", device="d2")
+    refused("player.not_seated", table, HandOverSeat, player_id="nobody", device="d2")
+    before = table.state
+    table.play(HandOverSeat, Actor("system"), player_id="p1", device="d2")
+    event = table.log[-1]
+    assert isinstance(event, SeatHandedOver)
+    assert (event.player_id, event.device) == ("p1", "d2")
+    assert table.state.seq == before.seq + 1
+    assert (table.state.players, table.state.phase) == (before.players, before.phase)  # nothing of the game
+    # The device id is for the server: players and the projector see the event without it.
+    assert event_for(table.state, event, Viewer("player", "p2")).device == ""  # type: ignore[union-attr]
+    assert event_for(table.state, event, PROJECTOR_VIEWER).device == ""  # type: ignore[union-attr]
+    assert event_for(table.state, event, FACILITATOR_VIEWER) is event
 
 
 def test_a_table_has_at_most_eight_seats(table: Table) -> None:

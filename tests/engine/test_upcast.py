@@ -43,6 +43,7 @@ FINGERPRINTS = {
     ("player_removed", 1): "7ad54fff08d483f7",
     ("round_paused", 1): "af283a3f3cfd2300",
     ("round_resumed", 1): "9d0c98d8e34a6bb2",
+    ("seat_handed_over", 1): "8d6922eb7da8903d",
 }
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 import redis.asyncio as aioredis
+import websockets.asyncio.client
 
 from server.live.presence import CHANNEL, Presence
 from tests.server.helpers import Api, Frame, ServerProcess, connect_as
@@ -97,3 +98,36 @@ async def test_a_malformed_presence_message_is_logged_with_its_traceback_and_pre
             await task
     failures = {record.getMessage() for record in caplog.records if record.exc_info}
     assert failures == {"presence listener failed; listening again"}
+
+
+async def test_the_control_room_counts_as_the_facilitator_online(server: ServerProcess, api: Api) -> None:
+    """issue 16: players read "Facilitatoren er ikke online" while the control room was open."""
+    conference = await api.create_conference(tables=2)
+    anna = await api.join(conference.join_code, "Anna")
+    a = await connect_as(server, anna.table_id, anna.token, label="anna")
+    assert a.of_type("presence")[-1]["facilitator"] is False
+    since = len(a.frames)
+    control = await websockets.asyncio.client.connect(f"{server.ws_url}/ws/conferences/{conference.conference_id}")
+    try:
+        await control.send(json.dumps({"type": "hello", "token": conference.facilitator_token}))
+        await asyncio.wait_for(control.recv(), 10)  # the overview: the control room is watching
+        await a.wait_for(lambda f: f["type"] == "presence" and f["facilitator"], since=since, what="control room")
+        # A projector watching the same grid is not the facilitator.
+        projector_token = (
+            await api.http.post(
+                f"/api/conferences/{conference.conference_id}/projector-token",
+                headers={"Authorization": f"Bearer {conference.facilitator_token}"},
+            )
+        ).json()["token"]
+        since = len(a.frames)
+    finally:
+        await control.close()
+    await a.wait_for(lambda f: f["type"] == "presence" and not f["facilitator"], since=since, what="closed")
+    projector = await websockets.asyncio.client.connect(f"{server.ws_url}/ws/conferences/{conference.conference_id}")
+    try:
+        await projector.send(json.dumps({"type": "hello", "token": projector_token}))
+        await asyncio.wait_for(projector.recv(), 10)
+        await a.ping()
+        assert a.of_type("presence")[-1]["facilitator"] is False
+    finally:
+        await projector.close()

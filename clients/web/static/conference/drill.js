@@ -19,6 +19,19 @@ export class TableDrill {
     this.state = emptyState();
     this.body = panel.querySelector("#drill-body");
     this.scheduled = 0;
+    this.seatCodes = new Map(); // screens: player id -> {seat_code, handover_url} (GET /api/tables/{id}/seats)
+    this.seatsKey = "";
+  }
+
+  /** screens: the seats' codes and "flyt pladsen til en ny enhed" links, fetched when the seated change. */
+  async fetchSeats(key) {
+    if (key === this.seatsKey) return;
+    this.seatsKey = key;
+    const result = await call("GET", `/api/tables/${encodeURIComponent(this.tableId)}/seats`, this.app.token);
+    if (!result.ok || this.seatsKey !== key) return;
+    this.seatCodes = new Map(result.data.seats.map((s) => [s.player_id, s]));
+    this.keys.players = null;
+    this.schedule();
   }
 
   get row() {
@@ -111,7 +124,8 @@ export class TableDrill {
     this.update("actions", `${row ? row.phase : state.phase}:${row && row.paused}`, () => this.actions(row));
     // Issue 14: this table's debrief, projector view, replay and log.
     this.update("links", row ? row.name : "", () => tableLinks(this.app, this.tableId, row ? row.name : this.tableId));
-    this.update("players", `${players}|${others}`, () => this.players());
+    this.fetchSeats([...state.players.values()].filter((p) => p.seated).map((p) => p.id).join(","));
+    this.update("players", `${players}|${others}|${this.seatCodes.size}`, () => this.players());
     this.update("proposals", `${state.phase}|${proposals}`, () => this.proposals());
     const list = this.parts.chat.querySelector(".drill-chat");
     const keepBottom = !list || list.scrollHeight - list.scrollTop - list.clientHeight < 40;
@@ -221,6 +235,7 @@ export class TableDrill {
                 p.bot ? h("span", { class: "bot-badge" }, _("bot")) : null,
                 p.bot ? null : h("span", { class: "state" }, online ? _("online") : _("not online")),
                 r ? h("span", { class: "their-role" }, text(r.title)) : null,
+                !p.bot && this.seatCodes.has(p.id) ? this.seatLine(p, this.seatCodes.get(p.id)) : null,
                 p.bot
                   ? h(
                       "span",
@@ -265,6 +280,35 @@ export class TableDrill {
             }),
           )
         : h("p", { class: "muted" }, _("Nobody is at the table yet.")),
+    );
+  }
+
+  /** screens: the seat code and the link that moves the seat to a new device (copied, not opened here). */
+  seatLine(p, seat) {
+    const status = h("span", { class: "copied", role: "status" });
+    const link = h(
+      "a",
+      { href: seat.handover_url, class: "handover" },
+      _("Move the seat to a new device"),
+      h("span", { class: "visually-hidden" }, ` (${p.name})`),
+    );
+    link.addEventListener("click", async (event) => {
+      event.preventDefault();
+      try {
+        await navigator.clipboard.writeText(seat.handover_url);
+        setText(status, _("Link copied: open it on the new device."));
+      } catch {
+        setText(status, seat.handover_url);
+      }
+    });
+    return h(
+      "span",
+      { class: "seat-line" },
+      h("span", null, _("Seat code"), " ", h("strong", { class: "seat-code" }, seat.seat_code)),
+      " · ",
+      link,
+      " ",
+      status,
     );
   }
 

@@ -24,11 +24,22 @@ async function call(method, url, token, body) {
     status: response.status,
     code: detail.code || `http.${response.status}`,
     message: detail.message || "",
+    details: detail.details || {},
   };
 }
 
 export function join(code, name) {
   return call("POST", "/api/join", null, { code, name });
+}
+
+/** Continue in the seat of this name on this device, with its seat code (server/api/seats.py). */
+export function claimSeat(code, name, seatCode) {
+  return call("POST", "/api/join/claim", null, { code, name, seat_code: seatCode });
+}
+
+/** The player's own seat code, for their screen. */
+export function ownSeat(tableId, token) {
+  return call("GET", `/api/tables/${encodeURIComponent(tableId)}/seat`, token);
 }
 
 export function meter(tableId, token, cards) {

@@ -40,6 +40,69 @@ function errorText(result) {
   }
 }
 
+// ---- screens: the name is taken — continue in that seat on this device, with its seat code -----------
+
+const claimForm = document.getElementById("claim-form");
+const seatInput = document.getElementById("seat-code");
+const claimError = document.getElementById("claim-error");
+let claiming = null; // {code, name} of the seat asked for
+
+function offerClaim(code, name) {
+  claiming = { code, name };
+  document.getElementById("claim-title").textContent = _("Are you %(name)s?", { name });
+  document.getElementById("claim-button").textContent = _("Continue on this device");
+  claimError.hidden = true;
+  claimForm.hidden = false;
+  seatInput.focus();
+}
+
+function claimFailed(result) {
+  const text = {
+    "seat.wrong_code": _("That is not the seat code. It is on your first device under Role and table, or ask the facilitator."),
+    "seat.unknown": _("Nobody of that name is at the table any more. Sit down with it as a new seat."),
+    "seat.rate_limited": _("Too many tries. Wait a minute and try again."),
+    network: _("No connection to the server. Try again in a moment."),
+  }[result.code];
+  claimError.textContent = text || result.message || _("Something went wrong. Try again.");
+  claimError.hidden = false;
+  seatInput.setAttribute("aria-invalid", "true");
+  seatInput.focus();
+}
+
+async function claim(code, name, seatCode) {
+  const result = await api.claimSeat(code, name, seatCode);
+  if (!result.ok) return claimFailed(result);
+  saveSeat({ ...result.data, code });
+  location.assign(tableUrl(result.data));
+}
+
+claimForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const seatCode = normaliseCode(seatInput.value);
+  if (!seatCode) return claimFailed({ code: "seat.wrong_code" });
+  claim(claiming.code, claiming.name, seatCode);
+});
+
+document.getElementById("claim-other").addEventListener("click", () => {
+  claimForm.hidden = true;
+  nameInput.value = "";
+  nameInput.focus();
+});
+
+/** The facilitator's "flyt pladsen til en ny enhed" link: /join/CODE#name=Dina&seat=K7M2P. */
+function handoverFromLink() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const name = params.get("name");
+  const seatCode = params.get("seat");
+  if (!name || !seatCode) return false;
+  history.replaceState(null, "", location.pathname + location.search); // the code is not left in the address bar
+  nameInput.value = name;
+  offerClaim(normaliseCode(codeInput.value), name);
+  seatInput.value = seatCode;
+  claim(normaliseCode(codeInput.value), name, normaliseCode(seatCode));
+  return true;
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   error.hidden = true;
@@ -57,6 +120,10 @@ form.addEventListener("submit", async (event) => {
   button.disabled = true;
   const result = await api.join(code, name);
   button.disabled = false;
+  if (!result.ok && result.code === "seat.name_taken") {
+    offerClaim(code, result.details.name || name);
+    return;
+  }
   if (!result.ok) {
     fail(errorText(result), result.code === "join.unknown_code" ? codeInput : null);
     return;
@@ -68,6 +135,10 @@ form.addEventListener("submit", async (event) => {
 async function main() {
   await loadCatalog(document.body.dataset.catalogUrl).catch(() => {});
   const code = codeInput.value;
+  if (code && handoverFromLink()) {
+    document.body.dataset.ready = "true";
+    return;
+  }
   const seat = code ? seatForCode(code) : null;
   if (seat && document.body.dataset.qr === "true") {
     location.replace(tableUrl(seat)); // a later visit by the same QR link: back to the same seat

@@ -51,6 +51,17 @@ export function votingRule(state) {
   );
 }
 
+// screens: the seat code, the proof that moves this seat to a new device (server/api/seats.py).
+function seatCodeBox(code) {
+  return h(
+    "section",
+    { class: "seat-code", "aria-labelledby": "seat-code-title" },
+    h("h2", { id: "seat-code-title" }, _("Your seat code")),
+    h("p", { class: "code", id: "own-seat-code" }, code),
+    h("p", { class: "note" }, _("Changing phone? Join with your name on the new device and type this code: your seat, role and votes move with you.")),
+  );
+}
+
 export function renderPeople(root, app) {
   const { state } = app;
   const secret = deck.scenario.secret_roles;
@@ -98,5 +109,6 @@ export function renderPeople(root, app) {
       h("p", { class: "facilitator" }, state.facilitatorOnline ? _("The facilitator is watching.") : _("The facilitator is not online.")),
       secret ? h("p", { class: "note" }, _("The roles are secret in this deck: you see only your own.")) : null,
     ),
+    app.seatCode ? seatCodeBox(app.seatCode) : null,
   );
 }

@@ -6,7 +6,7 @@ import { yearStrip } from "./views.js";
 import { loadDeck, years } from "./deck.js";
 import { applyEvent, applyPresence, applySnapshot, emptyState } from "./state.js";
 import { Connection } from "./connection.js";
-import { getSeat, saveSeat } from "./seats.js";
+import { dropSeat, getSeat, saveSeat } from "./seats.js";
 import * as api from "./api.js";
 import { Stream, announceText } from "./stream.js";
 import { Composer } from "./composer.js";
@@ -103,6 +103,7 @@ function showStatus(status) {
   const el = document.getElementById("conn");
   el.dataset.state = status;
   setText(el, statusText(status));
+  if (status === "refused" && app.seatMoved) return seatMoved();
   if (status === "refused") {
     const banner = document.getElementById("phase-banner");
     banner.replaceChildren(
@@ -165,7 +166,7 @@ function renderStanding() {
 }
 
 function renderBanner() {
-  if (lastStatus === "refused") return;
+  if (lastStatus === "refused" || app.seatMoved) return;
   const banner = document.getElementById("phase-banner");
   let content = null;
   if (state.removed) {
@@ -231,9 +232,46 @@ function handle(frame) {
   } else if (frame.type === "presence") {
     applyPresence(state, frame);
     renderPeople(document.getElementById("people"), app);
+  } else if (frame.type === "error" && !frame.id && frame.code === "seat.moved") {
+    app.seatMoved = true;
+    seatMoved();
   } else if (frame.type === "error" && !frame.id) {
     app.toast(frame.message);
   }
+}
+
+// ---- screens: the seat moved to another device (server/api/seats.py) ------------------------------
+
+/** This device no longer holds the seat: say so, stop acting, and forget the seat here. */
+function seatMoved() {
+  if (app.conn) app.conn.stopped = true;
+  dropSeat(tableId);
+  const banner = document.getElementById("phase-banner");
+  banner.replaceChildren(
+    h("p", null, _("Your seat has moved to another device. This device can no longer act at the table."), " "),
+    h("a", { href: "/", class: "button secondary" }, _("Join with the table's code")),
+  );
+  banner.hidden = false;
+  banner.dataset.state = "moved";
+  document.getElementById("composer").hidden = true;
+  for (const control of document.querySelectorAll("#panel-builder button, #panel-builder input, #votes button")) control.disabled = true;
+  const status = document.getElementById("conn");
+  status.dataset.state = "refused";
+  setText(status, _("Moved to another device"));
+  if (app.seatCode) {
+    app.seatCode = null; // the code belongs to the device that holds the seat now
+    renderPeople(document.getElementById("people"), app);
+  }
+  if (!app.toldMoved) app.toast(_("Your seat has moved to another device. This device can no longer act at the table."));
+  app.toldMoved = true;
+}
+
+/** The seat's code on the player's own screen: the proof that moves the seat to a new device. */
+async function showSeatCode() {
+  const result = await api.ownSeat(tableId, app.token);
+  if (!result.ok) return;
+  app.seatCode = result.data.seat_code;
+  renderPeople(document.getElementById("people"), app);
 }
 
 // ---- moved by the facilitator --------------------------------------------------------------------
@@ -301,6 +339,7 @@ async function main() {
   started = true;
   showStatus(lastStatus);
   for (const frame of buffered.splice(0)) handle(frame);
+  showSeatCode();
   window.raaderum = app; // for the browser tests and the curious
 }
 
