@@ -47,6 +47,7 @@ class TableOverview(BaseModel):
     result: Years | None  # the forlig against the target per year (mio. kr.)
     reached: Reached | None  # per year, whether the forlig reaches the target
     proposals_open: int
+    event_card: str | None = None  # the event card drawn for the current round (the projector shows it large)
 
 
 def reached(result: Years | None) -> Reached | None:
@@ -79,6 +80,7 @@ def table_overview(state: State, result: Years | None) -> TableOverview:
         result=result if forlig is not None else None,
         reached=reached(result) if forlig is not None else None,
         proposals_open=sum(1 for proposal in state.proposals.values() if proposal.status == "open"),
+        event_card=round_.event_card if round_ else None,
     )
 
 

@@ -71,6 +71,7 @@ class TableRow(BaseModel):
     result: Years | None = Field(description="The forlig against the target per year (mio. kr.; ≥ 0 reached)")
     reached: Reached | None  # engine.monitor.reached: what the pages show, never recomputed there
     proposals_open: int
+    event_card: str | None = Field(default=None, description="The event card drawn for the current round, if any")
     last_activity: datetime | None = Field(description="When the table's last event happened")
     flags: list[Flag]
 

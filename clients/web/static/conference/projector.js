@@ -4,6 +4,7 @@ import { $, h, setText } from "../js/dom.js";
 import { _, loadCatalog, ngettext } from "../js/i18n.js";
 import { percent, short } from "../js/format.js";
 import { LiveOverview, call, conferenceUrl, pageToken, phaseText, stage, timerText } from "./common.js";
+import { eventCards, followAnnouncements, loadEvents, lobbyCards, nextEventCard, renderCountdown } from "./hall.js";
 
 const root = $("#app");
 const conferenceId = root.dataset.conference;
@@ -73,10 +74,22 @@ function shortPhase(row) {
   return row.paused ? `${round} · ${_("paused")}` : round;
 }
 
+// screens: the hall's column (hall.js): tables still in the lobby, the event cards, the countdown.
+function renderHall() {
+  const lobby = lobbyCards(app.info, app.rows);
+  const events = eventCards(app.info, app.rows);
+  $("#hall-lobby").replaceChildren(...(lobby ? [lobby] : []));
+  $("#hall-events").replaceChildren(...(events ? [events] : []));
+  renderCountdown($("#hall-countdown"), app.rows);
+  $("#playing").dataset.hall = lobby || events || !$("#hall-countdown").hidden ? "on" : "off";
+}
+
 function renderWall() {
+  renderHall();
   const rows = [...app.rows.values()].sort((a, b) => a.number - b.number);
   const compact = rows.length > 16;
-  $("#wall").dataset.size = size(rows.length);
+  // Beside the hall's column the tiles are a size smaller (screens).
+  $("#wall").dataset.size = size($("#playing").dataset.hall === "on" ? Math.max(rows.length, 7) : rows.length);
   $("#wall-key").replaceChildren(...[yearsKey(compact)].filter(Boolean));
   $("#wall").replaceChildren(
     ...rows.map((row) =>
@@ -214,7 +227,14 @@ async function main() {
   setText($("#conf-name"), app.info.name);
   setText($("#join-host"), `${app.info.join_base.replace(/^https?:\/\//, "")}/join`);
   document.title = `${app.info.name} · Råderum`;
+  await loadEvents(app.info); // the event cards' texts and effects
   new LiveOverview({ conferenceId, token: app.token, onRows, onStatus: () => {} }).start();
+  followAnnouncements(app.info, app.token, $("#hall-announcement"));
+  setInterval(() => {
+    if (root.dataset.stage !== "playing") return;
+    nextEventCard(); // different cards at different tables take turns
+    renderHall();
+  }, PAGE_SECONDS * 1000);
   setInterval(() => {
     if (root.dataset.stage !== "lobby" || app.info.tables.length <= PAGE) return;
     app.page += 1;
@@ -226,6 +246,7 @@ async function main() {
       const row = app.rows.get(el.closest("[data-table]").dataset.table);
       if (row) setText(el, timerText(row, now));
     }
+    if (root.dataset.stage === "playing") renderCountdown($("#hall-countdown"), app.rows);
   }, 1000);
   window.raaderumProjector = app;
 }
