@@ -30,6 +30,7 @@ from engine import Actor, RuleViolation, State
 from engine.bots import DEFAULT_PACE_SECONDS, next_commands
 from engine.model import Join
 from engine.rules import ENDED
+from engine.text import name_key
 from engine.views import FACILITATOR_VIEWER, Viewer, view
 from server.live import conferences
 from server.live.tables import Table, Tables, now
@@ -53,13 +54,13 @@ def lease_stream(table_id: str) -> str:
 
 def bot_name(state: State, lang: str) -> str:
     """A name no seated player has: "Bot Aase", "Bot Bent", … (numbered when all are taken)."""
-    taken = {player.name for player in state.seated()}
+    taken = {name_key(player.name) for player in state.seated()}  # as the engine compares names
     names = [f"Bot {name}" for name in BOT_NAMES["en" if lang == "en" else "da"]]
     for name in names:
-        if name not in taken:
+        if name_key(name) not in taken:
             return name
     number = 2
-    while f"Bot {number}" in taken:
+    while name_key(f"Bot {number}") in taken:
         number += 1
     return f"Bot {number}"
 
@@ -127,8 +128,12 @@ class _Wake:
     def send(self, frame: str | Outgoing) -> None:
         self.event.set()
 
-    def revoke(self) -> None:
+    def revoke(self, code: str = "auth.revoked") -> None:
         self.event.set()
+
+    @property
+    def device(self) -> str | None:
+        return None  # the facilitator's view: no seat, no device
 
 
 @dataclass
