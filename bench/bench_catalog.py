@@ -39,7 +39,8 @@ def catalogue_deck(proposals: int) -> Deck:
     cards: list[Card] = []
     for n in range(proposals):
         card = base.cards[n % len(base.cards)]
-        cards.append(card.model_copy(update={"id": f"{card.id[:2]}-{n + 1}", "requires": (), "excludes": ()}))
+        unlinked = {"requires": (), "excludes": (), "warns_with": ()}  # the links name Korsbæk's own ids
+        cards.append(card.model_copy(update={"id": f"{card.id[:2]}-{n + 1}", **unlinked}))
     return base.model_copy(update={"cards": tuple(cards)})
 
 

@@ -358,6 +358,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "estimated": ("skønnet", "skoennet", "estimated"),
     "scaled": ("skaleret", "scaled"),
     "scaled_en": ("skaleret_en", "skaleren", "scaleden"),
+    # The meter's warnings about a pair (Card.warns_with): the other cards, and why, one line per card.
+    "warns": ("advarer", "advarermod", "warnswith"),
+    "warns_text": ("advarsel", "warning"),
+    "warns_text_en": ("advarselen", "warningen"),
 }
 REQUIRED_COLUMNS = ("title", "area", "kind")
 ALIASES = {_key(alias): name for name, aliases in COLUMNS.items() for alias in aliases}
@@ -593,6 +597,21 @@ def _split_ids(value: Cell) -> tuple[str, ...]:
     return tuple(part.strip().upper() for part in re.split(r"[,;]", _text(value)) if part.strip())
 
 
+DEFAULT_WARNING = ("Forslagene trækker i hver sin retning", "The proposals pull in different directions")
+
+
+def _warnings_of(cards: Cell, texts: Cell, texts_en: Cell) -> list[dict[str, Any]]:
+    """`advarer` (ids separated by commas) with `advarsel`/`advarsel_en` (one line per id, in the same order)."""
+    da = [line.strip() for line in _text(texts).splitlines() if line.strip()]
+    en = [line.strip() for line in _text(texts_en).splitlines() if line.strip()]
+    found = []
+    for index, card in enumerate(_split_ids(cards)):
+        text_da = da[index] if index < len(da) else DEFAULT_WARNING[0]
+        text_en = en[index] if index < len(en) else (text_da if index < len(da) else DEFAULT_WARNING[1])
+        found.append({"card": card, "text": {"da": text_da, "en": text_en}})
+    return found
+
+
 def _split_sources(value: Cell) -> tuple[str, ...]:
     return tuple(part.strip() for part in re.split(r"[,;]", _text(value)) if part.strip())
 
@@ -687,6 +706,7 @@ def _card_rows(
                     "estimated": cells.yes_no(get("estimated"), number, column("estimated")),
                     "scaled": {"da": scaled, "en": _text(get("scaled_en")) or scaled} if scaled else None,
                     "requires": _split_ids(get("requires")),
+                    "warns_with": _warnings_of(get("warns"), get("warns_text"), get("warns_text_en")),
                     "excludes": _split_ids(get("excludes")),
                 },
             )
@@ -708,6 +728,9 @@ def _cards(rows: list[tuple[int, dict[str, Any]]], header: Header, cells: _Cells
             for other in data[link]:
                 if other not in ids:
                     cells.error(row, column[link], "catalog.card_unknown", other)
+        for warning in data["warns_with"]:
+            if warning["card"] not in ids:
+                cells.error(row, column["warns"], "catalog.card_unknown", warning["card"])
         try:
             cards.append(Card.model_validate(data))
         except ValidationError as error:
@@ -846,6 +869,20 @@ def _scale_text(text: Any, factor: float) -> Any:
     return text.model_copy(update={"da": da, "en": en})
 
 
+_NUMBERS = ("nul", "ét", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve", "tolv")
+_NUMBERS_EN = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def _count_areas(text: Any, areas: int) -> Any:
+    """Korsbæk's "alle otte områder" / "all eight areas" with the catalogue's number of areas."""
+    if text is None or areas == 8:
+        return text
+    da = _NUMBERS[areas] if areas < len(_NUMBERS) else str(areas)
+    en = _NUMBERS_EN[areas] if areas < len(_NUMBERS_EN) else str(areas)
+    return text.model_copy(update={"da": text.da.replace("alle otte områder", f"alle {da} områder"),
+                                   "en": text.en.replace("all eight areas", f"all {en} areas")})  # fmt: skip
+
+
 def scaled_levers(
     levers: Sequence[Lever],
     inhabitants: int | None,
@@ -872,11 +909,12 @@ def scaled_levers(
     scaled: list[Lever] = []
     for lever in levers:
         factor = factors[lever.lever]
-        if abs(factor - 1.0) < 1e-9:
+        if abs(factor - 1.0) < 1e-9 and len(areas) == 8:
             scaled.append(lever)
             continue
         update: dict[str, Any] = {
-            field: _scale_text(getattr(lever, field), factor) for field in ("description", "consequences")
+            field: _count_areas(_scale_text(getattr(lever, field), factor), len(areas))
+            for field in ("description", "consequences")
         }
         if lever.lever != "groenthoester":
             a, b, c, d = (round(value * factor, 1) + 0.0 for value in lever.amounts)

@@ -29,7 +29,7 @@ def proposal_rows(deck: Deck) -> list[Row]:
     header: Row = ["id", "titel", "titel_en", "område", "type", *years, *(f"anlæg {year}" for year in years),
                    "årsværk", "service", "usikkerhed", "indfasning", "indfasning_en", "beskrivelse",
                    "beskrivelse_en", "konsekvenser", "konsekvenser_en", "kilder", "kræver", "udelukker", "skønnet",
-                   "skaleret", "skaleret_en"]  # fmt: skip
+                   "skaleret", "skaleret_en", "advarer", "advarsel", "advarsel_en"]  # fmt: skip
     rows = [header]
     for card in deck.cards:
         rows.append(
@@ -37,7 +37,9 @@ def proposal_rows(deck: Deck) -> list[Row]:
              *card.capital, card.fte, card.service, card.uncertainty, card.phase_in.da, _en(card.phase_in),
              card.description.da, _en(card.description), card.consequences.da, _en(card.consequences),
              ", ".join(card.sources), ", ".join(card.requires), ", ".join(card.excludes),
-             "ja" if card.estimated else "", card.scaled.da if card.scaled else "", _en(card.scaled)]
+             "ja" if card.estimated else "", card.scaled.da if card.scaled else "", _en(card.scaled),
+             ", ".join(w.card for w in card.warns_with), "\n".join(w.text.da for w in card.warns_with),
+             "\n".join(w.text.en for w in card.warns_with)]
         )  # fmt: skip
     return rows
 

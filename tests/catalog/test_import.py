@@ -239,6 +239,16 @@ def test_udelukker_naming_an_unknown_card() -> None:
     assert where(errors_of(text.encode())) == {(2, "udelukker", "catalog.card_unknown")}
 
 
+def test_advarer_naming_an_unknown_card_and_a_warning_read_back() -> None:
+    header = "id;titel;område;type;2027;2028;2029;2030;advarer;advarsel\n"
+    bad = header + "AA-1;X;Adm;besparelse;1;1;1;1;QQ-7;Hvorfor\n"
+    assert where(errors_of(bad.encode())) == {(2, "advarer", "catalog.card_unknown")}
+    good = header + "AA-1;X;Adm;besparelse;1;1;1;1;AA-2;Begge rammer de samme\nAA-2;Y;Adm;besparelse;1;1;1;1;;\n"
+    card = import_catalog(good.encode(), "k.csv", feasibility=_flat).deck.card("AA-1")
+    assert [(w.card, w.text.da, w.text.en) for w in card.warns_with] == [
+        ("AA-2", "Begge rammer de samme", "Begge rammer de samme")]  # fmt: skip
+
+
 def test_a_header_without_proposals() -> None:
     assert where(errors_of(HEADER.encode())) == {(None, None, "catalog.no_proposals")}
 
@@ -285,6 +295,8 @@ def test_the_levers_are_sized_for_the_municipality(korsbaek) -> None:
     # The grønthøster is a share of the areas' own budgets (2 × 100 mio. kr. without a Kommune area list).
     assert levers["groenthoester"].area_share == 0.005
     assert "ca. 1 mio. kr." in levers["groenthoester"].description.da
+    assert "(service −1 på alle to områder)" in levers["groenthoester"].consequences.da
+    assert "(service −1 in all two areas)" in levers["groenthoester"].consequences.en
     # Korsbæk's own figures keep Korsbæk's levers (the round trip above), and a catalogue without inhabitants
     # is sized by its proposals' year-4 gains against Korsbæk's.
     small = import_catalog((HEADER + GOOD).encode(), "k.csv", feasibility=_flat).deck
@@ -301,7 +313,7 @@ def test_the_levers_are_sized_for_the_municipality(korsbaek) -> None:
 def test_a_200_proposal_catalogue_imports_with_a_proven_feasible_range(korsbaek) -> None:
     cards = tuple(
         korsbaek.cards[n % 45].model_copy(update={"id": f"{korsbaek.cards[n % 45].id[:2]}-{n + 1}", "requires": (),
-                                                  "excludes": ()})
+                                                  "excludes": (), "warns_with": ()})
         for n in range(200)
     )  # fmt: skip
     data = write_csv(korsbaek.model_copy(update={"cards": cards}))
