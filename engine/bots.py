@@ -22,6 +22,7 @@ its vote) falls with each round and with the number of proposals the round has s
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -578,11 +579,20 @@ def next_commands(deck: Deck, seen: TableView, seed: int, at: datetime, lang: st
 
 
 def reveals(deck: Deck, seen: TableView) -> list[str]:
-    """What in a bot's input would be another player's secret (the property test's check): the role of
-    another player at a table whose roles are secret. Empty when the input is clean."""
+    """What in a bot's input would be another player's secret (the property test's check): another role's
+    hjertesag, at a table whose hjertesager are secret. Roles are public (rules 3, issue 13); a game of the
+    older rules hid the other roles too. The chat is left out: what a player tells the table of its own
+    hjertesager is its choice (a bot quotes one it finds unmet). Empty when the input is clean."""
     if not deck.scenario.secret_roles:
         return []
-    return [f"role of {p.id}" for p in seen.players if p.id != seen.you and p.role is not None]
+    strings = json.dumps(seen.model_copy(update={"chat": ()}).model_dump(mode="json"), ensure_ascii=False)
+    return [
+        f"hjertesag of {role.id}"
+        for role in deck.roles
+        if role.id != seen.your_role
+        for sag in role.hjertesager
+        if json.dumps(sag.text.da, ensure_ascii=False)[1:-1] in strings
+    ]
 
 
 __all__ = [

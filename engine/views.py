@@ -178,6 +178,9 @@ class TableView(ViewModel):
     rolls: dict[str, int] | None
     voters: dict[str, int]  # the seated players who may vote now (in seat order), with their vote weight
     you_may_vote: bool  # this viewer is a player who may vote now
+    # The viewer's own hjertesager (a player with a role): the deck served to browsers carries none, so this
+    # is the only way a player learns them; nobody else's are in any view before the debrief.
+    your_hjertesager: tuple[Text, ...] = ()
 
 
 class ProposalVotes(ViewModel):
@@ -324,7 +327,11 @@ def _forecast(state: State, assessment: Assessment) -> Forecast:
 
 
 def _role_visible(state: State, viewer: Viewer, player_id: str) -> bool:
+    """Rules 3 (issue 13): roles are public at the table, as in a byråd (the hjertesager stay secret). Before,
+    a deck with `secret_roles` showed each player only their own role, and an old log replays so."""
     if viewer.kind == "facilitator" or not state.deck.scenario.secret_roles:
+        return True
+    if state.config is not None and state.config.rules >= 3:
         return True
     return viewer.kind == "player" and viewer.player_id == player_id
 
@@ -439,7 +446,17 @@ def view(state: State, viewer: Viewer) -> TableView:
         rolls=dict(state.rolls) if state.rolls is not None else None,
         voters=weights,
         you_may_vote=viewer.kind == "player" and viewer.player_id in weights,
+        your_hjertesager=tuple(sag.text for sag in state.deck.role(your_player.role).hjertesager)
+        if your_player is not None and your_player.role is not None
+        else (),
     )
+
+
+def snapshot_after(event: Event, viewer: Viewer) -> bool:
+    """Whether the server sends this viewer a fresh snapshot after `event` (live, or instead of replaying it):
+    the player's own role was just dealt, and its hjertesager come only in its view (`your_hjertesager`), never
+    in an event or in the deck served to browsers."""
+    return viewer.kind == "player" and isinstance(event, RolesDealt) and viewer.player_id in event.assignments
 
 
 def event_for(state: State, event: Event, viewer: Viewer, seq: int | None = None) -> Event:

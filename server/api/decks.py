@@ -30,8 +30,13 @@ router = APIRouter()
 # ---- the deck ------------------------------------------------------------------------------------
 
 
+# The shape of the JSON served for a deck, part of its version and ETag so that no cache keeps an older
+# shape: 2 leaves out the roles' hjertesager (issue 13).
+SERVED_SHAPE = 2
+
+
 def deck_version(deck: Deck) -> str:
-    return deck.digest[:16]
+    return f"{deck.digest[:16]}.{SERVED_SHAPE}"
 
 
 def _pick_lang(value: Any, lang: str) -> Any:
@@ -48,6 +53,9 @@ def _pick_lang(value: Any, lang: str) -> Any:
 @lru_cache(maxsize=32)
 def _deck_json(deck: Deck, lang: str | None) -> tuple[bytes, bytes]:
     data: dict[str, Any] = deck.model_dump(mode="json")
+    for role in data["roles"]:
+        # Secret until the debrief (issue 13): a player gets its own in its view, the debrief reveals them all.
+        del role["hjertesager"]
     if lang is not None:
         data = _pick_lang(data, lang)
     data["digest"] = deck.digest
@@ -64,7 +72,8 @@ async def deck_json(
     lang: Annotated[Lang | None, Query(description="Only this language's texts (smaller); both when absent")] = None,
     v: Annotated[str | None, Query(description="The deck's version; with it the answer is cached for a year")] = None,
 ) -> Response:
-    """The deck (scenario, cards, events, roles) as JSON. The ETag is the deck's digest."""
+    """The deck (scenario, cards, events, roles) as JSON, without the roles' hjertesager (secret until the
+    debrief: a player gets its own in its view). The ETag is the deck's digest."""
     try:
         deck = await services.tables.decks.fetch(services.store, deck_id)
     except KeyError:
@@ -72,7 +81,7 @@ async def deck_json(
     body, gzipped = _deck_json(deck, lang)
     version = deck_version(deck)
     cache = IMMUTABLE if v == version else REVALIDATE
-    etag = f'"{deck.digest}-{lang or "all"}"'
+    etag = f'"{deck.digest}-{lang or "all"}.{SERVED_SHAPE}"'
     return bytes_response(request, body, gzipped, "application/json", etag, cache)
 
 

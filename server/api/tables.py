@@ -181,7 +181,7 @@ async def get_table_debrief(request: Request, table_id: str, services: ServicesD
     """The engine's table debrief: the Debrief plus `why`, `fixes`, `dialogue` and `administration`.
 
     A player's token once the facilitator has shown it; the facilitator's any time; the conference projector's
-    any time, with every player named "Spiller N"."""
+    any time, with every player named "Spiller N" and, until the debrief is shown, no hjertesager."""
     projector = claims.role == "projector"
     if projector:
         if await services.conference_of(table_id) != claims.conference_id:
@@ -203,6 +203,8 @@ async def get_table_debrief(request: Request, table_id: str, services: ServicesD
     cached = _DEBRIEFS.get(key)
     if cached is None:
         result = await run_in_threadpool(table_debrief, state)  # 10,000 Monte Carlo draws: off the event loop
+        if projector and state.phase != "debrief":
+            result = result.model_copy(update={"hjertesager": ()})  # secret until the debrief (issue 13)
         body = result.model_dump_json().encode()
         cached = (body, gzip.compress(body, mtime=0))
         _DEBRIEFS[key] = cached

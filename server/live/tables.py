@@ -23,7 +23,7 @@ from engine.deck import load_deck
 from engine.model import EndRound, GameCreated, PlayerJoined, PlayerRemoved, RemovePlayer, SeatHandedOver, StartRound
 from engine.upcast import decode_stored
 from engine.versions import stored_type
-from engine.views import Viewer, derived, event_for, view
+from engine.views import TableView, Viewer, derived, event_for, snapshot_after, view
 from server import metrics
 from server.live import stored_decks
 from server.store import ConcurrencyError, EventStore, HistoryLost, NewEvent, StoredEvent, StoreError
@@ -80,6 +80,10 @@ def decoded(record: StoredEvent) -> tuple[Event, str]:
     """A stored event at today's version, and its JSON: verbatim when stored at today's version."""
     event = decode_stored(record.type, record.data)
     return event, record.data if record.type == stored_type(event.type) else event.model_dump_json()
+
+
+def snapshot_frame(seq: int, seen: TableView) -> str:
+    return f'{{"type":"snapshot","seq":{seq},"view":{seen.model_dump_json()}}}'
 
 
 def event_frame(seq: int, event_json: str, figures_json: str = "null") -> str:
@@ -208,6 +212,8 @@ class Table:
                 if frame is None:
                     frame = filtered[listener.viewer] = Outgoing(event_frame(seq, seen.model_dump_json(), figures_json))
                 listener.send(frame)
+            if snapshot_after(event, listener.viewer):  # its own hjertesager come only in its view
+                listener.send(snapshot_frame(seq, view(self.state, listener.viewer)))
         metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
 
     async def refold(self) -> None:
@@ -343,17 +349,19 @@ class Table:
             self.lost = True
             raise HistoryLost(f"{self.stream}: the store lost events of this table")
         await self.catch_up()
-        if 0 < after <= self.state.seq and self.state.seq - after <= min(max_replay, FIGURES_KEPT):
-            # Only up to our state: an event another process appended since catch_up() reaches this listener
-            # live, through _apply, once the listener is registered. Replaying it here too would send it twice.
-            for record in await self.store.read(self.stream, after=after, limit=self.state.seq - after):
-                event, event_json = decoded(record)
-                seen = event_for(self.state, event, listener.viewer, record.seq)
-                figures = self._figures.get(record.seq, "null")
-                listener.send(event_frame(record.seq, event_json if seen is event else seen.model_dump_json(), figures))
-        elif after != self.state.seq or after == 0:
-            snapshot = view(self.state, listener.viewer)
-            listener.send(f'{{"type":"snapshot","seq":{self.state.seq},"view":{snapshot.model_dump_json()}}}')
+        replay = 0 < after <= self.state.seq and self.state.seq - after <= min(max_replay, FIGURES_KEPT)
+        # Only up to our state: an event another process appended since catch_up() reaches this listener
+        # live, through _apply, once the listener is registered. Replaying it here too would send it twice.
+        records = await self.store.read(self.stream, after=after, limit=self.state.seq - after) if replay else []
+        missed = [(record.seq, *decoded(record)) for record in records]
+        if replay and not any(snapshot_after(event, listener.viewer) for _, event, _ in missed):
+            for number, event, event_json in missed:
+                seen = event_for(self.state, event, listener.viewer, number)
+                figures = self._figures.get(number, "null")
+                listener.send(event_frame(number, event_json if seen is event else seen.model_dump_json(), figures))
+        elif after != self.state.seq or after == 0 or replay:
+            # A snapshot; also instead of a replay in which the player's own role was dealt (its hjertesager).
+            listener.send(snapshot_frame(self.state.seq, view(self.state, listener.viewer)))
         self.listeners.add(listener)
 
     def announce(self, version: int) -> None:

@@ -10,6 +10,7 @@ import pytest
 from engine.deck import Deck
 from engine.model import SYSTEM, Actor, CallVote, CastVote, CreateGame, EndRound, Propose, SetRule, StartRound
 from engine.rules import initial_state
+from engine.views import Viewer, view
 from tests.engine.conftest import Table
 from tests.engine.test_rules import BALANCED, refused, seat, started, voters
 
@@ -135,3 +136,18 @@ def test_no_one_adopts_a_forlig_alone(deck: Deck, rule: str) -> None:
     table.play(CastVote, mayor, proposal_id="F2", choice="for")
     table.play(CastVote, other, proposal_id="F2", choice="for")
     assert table.state.forlig is not None  # two voting players: a forlig
+
+
+def test_roles_are_public_under_rules_3_and_stay_secret_in_a_rules_2_game(table: Table, table_v2: Table) -> None:
+    for current, public in ((table, True), (table_v2, False)):
+        started(current, players=4)
+        everyone = {p.id: p.role for p in current.state.players.values()}
+        for player_id in everyone:
+            seen = {p.id: p.role for p in view(current.state, Viewer("player", player_id)).players}
+            expected = everyone if public else {k: (v if k == player_id else None) for k, v in everyone.items()}
+            assert seen == expected
+            # A player's own hjertesager are in its view either way; nobody else's.
+            role = current.state.deck.role(everyone[player_id] or "")
+            assert view(current.state, Viewer("player", player_id)).your_hjertesager == tuple(
+                sag.text for sag in role.hjertesager
+            )

@@ -43,7 +43,16 @@ from engine.model import (
     State,
 )
 from engine.rules import decide, evolve, initial_state
-from engine.views import DERIVED_BY, FACILITATOR_VIEWER, PROJECTOR_VIEWER, Viewer, derived, event_for, view
+from engine.views import (
+    DERIVED_BY,
+    FACILITATOR_VIEWER,
+    PROJECTOR_VIEWER,
+    Viewer,
+    derived,
+    event_for,
+    snapshot_after,
+    view,
+)
 from tests.engine.test_properties import PLAYER_IDS, T0, commands, opening, resolve, resolve_actor
 
 HERE = Path(__file__).parent
@@ -110,14 +119,21 @@ def cases_for(label: str, deck: Deck, log: list[Event]) -> list[Case]:
         case.check(states[0], viewer)
         for event, state in zip(log, states[1:], strict=True):
             case.frames.append(event_frame(state, event, viewer))
+            if snapshot_after(event, viewer):  # as the server does: the player's own hjertesager
+                case.frames.append(snapshot(state, viewer))
             case.check(state, viewer)
         cases.append(case)
-        # A snapshot halfway, then the rest replayed as `attach` replays it on a resume.
+        # A snapshot halfway, then the rest replayed as `attach` replays it on a resume (or a snapshot instead
+        # when the player's own role was dealt in what it missed).
         resumed = Case(f"{who} resumed at {middle}")
         resumed.frames.append(snapshot(states[middle], viewer))
         resumed.check(states[middle], viewer)
-        for seq in range(middle + 1, len(log) + 1):
-            resumed.frames.append(event_frame(states[seq], log[seq - 1], viewer, now=final))
+        missed = range(middle + 1, len(log) + 1)
+        if any(snapshot_after(log[seq - 1], viewer) for seq in missed):
+            resumed.frames.append(snapshot(final, viewer))
+        else:
+            for seq in missed:
+                resumed.frames.append(event_frame(states[seq], log[seq - 1], viewer, now=final))
         if len(log) > middle:  # compared at the end only: a line hidden since is blank in the replay
             resumed.check(final, viewer)
         cases.append(resumed)

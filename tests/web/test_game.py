@@ -40,6 +40,12 @@ def proposal(page: Page, proposal_id: str) -> Any:
     return page.locator(f"article.proposal[data-proposal='{proposal_id}']")
 
 
+def person(page: Page, name: str) -> Any:
+    """The people panel's line of the player called `name` (not one whose role's title contains it)."""
+    exact = page.locator(".name", has_text=re.compile(f"^{re.escape(name)}$"))
+    return page.locator("#people .players li").filter(has=exact)
+
+
 def open_tab(page: Page, name: str) -> None:
     tab = page.locator(f"#tab-{name}")
     if tab.is_visible():
@@ -107,8 +113,8 @@ def _join(web_server: WebServer, conference: Conference, players: dict[str, Page
 
 
 def _round_one_deals_the_roles(facilitator: Facilitator, players: dict[str, Page]) -> dict[str, str]:
-    """Round 1: roles dealt; each sees their own role and hjertesager only (the deck keeps them secret). The roles'
-    titles by player."""
+    """Round 1: roles dealt; each sees every role (public, as in a byråd) but only their own hjertesager, which
+    come in their view (the deck served to the page has none). The roles' titles by player."""
     facilitator.command("start_round")
     roles: dict[str, str] = {}
     for name, page in players.items():
@@ -120,10 +126,26 @@ def _round_one_deals_the_roles(facilitator: Facilitator, players: dict[str, Page
         title = page.locator("#people .role-card h2").inner_text()
         roles[name] = title
         expect(page.locator("#people .hjertesager")).to_contain_text("Hemmelige: kun du kan se dem.")
-        expect(page.locator("#people .their-role")).to_have_count(0)
+        role = next(r for r in DECK.roles if r.title.da == title)
+        expect(page.locator("#people .hjertesager li")).to_have_text([sag.text.da for sag in role.hjertesager])
+        expect(page.locator("#people .their-role")).to_have_count(2)
+        expect(page.locator("#people .people .note")).to_have_text(
+            "Rollerne og stemmerne er offentlige; hjertesagerne er hemmelige indtil debriefingen."
+        )
         open_tab(page, "chat")
     assert set(roles.values()) <= {role.title.da for role in DECK.roles}
     assert len(set(roles.values())) == 3
+    for name, page in players.items():  # everybody sees the others' roles, and nobody another's hjertesager
+        open_tab(page, "people")
+        for other, title in roles.items():
+            if other != name:
+                expect(person(page, other).locator(".their-role")).to_have_text(title)
+        html = page.content()
+        for other, title in roles.items():
+            role = next(r for r in DECK.roles if r.title.da == title)
+            if other != name:
+                assert not [sag for sag in role.hjertesager if sag.text.da in html], (name, other)
+        open_tab(page, "chat")
     return roles
 
 
@@ -239,11 +261,11 @@ def _vote_f1_down_and_adopt_f2(facilitator: Facilitator, players: dict[str, Page
         expect(proposal(page, "F1").locator(".call-vote")).to_be_visible(visible=page is mayor)
         open_tab(page, "people")
         expect(page.locator("#people .voting-rule")).to_contain_text("Afstemningsregel: bredt forlig")
-        weight = page.locator(f"#people .players li:has-text('{mayor_name}') .weight")
+        weight = person(page, mayor_name).locator(".weight")
         expect(weight).to_have_text("2 stemmer")
         for other, other_page in players.items():
             if other_page not in voters:
-                expect(page.locator(f"#people .players li:has-text('{other}') .weight")).to_have_text("ingen stemme")
+                expect(person(page, other).locator(".weight")).to_have_text("ingen stemme")
         open_tab(page, "chat")
     for page in players.values():
         if page not in voters:

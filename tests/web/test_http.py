@@ -120,12 +120,16 @@ def test_the_deck_is_served_with_its_digest_as_etag(web_server: WebServer) -> No
         "da": DECK.cards[0].title.da,
         "en": DECK.cards[0].title.en,
     }
-    assert full.headers["etag"] == f'"{DECK.digest}-all"'
+    assert full.headers["etag"] == f'"{DECK.digest}-all.2"'
     assert (
         httpx.get(f"{web_server.url}/api/decks/korsbaek", headers={"If-None-Match": full.headers["etag"]}).status_code
         == 304
     )
-    danish = httpx.get(f"{web_server.url}/api/decks/korsbaek", params={"lang": "da", "v": DECK.digest[:16]})
+    # The roles are public, their hjertesager are not: the deck served to browsers carries none (issue 13).
+    assert [role["id"] for role in body["roles"]] == [role.id for role in DECK.roles]
+    assert all("hjertesager" not in role for role in body["roles"])
+    assert "hjertesag" not in full.text
+    danish = httpx.get(f"{web_server.url}/api/decks/korsbaek", params={"lang": "da", "v": f"{DECK.digest[:16]}.2"})
     assert danish.json()["cards"][0]["title"] == DECK.cards[0].title.da
     assert danish.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert httpx.get(f"{web_server.url}/api/decks/nope").json()["detail"]["code"] == "deck.unknown"

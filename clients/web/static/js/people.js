@@ -3,7 +3,7 @@ import { h } from "./dom.js";
 import { _, ngettext } from "./i18n.js";
 import { deck, role, ruleName, text } from "./deck.js";
 
-function roleCard(r, { secret, own, weight }) {
+function roleCard(r, { secret, own, weight, hjertesager }) {
   return h(
     "section",
     { class: "role-card", "aria-labelledby": "role-title" },
@@ -21,13 +21,14 @@ function roleCard(r, { secret, own, weight }) {
           : _("You have %(n)s votes.", { n: weight })
         : _("Your role has no vote."),
     ),
-    r.hjertesager.length
+    // The hjertesager come in the player's own view only (the deck served to browsers has none).
+    hjertesager.length
       ? h(
           "div",
           { class: "hjertesager" },
           h("h3", null, _("Your hjertesager")),
           secret ? h("p", { class: "note" }, _("Secret: only you can see them.")) : null,
-          h("ul", null, r.hjertesager.map((sag) => h("li", null, text(sag.text)))),
+          h("ul", null, hjertesager.map((sag) => h("li", null, text(sag)))),
         )
       : null,
   );
@@ -67,7 +68,7 @@ export function renderPeople(root, app) {
   const secret = deck.scenario.secret_roles;
   const mine = state.yourRole ? role(state.yourRole) : null;
   const roleBox = mine
-    ? roleCard(mine, { secret, own: true, weight: state.derived.voters[state.you] || 0 })
+    ? roleCard(mine, { secret, own: true, weight: state.derived.voters[state.you] || 0, hjertesager: state.yourHjertesager })
     : h(
         "section",
         { class: "role-card pending" },
@@ -107,7 +108,7 @@ export function renderPeople(root, app) {
       state.rule ? votingRule(state) : null,
       list,
       h("p", { class: "facilitator" }, state.facilitatorOnline ? _("The facilitator is watching.") : _("The facilitator is not online.")),
-      secret ? h("p", { class: "note" }, _("The roles are secret in this deck: you see only your own.")) : null,
+      secret ? h("p", { class: "note" }, _("The roles and the votes are public; the hjertesager are secret until the debrief.")) : null,
     ),
     app.seatCode ? seatCodeBox(app.seatCode) : null,
   );

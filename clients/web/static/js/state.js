@@ -15,6 +15,7 @@ export function emptyState() {
     ready: false,
     you: null,
     yourRole: null,
+    yourHjertesager: [], // only ever from a snapshot: the deck served to browsers carries no hjertesager
     tableName: null,
     deckId: null,
     phase: "lobby",
@@ -62,6 +63,7 @@ export function applySnapshot(state, seq, view) {
     ready: true,
     you: view.you,
     yourRole: view.your_role,
+    yourHjertesager: [...(view.your_hjertesager || [])],
     tableName: view.table_name,
     deckId: view.deck_id,
     phase: view.phase,
@@ -184,7 +186,7 @@ export function applyEvent(state, seq, event, derived = null) {
     case "player_left": {
       const player = players.get(event.player_id);
       if (player) Object.assign(player, { seated: false, role: null });
-      if (event.player_id === state.you) state.yourRole = null;
+      if (event.player_id === state.you) Object.assign(state, { yourRole: null, yourHjertesager: [] });
       for (const p of state.proposals.values()) {
         if (p.status === "open" && event.player_id in p.votes) {
           delete p.votes[event.player_id];
@@ -316,7 +318,7 @@ export function applyEvent(state, seq, event, derived = null) {
       const player = players.get(event.player_id);
       if (player) Object.assign(player, { seated: false, role: null });
       if (event.player_id === state.you) {
-        state.yourRole = null;
+        Object.assign(state, { yourRole: null, yourHjertesager: [] });
         state.removed = { moved_to: event.moved_to };
       }
       for (const p of state.proposals.values()) {
@@ -392,6 +394,7 @@ export function tableView(state) {
   return {
     you: state.you,
     your_role: state.yourRole,
+    your_hjertesager: state.yourHjertesager,
     seq: state.seq,
     table_name: state.tableName,
     deck_id: state.deckId,
