@@ -194,7 +194,8 @@ def more_commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
         (8, st.tuples(player, st.builds(CastVote, at=at, proposal_id=st.just("?0"), choice=CHOICES))),
         (2, st.tuples(player | facilitator, st.builds(CallVote, at=at, proposal_id=st.just("?0")))),
         (1, st.tuples(player, st.builds(Leave, at=at))),
-        (1, st.tuples(facilitator, st.builds(Join, at=at, player_id=st.sampled_from(PLAYER_IDS), name=st.just("X")))),
+        # A player comes back under its own name (one name per person at a table: seat.name_taken).
+        (1, st.tuples(facilitator, st.sampled_from(PLAYER_IDS).map(lambda pid: Join(at=T0, player_id=pid, name=pid)))),
         (1, st.tuples(facilitator, st.builds(Announce, at=at, text=st.text(min_size=1, max_size=20)))),
         (1, st.tuples(facilitator, st.builds(HideMessage, at=at, seq=st.integers(1, 40)))),
         (1, st.tuples(facilitator, st.builds(RemovePlayer, at=at, player_id=seat, moved_to=st.none() | st.just("T2")))),
