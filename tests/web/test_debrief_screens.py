@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import replace
 from typing import Any
 
+import httpx
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -124,28 +125,40 @@ def test_the_facilitator_opens_a_tables_debrief_projects_it_replays_it_and_downl
     assert not watched.errors, watched.errors
 
 
-def test_the_projectors_tag_dialogen_screen(
-    new_context: Any, web_server: WebServer, conference: Conference, facilitator: Facilitator
-) -> None:
-    _played(web_server, conference, facilitator)
+def test_the_projectors_tag_dialogen_screen(new_context: Any, web_server: WebServer) -> None:
+    made = httpx.post(f"{web_server.url}/api/conferences", json={"name": "Dialog", "tables": 2}, timeout=10).json()
+    first, second = (
+        Conference(made["conference_id"], made["facilitator_token"], t["table_id"], t["join_code"])
+        for t in made["tables"]
+    )
+    for table, rule in ((first, None), (second, "majority")):
+        fac = Facilitator(web_server, table)
+        try:
+            if rule:
+                fac.command("set_rule", rule=rule)  # this table plays another rule: the screen compares them
+            _played(web_server, table, fac)
+        finally:
+            fac.close()
     watched = new_context({"viewport": {"width": 1920, "height": 1080}, "device_scale_factor": 1})
     page = watched.page()
-    _control_room(page, web_server, conference)
+    _control_room(page, web_server, first)
     with page.context.expect_page() as opened:
         page.locator("#open-dialogue").click()
     screen = opened.value
     wait_ready(screen)
     expect(screen.locator(".dialogue .question")).to_have_count(3)
-    expect(screen.locator('[data-question="dialogue.roles"]')).to_contain_text("1 af 1 borde vedtog et forlig")
+    expect(screen.locator('[data-question="dialogue.roles"]')).to_contain_text("2 af 2 borde vedtog et forlig")
     expect(screen.locator('[data-question="dialogue.welfare"]')).to_contain_text("28,5 pct.")
     heat = screen.locator("table.heatmap")
     expect(heat.locator("tbody tr")).to_have_count(len(SHORT))  # only the cards some table reached for
-    expect(heat.locator("td.cell-chosen")).to_have_count(len(SHORT))
+    expect(heat.locator("td.cell-chosen")).to_have_count(2 * len(SHORT))
     chart = screen.locator("svg.admin-chart")
     expect(chart.locator(".ref")).to_have_count(2)
     expect(chart).to_contain_text("28,5 %")
-    expect(chart.locator(".admin-bar")).to_have_count(1)
-    expect(screen.locator("#rules-title")).to_have_count(0)  # one table, one set of rules: nothing to compare
+    expect(chart.locator(".admin-bar")).to_have_count(2)
+    rules = screen.locator("table.rules-compared tbody tr")
+    expect(rules).to_have_count(2)
+    expect(rules.nth(1)).to_contain_text("flertal")
     screenshot(screen, "projector-tag-dialogen")
     assert not watched.errors, watched.errors
 
