@@ -241,6 +241,8 @@ class BotRunner:
             await self._drive_table(table, wake)
         except asyncio.CancelledError:
             raise
+        except StoreError as error:  # the store failed or lost the table: the lease runs out, another may retry
+            log.warning("%s: the bots stopped: %s", table.stream, error)
         except Exception:
             log.exception("%s: the bots stopped", table.stream)
             with contextlib.suppress(Exception):
@@ -253,6 +255,8 @@ class BotRunner:
         bots: dict[str, _Bot] = {}
         renewed = time.monotonic()
         while True:
+            if self.tables.loaded(table.id) is not table or table.lost:
+                return  # the table was deleted (or its history lost): nothing more to drive
             state = table.state
             if state.phase in ENDED:
                 await self._take(table.id, done=True)

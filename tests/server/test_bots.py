@@ -231,3 +231,21 @@ async def test_one_process_drives_a_tables_bots_and_another_takes_over(
     for (before, _), (after, at) in itertools.pairwise(holds):
         if after["owner"] and before["owner"] and after["owner"] != before["owner"]:
             assert at >= before["until"] - 0.05, (before, after, at)
+
+
+async def test_deleting_a_conference_stops_its_bots(start_server: StartServer, sqlite_url: str) -> None:
+    server = start_server(sqlite_url, env=FAST)
+    async with Api(server.url) as api:
+        conference = await api.create_conference(bots_fill_to=4)
+        table_id, token = conference.table_id, conference.facilitator_token
+        await _action(api, conference.conference_id, token, "start_all")
+        await _until(api, table_id, token, lambda e: _bot_events(e, "vote_cast"), "a bot's vote")
+        gone = await api.http.delete(f"/api/conferences/{conference.conference_id}", headers=bearer(token))
+        assert gone.status_code == 204, gone.text
+        await asyncio.sleep(1.0)  # what the bots would have done by now
+    # The table's log stays deleted: the bots wrote nothing after it (and the server logged no traceback).
+    store = open_store(sqlite_url)
+    try:
+        assert await store.version(f"table:{table_id}") == 0
+    finally:
+        await store.close()
