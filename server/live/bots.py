@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from engine import Actor, RuleViolation, State
+from engine import FACILITATOR, Actor, RuleViolation, State, decide, evolve
 from engine.bots import DEFAULT_PACE_SECONDS, next_commands
 from engine.model import Join
 from engine.rules import ENDED
@@ -85,20 +85,20 @@ async def seat_bots(
     """Seat `count` bots at the table; (player id, name) of each. RuleViolation (e.g. seat.table_full) before
     any is seated when they do not all fit. With `id_prefix`, the ids are `<prefix>-<n>`, so a retry seats
     the same bots again (the store answers the duplicate)."""
-    seats = table.state.deck.scenario.max_players
-    seated = sum(1 for _ in table.state.seated())
-    if seated + count > seats:
-        raise RuleViolation("seat.table_full", max=seats)
-    if table.state.phase in ENDED:
-        raise RuleViolation("game.ended")
-    added: list[tuple[str, str]] = []
+    # Decided on a copy first, so that the rules refuse (seat.table_full, game.ended, …) before any bot is seated.
     first = 1 + sum(1 for pid in table.state.players if id_prefix and pid.startswith(f"{id_prefix}-"))
+    joins: list[Join] = []
+    trial = table.state
     for number in range(count):
         player_id = f"{id_prefix}-{first + number}" if id_prefix else f"bot{conferences.new_id()}"
-        name = bot_name(table.state, lang)
-        join = Join(at=now(), player_id=player_id, name=name, bot=True, bot_seed=secrets.randbits(31))
-        await table.execute(join, Actor("facilitator"), f"bot-join:{player_id}")
-        added.append((player_id, table.state.players[player_id].name))
+        join = Join(at=now(), player_id=player_id, name=bot_name(trial, lang), bot=True, bot_seed=secrets.randbits(31))
+        for event in decide(trial, join, FACILITATOR):
+            trial = evolve(trial, event)
+        joins.append(join)
+    added: list[tuple[str, str]] = []
+    for join in joins:
+        await table.execute(join, FACILITATOR, f"bot-join:{join.player_id}")
+        added.append((join.player_id, table.state.players[join.player_id].name))
     await register(store, table.id)
     return added
 
