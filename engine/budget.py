@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from engine.deck import (
     REQUIRED_KINDS,
     Balance,
+    Card,
     ConditionalEffect,
     Deck,
     DelayCardsEffect,
@@ -24,6 +25,7 @@ from engine.deck import (
     PlainEffect,
     ScaleCardsEffect,
     Scenario,
+    Uncertainty,
 )
 from engine.errors import RuleViolation
 
@@ -102,20 +104,94 @@ def target_years(scenario: Scenario, budget_year_target: float | None, rules: in
     return rounded(o + k * budget_year_target for k, o in zip(slopes, offsets, strict=True))
 
 
-def active_effects(deck: Deck, event_ids: Sequence[str], chosen: frozenset[str]) -> list[PlainEffect]:
-    """The events' effects with each conditional resolved against the chosen cards."""
+UNCERTAINTY_STEPS: tuple[Uncertainty, ...] = ("lav", "medium", "høj")
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustments:
+    """What the roles' abilities used so far do to the arithmetic (engine/abilities.py reads them off the
+    table's log). Every field is a sorted tuple, so an Adjustments is a cache key as it is."""
+
+    lowered: tuple[tuple[str, int], ...] = ()  # card -> steps of lower uncertainty
+    delayed_months: tuple[tuple[str, int], ...] = ()  # card -> months its gains are phased in later
+    loaned: tuple[str, ...] = ()  # cards whose anlæg is financed by a loan (not from the anlægspulje)
+    forward: tuple[str, ...] = ()  # cards that start on 1 January: year 1 gets year 2's amount
+    paused: tuple[str, ...] = ()  # events on hold: not in force
+    softened: tuple[tuple[str, float, float], ...] = ()  # (event, factor on overslagsår gaps, budgetår cost)
+    hearings: tuple[HearingEffect, ...] = ()  # høringssvar called by a role, as a hearing event's
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, name) for name in self.__slots__)
+
+    def uncertainty(self, card: Card) -> Uncertainty:
+        """The card's uncertainty after the steps it was lowered (never below lav)."""
+        steps = dict(self.lowered).get(card.id, 0)
+        return UNCERTAINTY_STEPS[max(0, UNCERTAINTY_STEPS.index(card.uncertainty) - steps)]
+
+    def card(self, card: Card) -> Card:
+        """The card as the dice see it: with its lowered uncertainty."""
+        lowered = self.uncertainty(card)
+        return card if lowered == card.uncertainty else card.model_copy(update={"uncertainty": lowered})
+
+    def amounts(self, card: Card) -> Years:
+        """A card's operating amounts before events, after the abilities that move it in time."""
+        amounts: Years = card.amounts
+        if card.id in self.forward:
+            amounts = (amounts[1], amounts[1], amounts[2], amounts[3])
+        months = dict(self.delayed_months).get(card.id, 0)
+        if months:
+            # The gains come `months` later: each year keeps the rest of its own and gets that much of the year
+            # before's (costs are paid as planned).
+            late = min(months, 12) / 12
+            gains = [max(0.0, value) for value in amounts]
+            costs = [min(0.0, value) for value in amounts]
+            amounts = rounded(
+                cost + (1 - late) * gain + late * (gains[index - 1] if index else 0.0)
+                for index, (gain, cost) in enumerate(zip(gains, costs, strict=True))
+            )
+        return amounts
+
+    def in_force(self, event_ids: Sequence[str]) -> tuple[str, ...]:
+        return tuple(event_id for event_id in event_ids if event_id not in self.paused)
+
+
+NO_ADJUSTMENTS = Adjustments()
+
+
+def _softened(effect: PlainEffect, factor: float) -> PlainEffect:
+    if isinstance(effect, GapEffect):
+        a, b, c, d = effect.amounts
+        return effect.model_copy(update={"amounts": rounded((a, b * factor, c * factor, d * factor))})
+    return effect
+
+
+def active_effects(
+    deck: Deck, event_ids: Sequence[str], chosen: frozenset[str], adjust: Adjustments = NO_ADJUSTMENTS
+) -> list[PlainEffect]:
+    """The events' effects with each conditional resolved against the chosen cards; with `adjust`, the
+    paused events left out, the softened ones softened (their cost with them) and the abilities' hearings."""
     effects: list[PlainEffect] = []
-    for event_id in event_ids:
+    softened = {event_id: (factor, cost) for event_id, factor, cost in adjust.softened}
+    for event_id in adjust.in_force(event_ids):
+        resolved: list[PlainEffect] = []
         for effect in deck.event(event_id).effects:
             if isinstance(effect, ConditionalEffect):
                 hit = any(card in chosen for card in effect.if_any_chosen)
-                effects.extend(effect.then if hit else effect.otherwise)
+                resolved.extend(effect.then if hit else effect.otherwise)
             else:
-                effects.append(effect)
+                resolved.append(effect)
+        if event_id in softened:
+            factor, cost = softened[event_id]
+            resolved = [_softened(effect, factor) for effect in resolved]
+            resolved.append(GapEffect(kind="gap", amounts=(-cost, 0.0, 0.0, 0.0)))
+        effects.extend(resolved)
+    effects.extend(adjust.hearings)
     return effects
 
 
-def validate_portfolio(deck: Deck, cards: Sequence[str], event_ids: Sequence[str]) -> None:
+def validate_portfolio(
+    deck: Deck, cards: Sequence[str], event_ids: Sequence[str], adjust: Adjustments = NO_ADJUSTMENTS
+) -> None:
     """Raise the first hard problem with a portfolio: unknown, duplicate, requires/excludes, disabled."""
     if not cards:
         raise RuleViolation("portfolio.empty")
@@ -137,7 +213,7 @@ def validate_portfolio(deck: Deck, cards: Sequence[str], event_ids: Sequence[str
         for other in card.excludes:
             if other in chosen:
                 raise RuleViolation("portfolio.excludes", card=card_id, other=other)
-    for effect in active_effects(deck, event_ids, chosen):
+    for effect in active_effects(deck, event_ids, chosen, adjust):
         if isinstance(effect, DisableCardsEffect):
             for card_id in effect.cards:
                 if card_id in chosen:
@@ -202,9 +278,14 @@ class Assessment:
     service_by_area: tuple[ServiceChange, ...] = ()  # every area, deck order
     service_reductions: int = 0  # all areas, levers included (≤ 0)
     service_improvements: int = 0  # (≥ 0)
+    adjustments: Adjustments = NO_ADJUSTMENTS  # the abilities used, as the arithmetic took them
 
     def reached(self, year: int) -> bool:
         return year_reached(self.result[year - 1])
+
+    def card(self, deck: Deck, card_id: str) -> Card:
+        """A chosen card as the dice roll for it (its uncertainty lowered by an ability)."""
+        return self.adjustments.card(deck.card(card_id))
 
 
 def scaled_amounts(amounts: Years, factor: float, applies_to: str) -> Years:
@@ -239,9 +320,11 @@ class _Events:
     trust_penalty: int = 0
 
 
-def _apply_events(deck: Deck, cards: Sequence[str], effects: Sequence[PlainEffect]) -> _Events:
+def _apply_events(
+    deck: Deck, cards: Sequence[str], effects: Sequence[PlainEffect], adjust: Adjustments = NO_ADJUSTMENTS
+) -> _Events:
     drawn = _Events(
-        amounts={card_id: deck.card(card_id).amounts for card_id in cards},
+        amounts={card_id: adjust.amounts(deck.card(card_id)) for card_id in cards},
         capital={card_id: deck.card(card_id).capital for card_id in cards},
     )
     amounts, capital = drawn.amounts, drawn.capital
@@ -318,12 +401,19 @@ def _warnings(
     return tuple(warnings)
 
 
-def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], target: Years) -> Assessment:
-    """What the cards and levers do under the events drawn so far. The portfolio must already be valid."""
+def assess(
+    deck: Deck,
+    portfolio: Sequence[str],
+    event_ids: Sequence[str],
+    target: Years,
+    adjust: Adjustments = NO_ADJUSTMENTS,
+) -> Assessment:
+    """What the cards and levers do under the events drawn so far, and the abilities used (`adjust`). The
+    portfolio must already be valid."""
     scenario = deck.scenario
     cards, levers = split_portfolio(deck, portfolio)
     chosen = frozenset(cards)
-    drawn = _apply_events(deck, cards, active_effects(deck, event_ids, chosen))
+    drawn = _apply_events(deck, cards, active_effects(deck, event_ids, chosen, adjust), adjust)
     amounts, capital = drawn.amounts, drawn.capital
     # Grants and sanctions read the cards' amounts after scaling and delays.
     event_rows = [
@@ -343,7 +433,9 @@ def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], targe
     result = rounded(f + e - t for f, e, t in zip(forlig_effect, event_effect, target, strict=True))
     wishes = [amounts[card_id] for card_id in cards if deck.card(card_id).kind == "udvidelse"]
     wish_funding = add(*(rounded(-min(0.0, value) for value in row) for row in wishes)) if wishes else ZERO
-    capital_spent = round(sum(-min(0.0, value) for row in capital.values() for value in row), PRECISION)
+    # A card financed by a loan keeps its anlæg, but not from the anlægspulje.
+    pooled = [row for card_id, row in capital.items() if card_id not in adjust.loaned]
+    capital_spent = round(sum(-min(0.0, value) for row in pooled for value in row), PRECISION)
     kinds_present = frozenset(deck.card(card_id).kind for card_id in cards)
     service_by_area = _service(deck, cards, levers)
     return Assessment(
@@ -369,4 +461,5 @@ def assess(deck: Deck, portfolio: Sequence[str], event_ids: Sequence[str], targe
         service_by_area=service_by_area,
         service_reductions=sum(change.reductions for change in service_by_area),
         service_improvements=sum(change.improvements for change in service_by_area),
+        adjustments=adjust,
     )

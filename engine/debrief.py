@@ -15,12 +15,12 @@ from typing import assert_never
 from pydantic import BaseModel, ConfigDict
 
 from engine import reality
+from engine.abilities import assess_table, events_in_force
 from engine.budget import (
     PRECISION,
     Assessment,
     active_effects,
     add,
-    assess,
     balance,
     rounded,
     target_years,
@@ -551,7 +551,7 @@ def verdict(deck: Deck, assessment: Assessment, event_ids: Sequence[str], rules:
         ]
         reasons += _kind_share_reasons(deck, assessment)
     reasons += [_wishes_reason(labels, assessment), _capital_reason(assessment)]
-    effects = active_effects(deck, event_ids, frozenset(assessment.cards))
+    effects = active_effects(deck, event_ids, frozenset(assessment.cards), assessment.adjustments)
     hearings = [effect for effect in effects if isinstance(effect, HearingEffect)]
     if hearings:
         # The levers' trust is theirs (verdict.levers), not the hearing's.
@@ -705,7 +705,7 @@ def reality_check(state: State, assessment: Assessment, *, draws: int, seed: int
     multiplier = 1.0 if rules < 2 else (hit if state.fatigue else spared)
     cards: list[RealisedCard] = []
     for card_id in assessment.cards:
-        card = deck.card(card_id)
+        card = assessment.card(deck, card_id)  # its uncertainty as an ability left it
         roll = state.rolls[card_id]
         planned = assessment.card_amounts[card_id]
         realised = reality.realise(card, planned, roll, rules)
@@ -764,7 +764,7 @@ def debrief(state: State, *, draws: int = DEFAULT_DRAWS) -> Debrief:
     forlig = state.forlig
     cards = forlig.cards if forlig is not None else ()
     event_ids = state.event_cards
-    assessment = assess(deck, cards, event_ids, target)
+    assessment = assess_table(state, cards, target)
     years = tuple(
         YearRow(
             year=index + 1,
@@ -796,7 +796,7 @@ def debrief(state: State, *, draws: int = DEFAULT_DRAWS) -> Debrief:
         ),
         event_cards=event_ids,
         years=years,
-        verdict=verdict(deck, assessment, event_ids, rules),
+        verdict=verdict(deck, assessment, events_in_force(state), rules),
         composition=composition(deck, assessment),
         service_index=assessment.service,
         net_fte=assessment.fte,

@@ -384,11 +384,104 @@ class Hjertesag(Strict):
     condition: Condition
 
 
+# ---- Abilities: what a role card lets its holder do, as effects the engine implements ----------------
+
+
+class _AbilityBase(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]+$", description="The ability's id in use_ability (unique in the deck)")
+    title: Text = Field(description="Its name, as the table sees it (e.g. Borgmesterkompromis)")
+    uses: int = Field(default=1, ge=1, description="How many times a game the role may use it")
+
+
+class MoveCardAbility(_AbilityBase):
+    """Borgmesterkompromis: one card moved into or out of the forlig without a vote (a forlig must exist)."""
+
+    effect: Literal["move_card"]
+
+
+class LowerUncertaintyAbility(_AbilityBase):
+    """One card of `card_kinds` gets one step lower uncertainty (høj → medium → lav) for the dice; its gains
+    are phased in `delay_months` later (0: no delay). Used during an open round."""
+
+    effect: Literal["lower_uncertainty"]
+    card_kinds: tuple[Kind, ...] = Field(min_length=1)
+    delay_months: int = Field(default=0, ge=0, le=12)
+
+
+class LoanAbility(_AbilityBase):
+    """One of `cards` is financed by a loan: its anlæg does not count against the anlægspulje."""
+
+    effect: Literal["loan"]
+    cards: tuple[str, ...] = Field(min_length=1)
+
+
+class BringForwardAbility(_AbilityBase):
+    """One of `cards` (which start mid-year) starts on 1 January: its budgetår amount becomes its second
+    year's (a full year's effect), at `score_cost` points off the role's score."""
+
+    effect: Literal["bring_forward"]
+    cards: tuple[str, ...] = Field(min_length=1)
+    score_cost: int = Field(default=0, ge=0)
+
+
+class PauseEventAbility(_AbilityBase):
+    """In the round one of `events` is drawn, it can be put on hold: it does not count until the next round
+    starts (and never, when the game ends first)."""
+
+    effect: Literal["pause_event"]
+    events: tuple[str, ...] = Field(min_length=1)
+
+
+class SoftenEventAbility(_AbilityBase):
+    """In the round one of `events` is drawn, its gap in the overslagsår is multiplied by `factor`, at the
+    price of `cost` mio. kr. extra in the budgetår."""
+
+    effect: Literal["soften_event"]
+    events: tuple[str, ...] = Field(min_length=1)
+    factor: float = Field(ge=0, le=1)
+    cost: float = Field(ge=0)
+
+
+class HearingAbility(_AbilityBase):
+    """A høringssvar during an open round: like a hearing event (cards with service at or below
+    `service_at_most` in the forlig cost `trust_penalty`), and the round is paused while the named card's
+    consequences are read aloud (the facilitator resumes it)."""
+
+    effect: Literal["hearing"]
+    service_at_most: int = Field(ge=-2, le=2)
+    trust_penalty: int = Field(ge=1)
+
+
+Ability = Annotated[
+    MoveCardAbility
+    | LowerUncertaintyAbility
+    | LoanAbility
+    | BringForwardAbility
+    | PauseEventAbility
+    | SoftenEventAbility
+    | HearingAbility,
+    Field(discriminator="effect"),
+]
+ABILITY_EFFECTS = (
+    "move_card",
+    "lower_uncertainty",
+    "loan",
+    "bring_forward",
+    "pause_event",
+    "soften_event",
+    "hearing",
+)
+# The effects whose command names a card; the others name an event (or nothing).
+CARD_EFFECTS = frozenset({"move_card", "lower_uncertainty", "loan", "bring_forward", "hearing"})
+EVENT_EFFECTS = frozenset({"pause_event", "soften_event"})
+
+
 class Role(Strict):
     id: str = Field(pattern=r"^[a-z_]+$")
     title: Text
     description: Text
-    ability: Text | None = None
+    ability: Text | None = Field(default=None, description="The card's printed ability (what `abilities` do)")
+    abilities: tuple[Ability, ...] = Field(default=(), description="The abilities as the engine plays them")
     weight: int = Field(default=1, ge=0)
     votes: bool = True
     required: bool = Field(default=False, description="Always dealt, whatever the table's size")
@@ -426,6 +519,15 @@ class Deck(Strict):
 
     def role(self, role_id: str) -> Role:
         return self._index("roles")[role_id]  # type: ignore[return-value]
+
+    def ability(self, ability_id: str) -> tuple[Role, Ability] | None:
+        """The role holding an ability and the ability, by the ability's id; None when no role has it."""
+
+        def build() -> dict[str, tuple[Role, Ability]]:
+            return {ability.id: (role, ability) for role in self.roles for ability in role.abilities}
+
+        index: dict[str, tuple[Role, Ability]] = self._cached("_ability_index", (self.roles,), build)  # type: ignore[assignment]
+        return index.get(ability_id)
 
     def source(self, source_id: str) -> Source:
         return self._index("sources")[source_id]  # type: ignore[return-value]
@@ -471,6 +573,7 @@ LATER_FIELDS: dict[type[BaseModel], frozenset[str]] = {
     Card: frozenset({"scaled", "warns_with"}),
     Role: frozenset({"calls_votes"}),
     EventCard: frozenset({"scaled"}),
+    Role: frozenset({"abilities"}),
 }
 
 
@@ -618,10 +721,13 @@ def _effect_card_refs(effect: Effect | PlainEffect) -> Iterable[tuple[str, str]]
 class _References:
     """The ids a deck's items may refer to (areas, cards, sources), and the problems found so far."""
 
-    def __init__(self, area_ids: set[str], card_ids: set[str], source_ids: set[str]) -> None:
+    def __init__(
+        self, area_ids: set[str], card_ids: set[str], source_ids: set[str], event_ids: set[str] | None = None
+    ) -> None:
         self.area_ids = area_ids
         self.card_ids = card_ids
         self.source_ids = source_ids
+        self.event_ids = event_ids or set()
         self.problems: list[DeckProblem] = []
 
     def problem(self, file: Path, item: str, field: str, message: str) -> None:
@@ -636,6 +742,10 @@ class _References:
     def card(self, file: Path, item: str, field: str, card: str) -> None:
         if card not in self.card_ids:
             self.problem(file, item, field, f"unknown card {card!r}")
+
+    def event(self, file: Path, item: str, field: str, event: str) -> None:
+        if event not in self.event_ids:
+            self.problem(file, item, field, f"unknown event {event!r}")
 
     def area(self, file: Path, item: str, field: str, area: str) -> None:
         if area not in self.area_ids:
@@ -683,6 +793,14 @@ def _check_event(refs: _References, file: Path, event: EventCard) -> None:
 
 
 def _check_role(refs: _References, file: Path, role: Role) -> None:
+    for index, ability in enumerate(role.abilities):
+        field = f"abilities.{index}"
+        for number, ref in enumerate(getattr(ability, "cards", ())):
+            refs.card(file, f"role {role.id}", f"{field}.cards.{number}", ref)
+        for number, ref in enumerate(getattr(ability, "events", ())):
+            refs.event(file, f"role {role.id}", f"{field}.events.{number}", ref)
+        if role.ability is None:
+            refs.problem(file, f"role {role.id}", field, "an ability needs the card's printed text (ability.da/en)")
     for index, sag in enumerate(role.hjertesager):
         condition = sag.condition
         field = f"hjertesager.{index}.condition"
@@ -696,16 +814,21 @@ def _check_role(refs: _References, file: Path, role: Role) -> None:
 def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseModel]]]) -> list[DeckProblem]:
     """References between cards, events, roles and areas; duplicate ids."""
     problems, ids = _duplicate_ids(parsed)
-    refs = _References({area.id for area in scenario.areas}, ids["cards"], ids["sources"])
+    refs = _References({area.id for area in scenario.areas}, ids["cards"], ids["sources"], ids["events"])
     for file, card in parsed["cards"]:
         assert isinstance(card, Card)
         _check_card(refs, file, card)
     for file, event in parsed["events"]:
         assert isinstance(event, EventCard)
         _check_event(refs, file, event)
+    abilities: set[str] = set()
     for file, role in parsed["roles"]:
         assert isinstance(role, Role)
         _check_role(refs, file, role)
+        for index, ability in enumerate(role.abilities):
+            if ability.id in abilities:
+                refs.problem(file, f"role {role.id}", f"abilities.{index}.id", f"duplicate ability id {ability.id!r}")
+            abilities.add(ability.id)
     for file, lever in parsed.get("levers", []):
         assert isinstance(lever, Lever)
         refs.cited(file, f"lever {lever.id}", lever.sources)

@@ -39,6 +39,15 @@ RuleCode = Literal[
     "proposal.not_open",
     "vote.no_vote",
     "vote.not_mayor",
+    "ability.unknown",
+    "ability.not_your_role",
+    "ability.used_up",
+    "ability.no_forlig",
+    "ability.card_missing",
+    "ability.card_not_eligible",
+    "ability.uncertainty_lowest",
+    "ability.event_not_drawn",
+    "ability.forlig_empty",
 ]
 
 # code -> (Danish, English). Messages are str.format templates over the violation's params.
@@ -120,6 +129,36 @@ MESSAGES: dict[RuleCode, tuple[str, str]] = {
     "vote.not_mayor": (
         "Kun borgmesteren eller facilitatoren kan sætte et forslag til afstemning.",
         "Only the mayor or the facilitator can call a vote on a proposal.",
+    ),
+    "ability.unknown": ("Ukendt evne: {ability}.", "Unknown ability: {ability}."),
+    "ability.not_your_role": (
+        "Evnen {ability} står ikke på dit rollekort.",
+        "The ability {ability} is not on your role card.",
+    ),
+    "ability.used_up": (
+        "Evnen er brugt ({uses} gang(e) i spillet).",
+        "The ability has been used ({uses} time(s) per game).",
+    ),
+    "ability.no_forlig": (
+        "Der er intet forlig endnu at flytte et kort ind i eller ud af.",
+        "There is no budget agreement yet to move a card into or out of.",
+    ),
+    "ability.card_missing": ("Vælg det kort, evnen skal bruges på.", "Choose the card to use the ability on."),
+    "ability.card_not_eligible": (
+        "Evnen kan ikke bruges på kortet {card}.",
+        "The ability cannot be used on card {card}.",
+    ),
+    "ability.uncertainty_lowest": (
+        "Kortet {card} har allerede lav usikkerhed.",
+        "Card {card} already has low uncertainty.",
+    ),
+    "ability.event_not_drawn": (
+        "Evnen kan kun bruges i den runde, hvor {events} trækkes.",
+        "The ability can only be used in the round in which {events} is drawn.",
+    ),
+    "ability.forlig_empty": (
+        "Forligets sidste kort kan ikke tages ud.",
+        "The budget agreement's last card cannot be taken out.",
     ),
 }
 

@@ -18,8 +18,11 @@ from collections.abc import Sequence
 
 from pydantic import Field
 
+from engine.abilities import assess_table, events_in_force
 from engine.budget import (
+    NO_ADJUSTMENTS,
     PRECISION,
+    Adjustments,
     Assessment,
     _apply_events,
     _grant_row,
@@ -58,7 +61,7 @@ MAX_FIXES = 3
 
 
 class Contribution(Frozen):
-    code: str = Field(description="why.target | why.event | why.kind | why.levers")
+    code: str = Field(description="why.target | why.event | why.kind | why.abilities | why.levers")
     id: str | None = Field(default=None, description="The event id (why.event) or the kind (why.kind)")
     name: Text
     amount: float = Field(description="Mio. kr. this part adds to the year's result (− pulls it down)")
@@ -122,16 +125,19 @@ class TableDebrief(Debrief):
 # ---- why -----------------------------------------------------------------------------------------
 
 
-def _event_parts(deck: Deck, cards: Sequence[str], event_ids: Sequence[str]) -> dict[str, Years]:
+def _event_parts(
+    deck: Deck, cards: Sequence[str], event_ids: Sequence[str], adjust: Adjustments = NO_ADJUSTMENTS
+) -> dict[str, Years]:
     """Each event's whole effect on the result: its gap, grants and sanctions, and what it does to the
-    cards' amounts (the events applied one after another, so the parts add up to the events' total)."""
+    cards' amounts (the events applied one after another, so the parts add up to the events' total). The
+    events are those in force; `adjust` is the abilities used (a softened event carries its own cost)."""
     chosen = frozenset(cards)
     parts: dict[str, Years] = {}
-    before = {card_id: deck.card(card_id).amounts for card_id in cards}
-    final = _apply_events(deck, cards, active_effects(deck, event_ids, chosen)).amounts
+    before = {card_id: adjust.amounts(deck.card(card_id)) for card_id in cards}
+    final = _apply_events(deck, cards, active_effects(deck, event_ids, chosen, adjust), adjust).amounts
     for index, event_id in enumerate(event_ids):
-        effects = active_effects(deck, [event_id], chosen)
-        after = _apply_events(deck, cards, active_effects(deck, event_ids[: index + 1], chosen)).amounts
+        effects = active_effects(deck, [event_id], chosen, adjust)
+        after = _apply_events(deck, cards, active_effects(deck, event_ids[: index + 1], chosen, adjust), adjust).amounts
         on_cards = add(*(rounded(a - b for a, b in zip(after[c], before[c], strict=True)) for c in cards))
         rows: list[Years] = [on_cards]
         for effect in effects:
@@ -149,7 +155,8 @@ def _event_parts(deck: Deck, cards: Sequence[str], event_ids: Sequence[str]) -> 
 def _contributions(deck: Deck, assessment: Assessment, event_ids: Sequence[str], index: int) -> list[Contribution]:
     target = assessment.target[index]
     parts = [Contribution(code="why.target", name=Text(da="Målet", en="The target"), amount=-target)]
-    events = _event_parts(deck, assessment.cards, event_ids)
+    adjust = assessment.adjustments
+    events = _event_parts(deck, assessment.cards, event_ids, adjust)
     for event_id, amounts in events.items():
         parts.append(
             Contribution(code="why.event", id=event_id, name=deck.event(event_id).title, amount=amounts[index])
@@ -169,6 +176,19 @@ def _contributions(deck: Deck, assessment: Assessment, event_ids: Sequence[str],
                 cards=tuple(members),
                 largest=largest,
                 largest_amount=printed[largest],
+            )
+        )
+    moved = round(
+        sum(adjust.amounts(deck.card(c))[index] - deck.card(c).amounts[index] for c in assessment.cards), PRECISION
+    )
+    if moved:
+        # Abilities that move a card in time (fremrykning, trykprøvning's later phase-in).
+        parts.append(
+            Contribution(
+                code="why.abilities",
+                name=Text(da="Evner", en="Abilities"),
+                amount=moved,
+                cards=tuple(c for c in assessment.cards if adjust.amounts(deck.card(c)) != deck.card(c).amounts),
             )
         )
     if assessment.levers:
@@ -286,13 +306,21 @@ def _first_upper(text: str) -> str:
 
 
 def fixes(
-    deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Years, rules: int, *, limit: int = MAX_FIXES
+    deck: Deck,
+    cards: Sequence[str],
+    event_ids: Sequence[str],
+    target: Years,
+    rules: int,
+    adjust: Adjustments = NO_ADJUSTMENTS,
+    *,
+    limit: int = MAX_FIXES,
 ) -> tuple[Fix, ...]:
     """Up to `limit` of the cheapest single changes that would meet each failed required condition:
-    least service lost first, then fewest årsværk lost, then the fewest cards changed."""
+    least service lost first, then fewest årsværk lost, then the fewest cards changed. `event_ids` are the
+    events in force, `adjust` the abilities used."""
     levers = [c for c in cards if deck.has_lever(c)]
     chosen = [c for c in cards if not deck.has_lever(c)]
-    current = verdict(deck, assess(deck, cards, event_ids, target), event_ids, rules)
+    current = verdict(deck, assess(deck, cards, event_ids, target, adjust), event_ids, rules)
     failed = [reason for reason in current.reasons if reason.required and not reason.ok]
     if not failed or not cards:
         return ()
@@ -304,10 +332,10 @@ def fixes(
     for add_, remove in changes:
         portfolio = tuple(c for c in chosen if c not in remove) + add_ + tuple(levers)
         try:
-            validate_portfolio(deck, portfolio, event_ids)
+            validate_portfolio(deck, portfolio, event_ids, adjust)
         except RuleViolation:
             continue
-        after = verdict(deck, assess(deck, portfolio, event_ids, target), event_ids, rules)
+        after = verdict(deck, assess(deck, portfolio, event_ids, target, adjust), event_ids, rules)
         service, fte = _cost(deck, add_, remove)
         for i, reason in enumerate(failed):
             if any(_same(reason, r) and r.ok for r in after.reasons):
@@ -632,19 +660,27 @@ _EXPLANATIONS: dict[tuple[object, ...], Explanation] = {}
 _EXPLANATIONS_KEPT = 2_048
 
 
-def explain(deck: Deck, cards: Sequence[str], event_ids: Sequence[str], target: Years, rules: int) -> Explanation:
+def explain(
+    deck: Deck,
+    cards: Sequence[str],
+    event_ids: Sequence[str],
+    target: Years,
+    rules: int,
+    adjust: Adjustments = NO_ADJUSTMENTS,
+) -> Explanation:
     """The live why of a valid portfolio: each year's contributions in words, the failed conditions with
     the year, the amount, the cards and events behind them and the cheapest fix, the cards that cannot be
-    added and the pairs the deck warns about. Same arguments, same result (cached)."""
-    key = (deck.digest, tuple(cards), tuple(event_ids), tuple(target), rules)
+    added and the pairs the deck warns about. `event_ids` are the events in force, `adjust` the abilities
+    used. Same arguments, same result (cached)."""
+    key = (deck.digest, tuple(cards), tuple(event_ids), tuple(target), rules, adjust)
     found = _EXPLANATIONS.get(key)
     if found is not None:
         return found
-    assessment = assess(deck, cards, event_ids, target)
+    assessment = assess(deck, cards, event_ids, target, adjust)
     years = why(deck, assessment, event_ids)
     result = verdict(deck, assessment, event_ids, rules)
     failed = tuple(reason for reason in result.reasons if reason.required and not reason.ok)
-    cheapest = fixes(deck, cards, event_ids, target, rules, limit=1) if failed else ()
+    cheapest = fixes(deck, cards, event_ids, target, rules, adjust, limit=1) if failed else ()
     lines: list[Text] = []
     for reason in failed:
         matching = [f for f in cheapest if (f.condition, f.year, f.kind) == (reason.code, reason.year, reason.kind)]
@@ -679,14 +715,15 @@ def table_debrief(state: State, *, draws: int | None = None) -> TableDebrief:
     deck = state.deck
     target = state.config.target if state.config is not None else target_years(deck.scenario, None)
     cards = state.forlig.cards if state.forlig is not None else ()
-    assessment = assess(deck, cards, state.event_cards, target)
+    assessment = assess_table(state, cards, target)
+    in_force = events_in_force(state, assessment.adjustments)
     check = result.reality_check
     realised = rounded(row.result for row in check.years) if check.rolled else None
     admin = administration(deck, assessment)
     return TableDebrief(
         **dict(result),
-        why=why(deck, assessment, state.event_cards, expected=check.expected, realised=realised),
-        fixes=fixes(deck, cards, state.event_cards, target, result.rules),
+        why=why(deck, assessment, in_force, expected=check.expected, realised=realised),
+        fixes=fixes(deck, cards, in_force, target, result.rules, assessment.adjustments),
         dialogue=dialogue(state, result, admin),
         administration=admin,
     )

@@ -168,6 +168,16 @@ class ExtendDeadline(Message):
     seconds: int = Field(ge=10, le=24 * 3600, description="Added to the deadline (from now when there is none)")
 
 
+class UseAbility(Message):
+    type: Literal["use_ability"] = "use_ability"
+    at: datetime
+    ability: str = Field(max_length=64, description="The ability's id on the player's role card (the deck's abilities)")
+    card: str | None = Field(default=None, max_length=40, description="The card it works on, when it needs one")
+    event: str | None = Field(
+        default=None, max_length=40, description="The event card it works on (default: the round's, when it is one)"
+    )
+
+
 Command = Annotated[
     CreateGame
     | Join
@@ -189,7 +199,8 @@ Command = Annotated[
     | Pause
     | Resume
     | ExtendDeadline
-    | HandOverSeat,
+    | HandOverSeat
+    | UseAbility,
     Field(discriminator="type"),
 ]
 FACILITATOR_COMMANDS = frozenset(
@@ -197,7 +208,7 @@ FACILITATOR_COMMANDS = frozenset(
      "end_game", "show_debrief", "hide_message", "remove_player", "pause", "resume", "extend_deadline",
      "call_vote", "hand_over_seat"}
 )  # fmt: skip
-PLAYER_COMMANDS = frozenset({"leave", "chat", "propose", "vote", "call_vote"})
+PLAYER_COMMANDS = frozenset({"leave", "chat", "propose", "vote", "call_vote", "use_ability"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +390,21 @@ class SeatHandedOver(Message):
     device: str = Field(description="The device now holding the seat; empty in what players and the projector see")
 
 
+class AbilityUsed(Message):
+    type: Literal["ability_used"] = "ability_used"
+    at: datetime
+    player_id: str
+    role: str
+    ability: str
+    effect: str = Field(description="What the ability does (the deck's effect kind: move_card, loan, …)")
+    round: int
+    card: str | None = None
+    event: str | None = None
+    moved: Literal["in", "out"] | None = Field(
+        default=None, description="move_card: the card was moved into or out of the forlig"
+    )
+
+
 Event = Annotated[
     GameCreated
     | PlayerJoined
@@ -400,7 +426,8 @@ Event = Annotated[
     | PlayerRemoved
     | RoundPaused
     | RoundResumed
-    | SeatHandedOver,
+    | SeatHandedOver
+    | AbilityUsed,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -484,6 +511,22 @@ class Forlig:
 
 
 @dataclass(frozen=True, slots=True)
+class AbilityUse:
+    """An ability a role used (ability_used), in the order they were used."""
+
+    seq: int
+    player_id: str
+    role: str
+    ability: str
+    effect: str
+    round: int
+    card: str | None
+    event: str | None
+    moved: Literal["in", "out"] | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     table_name: str
     deck_digest: str
@@ -510,6 +553,7 @@ class State:
     rolls: Mapping[str, int] | None = None
     fatigue: bool | None = None  # rules 2: "træthed i organisationen" hit (reality_checked)
     hidden_chat: frozenset[int] = frozenset()  # seqs of chat lines the facilitator hid
+    abilities_used: tuple[AbilityUse, ...] = ()
 
     @property
     def current_round(self) -> Round | None:

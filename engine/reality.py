@@ -107,7 +107,7 @@ class Forecast:
 def _tables(deck: Deck, assessment: Assessment, rules: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """(cards, 6 rolls, 4 years) of realised amounts (what `realise` gives, computed for all at once:
     the meter draws this for every new portfolio), and which cards fatigue touches."""
-    cards = [deck.card(card_id) for card_id in assessment.cards]
+    cards = [assessment.card(deck, card_id) for card_id in assessment.cards]  # as the abilities left them
     if not cards:
         return np.zeros((0, len(ROLLS), 4)), np.zeros(0, dtype=np.bool_)
     amounts = np.array([assessment.card_amounts[card.id] for card in cards], dtype=np.float64).reshape(len(cards), 4)

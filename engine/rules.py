@@ -15,12 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from engine.abilities import ability_used, adjustments, decide_use, events_in_force
 from engine.budget import RULES_VERSION, balance, target_years, validate_portfolio
 from engine.deck import AdoptionRule, Deck
 from engine.errors import RuleCode, RuleViolation
 from engine.model import (
     MAX_CHAT,
     MAX_NAME,
+    AbilityUsed,
     Actor,
     Announce,
     AnnouncementMade,
@@ -73,6 +75,7 @@ from engine.model import (
     ShowDebrief,
     StartRound,
     State,
+    UseAbility,
     VoteCast,
 )
 from engine.text import clean_name, is_blank, name_key
@@ -383,7 +386,7 @@ def _start_round(state: State, command: StartRound, actor: Actor) -> list[Event]
 def _propose(state: State, command: Propose, actor: Actor) -> list[Event]:
     player_id = _require_seated(state, actor)
     round_ = _require_running_round(state)
-    validate_portfolio(state.deck, command.cards, state.event_cards)
+    validate_portfolio(state.deck, command.cards, events_in_force(state), adjustments(state))
     if command.amends is not None and command.amends not in state.proposals:
         raise RuleViolation("proposal.unknown", proposal=command.amends)
     return [
@@ -508,6 +511,11 @@ def _end_game(state: State, command: EndGame, actor: Actor) -> list[Event]:
     return [*closing, RealityChecked(at=command.at, rolls=rolls, fatigue=fatigue)]
 
 
+def _use_ability(state: State, command: UseAbility, actor: Actor) -> list[Event]:
+    player_id = _require_seated(state, actor)
+    return decide_use(state, command, player_id)
+
+
 def _show_debrief(state: State, command: ShowDebrief, actor: Actor) -> list[Event]:
     _require_facilitator(actor)
     if state.phase != "reality_check":
@@ -539,6 +547,7 @@ DECISIONS: dict[type[BaseModel], Decision] = {
     EndGame: _end_game,
     ShowDebrief: _show_debrief,
     HandOverSeat: _hand_over_seat,
+    UseAbility: _use_ability,
 }
 # What may still happen once the game has ended: the chat, the seats (Join refuses on its own, after
 # checking the actor) and the debrief.
@@ -746,6 +755,10 @@ def _message_hidden(state: State, event: MessageHidden) -> State:
     return _next(state, hidden_chat=state.hidden_chat | {event.seq})
 
 
+def _ability_used(state: State, event: AbilityUsed) -> State:
+    return _next(state, **ability_used(state, event))
+
+
 Evolution = Callable[[State, Any], State]
 # One function per event type, as DECISIONS has one per command: a new event type gets its entry here.
 EVOLUTIONS: dict[type[BaseModel], Evolution] = {
@@ -770,6 +783,7 @@ EVOLUTIONS: dict[type[BaseModel], Evolution] = {
     DebriefShown: _debrief_shown,
     MessageHidden: _message_hidden,
     SeatHandedOver: _seat_handed_over,
+    AbilityUsed: _ability_used,
 }
 
 

@@ -12,11 +12,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from engine.budget import Assessment, assess, year_reached
+from engine.abilities import assess_table, offers
+from engine.budget import Assessment, year_reached
 from engine.debrief import kind_share_shortfalls
 from engine.deck import Text
 from engine.explain import Explanation, card_pairs, explain
 from engine.model import (
+    AbilityUsed,
     AnnouncementMade,
     Choice,
     Event,
@@ -30,9 +32,13 @@ from engine.model import (
     ProposalAdopted,
     ProposalMade,
     ProposalRejected,
+    RealityChecked,
     RolesDealt,
     RoundEnded,
     SeatHandedOver,
+    RoundPaused,
+    RoundResumed,
+    RoundStarted,
     State,
     VoteCast,
     Years,
@@ -157,6 +163,28 @@ class ForligView(ViewModel):
     forced: bool
 
 
+class AbilityView(ViewModel):
+    """An ability printed on a role card (the deck's abilities), public at the table."""
+
+    id: str  # the role card it is printed on is in the deck (no role id here: roles may be secret)
+    effect: str
+    uses_left: int
+    now: bool  # its moment has come: use_ability would not be refused for the timing (a card may be needed)
+
+
+class AbilityUseView(ViewModel):
+    seq: int
+    player_id: str
+    role: str
+    ability: str
+    effect: str
+    round: int
+    card: str | None
+    event: str | None
+    moved: str | None
+    at: datetime
+
+
 class TableView(ViewModel):
     viewer: ViewerKind
     you: str | None
@@ -181,6 +209,8 @@ class TableView(ViewModel):
     # The viewer's own hjertesager (a player with a role): the deck served to browsers carries none, so this
     # is the only way a player learns them; nobody else's are in any view before the debrief.
     your_hjertesager: tuple[Text, ...] = ()
+    abilities: tuple[AbilityView, ...] = ()  # every ability in the deck: uses left, and whether it is its moment
+    ability_uses: tuple[AbilityUseView, ...] = ()  # the abilities used, in order: visible to the whole table
 
 
 class ProposalVotes(ViewModel):
@@ -197,6 +227,25 @@ class Derived(ViewModel):
 
     voters: dict[str, int] | None
     proposals: dict[str, ProposalVotes]
+    abilities: tuple[AbilityView, ...] | None = None  # the abilities' uses left and moment, when they may differ
+
+
+# The events after which an ability's uses left or its moment can differ: a round opens, pauses, resumes or
+# ends, a forlig is adopted, an ability is used, the game ends.
+ABILITIES_BY = (RoundStarted, RoundEnded, RoundPaused, RoundResumed, ProposalAdopted, AbilityUsed, RealityChecked)
+
+
+def ability_views(state: State) -> tuple[AbilityView, ...]:
+    """Every ability in the deck as the table sees it now (engine.abilities.offers)."""
+    return tuple(
+        AbilityView(
+            id=offer.ability.id,
+            effect=offer.ability.effect,
+            uses_left=offer.uses_left,
+            now=offer.now,
+        )
+        for offer in offers(state)
+    )
 
 
 # The events after which the voting figures can differ from before. Votes and resolutions touch one
@@ -233,18 +282,21 @@ def voting(state: State) -> Derived:
 def derived(state: State, event: Event) -> Derived | None:
     """What `event` changed in the voting figures (`state` is the state right after it); None for an event
     that changes none of them (only events in DERIVED_BY can)."""
+    abilities = ability_views(state) if isinstance(event, ABILITIES_BY) else None
     if not isinstance(event, DERIVED_BY):
-        return None
+        return Derived(voters=None, proposals={}, abilities=abilities) if abilities is not None else None
     if isinstance(event, PlayerLeft | PlayerRemoved | RolesDealt):
         return voting(state)
     if isinstance(event, RoundEnded):
         touched = [p for p in state.proposals.values() if p.round == event.round and p.status == "closed"]
         if not touched:
-            return None  # nothing was left open
+            return Derived(voters=None, proposals={}, abilities=abilities)  # nothing was left open
     else:
         touched = [state.proposals[event.proposal_id]]
     weights = voters(state)
-    return Derived(voters=None, proposals={p.id: _proposal_votes(state, p, weights) for p in touched})
+    return Derived(
+        voters=None, proposals={p.id: _proposal_votes(state, p, weights) for p in touched}, abilities=abilities
+    )
 
 
 def meter(state: State, cards: tuple[str, ...], *, explained: bool = False) -> MeterView:
@@ -253,7 +305,7 @@ def meter(state: State, cards: tuple[str, ...], *, explained: bool = False) -> M
     first time, then cached), as POST /api/tables/{id}/meter sends it; the snapshot's meter leaves it out."""
     assert state.config is not None
     deck = state.deck
-    assessment: Assessment = assess(deck, cards, state.event_cards, state.config.target)
+    assessment: Assessment = assess_table(state, cards)
     a, b, c, d = (year_reached(value) for value in assessment.result)
     chance = _forecast(state, assessment)
     return MeterView(
@@ -284,7 +336,16 @@ def meter(state: State, cards: tuple[str, ...], *, explained: bool = False) -> M
             ServiceAreaView(area=change.area, reductions=change.reductions, improvements=change.improvements)
             for change in assessment.service_by_area
         ),
-        why=explain(deck, cards, state.event_cards, state.config.target, state.config.rules) if explained else None,
+        why=explain(
+            deck,
+            cards,
+            assessment.adjustments.in_force(state.event_cards),
+            state.config.target,
+            state.config.rules,
+            assessment.adjustments,
+        )
+        if explained
+        else None,
     )
 
 
@@ -316,6 +377,7 @@ def _forecast(state: State, assessment: Assessment) -> Forecast:
         assessment.levers,
         state.event_cards,
         assessment.target,
+        assessment.adjustments,
     )
     found = _FORECASTS.get(key)
     if found is None:
@@ -449,6 +511,22 @@ def view(state: State, viewer: Viewer) -> TableView:
         your_hjertesager=tuple(sag.text for sag in state.deck.role(your_player.role).hjertesager)
         if your_player is not None and your_player.role is not None
         else (),
+        abilities=ability_views(state),
+        ability_uses=tuple(
+            AbilityUseView(
+                seq=use.seq,
+                player_id=use.player_id,
+                role=use.role,
+                ability=use.ability,
+                effect=use.effect,
+                round=use.round,
+                card=use.card,
+                event=use.event,
+                moved=use.moved,
+                at=use.at,
+            )
+            for use in state.abilities_used
+        ),
     )
 
 

@@ -228,6 +228,9 @@ def _names(deck: Deck, lang: str) -> dict[str, Any]:
         },
         "events": {event.id: {"title": event.title.get(lang)} for event in deck.events},
         "roles": {role.id: {"title": role.title.get(lang)} for role in deck.roles},
+        "abilities": {
+            ability.id: {"title": ability.title.get(lang)} for role in deck.roles for ability in role.abilities
+        },
     }
 
 

@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine import SYSTEM, RuleViolation
+from engine.abilities import adjustments, events_in_force
 from engine.budget import validate_portfolio
 from engine.explain import TableDebrief, table_debrief
 from engine.model import Join
@@ -154,7 +155,7 @@ async def live_meter(
         raise fail(409, "game.not_created", RuleViolation("game.not_created").message(lang))
     cards = tuple(body.cards)
     try:
-        validate_portfolio(state.deck, cards, state.event_cards)
+        validate_portfolio(state.deck, cards, events_in_force(state), adjustments(state))
     except RuleViolation as violation:
         raise fail(422, violation.code, violation.message(lang), params=violation.params) from None
     # The fix search takes a few tenths of a second the first time for a portfolio: off the event loop.

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
-from engine.budget import assess
+from engine.abilities import adjustments, assess_table
 from engine.conference import CrossDebrief, TableInput, cross_debrief
 from engine.debrief import Debrief, debrief
 from engine.model import Phase, State, Years
@@ -210,10 +210,11 @@ class Monitor:
 
     def _result(self, state: State, cards: tuple[str, ...]) -> Years:
         assert state.config is not None
-        key = (state.deck.digest, cards, state.event_cards, state.config.target)
+        adjust = adjustments(state)
+        key = (state.deck.digest, cards, state.event_cards, state.config.target, adjust)
         result = self._results.get(key)
         if result is None:
-            result = assess(state.deck, cards, state.event_cards, state.config.target).result
+            result = assess_table(state, cards).result
             self._results[key] = result
             while len(self._results) > 2000:
                 self._results.popitem(last=False)

@@ -29,6 +29,7 @@ WIRE_COMMANDS = (
     "pause",
     "resume",
     "extend_deadline",
+    "use_ability",
 )
 MAX_ID = 64
 

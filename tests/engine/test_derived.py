@@ -10,7 +10,18 @@ from engine.budget import year_reached
 from engine.debrief import debrief
 from engine.deck import Deck
 from engine.model import Actor, CastVote, ForceAdopt, Leave, Propose
-from engine.views import DERIVED_BY, FACILITATOR_VIEWER, PROJECTOR_VIEWER, Derived, Viewer, derived, view, voting
+from engine.views import (
+    ABILITIES_BY,
+    DERIVED_BY,
+    FACILITATOR_VIEWER,
+    PROJECTOR_VIEWER,
+    Derived,
+    Viewer,
+    ability_views,
+    derived,
+    view,
+    voting,
+)
 from tests.engine.conftest import Table
 from tests.engine.test_properties import commands, opening, play
 from tests.engine.test_rules import BALANCED, started
@@ -107,13 +118,16 @@ def test_each_event_says_all_it_changed_in_the_voting_figures(deck: Deck, data: 
     steps = opening(data.draw(st.sampled_from([0, 3, 5, 6]))) + data.draw(st.lists(commands(deck), max_size=50))
     log, states = play(deck, steps, seed)
     figures = voting(states[0]) if states else None
+    abilities = ability_views(states[0]) if states else None
     for event, state in zip(log[1:], states[1:], strict=True):
         assert figures is not None
         change = derived(state, event)
-        assert change is None or isinstance(event, DERIVED_BY)
+        assert change is None or isinstance(event, (*DERIVED_BY, *ABILITIES_BY))
         if change is not None:
             figures = Derived(
                 voters=change.voters if change.voters is not None else figures.voters,
                 proposals={**figures.proposals, **change.proposals},
             )
+            abilities = change.abilities if change.abilities is not None else abilities
         assert figures == voting(state), f"{event.type} changed more than it said"
+        assert abilities == ability_views(state), f"{event.type} changed the abilities without saying so"

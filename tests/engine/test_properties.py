@@ -33,6 +33,7 @@ from engine.model import (
     ShowDebrief,
     StartRound,
     State,
+    UseAbility,
 )
 from engine.rules import decide, evolve, fold, initial_state, tally, voters
 from engine.views import Viewer, event_for, view
@@ -53,6 +54,18 @@ def commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
     proposals = st.tuples(player, st.builds(Propose, at=at, cards=cards, amends=st.none() | proposal_id))
     votes = st.tuples(player, st.builds(CastVote, at=at, proposal_id=proposal_id, choice=choice))
     join = st.builds(Join, at=at, player_id=st.sampled_from(PLAYER_IDS), name=st.text(max_size=45))
+    # "?mine": the ability on the player's own role card (resolved when played); sometimes another's.
+    ability_ids = ["?mine", "?mine", "?mine", *(a.id for role in deck.roles for a in role.abilities)]
+    abilities = st.tuples(
+        player,
+        st.builds(
+            UseAbility,
+            at=at,
+            ability=st.sampled_from(ability_ids),
+            card=st.none() | st.sampled_from(card_ids),
+            event=st.none() | st.sampled_from(["E03", "E04", "E01"]),
+        ),
+    )
     # (weight, strategy): rare game-ending commands, so that games get far enough to adopt forlig.
     weighted = [
         (3, st.tuples(st.just(FACILITATOR), join)),
@@ -68,6 +81,7 @@ def commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
         (1, st.tuples(anyone, st.builds(SetDeadline, at=at, seconds=st.integers(10, 600)))),
         (1, st.tuples(anyone, st.builds(EndGame, at=at))),
         (1, st.tuples(anyone, st.builds(ShowDebrief, at=at))),
+        (3, abilities),
     ]
     return st.sampled_from([s for weight, s in weighted for _ in range(weight)]).flatmap(lambda s: s)
 
@@ -97,6 +111,16 @@ def resolve(state: State, command: Command) -> Command:
     return command
 
 
+def resolve_ability(state: State, actor: Actor, command: Command) -> Command:
+    """A use_ability of "?mine": the ability on the (resolved) actor's own role card."""
+    if isinstance(command, UseAbility) and command.ability == "?mine":
+        player = state.players.get(actor.player_id or "")
+        role = state.deck.role(player.role) if player is not None and player.role else None
+        mine = role.abilities[0].id if role is not None and role.abilities else "none"
+        return command.model_copy(update={"ability": mine})
+    return command
+
+
 def play(deck: Deck, steps: list[tuple[Actor, Command]], seed: int) -> tuple[list[Event], list[State]]:
     state = initial_state(deck)
     log: list[Event] = []
@@ -105,6 +129,7 @@ def play(deck: Deck, steps: list[tuple[Actor, Command]], seed: int) -> tuple[lis
     for index, (actor, command) in enumerate([(FACILITATOR, create), *steps]):
         command = resolve(state, command).model_copy(update={"at": T0 + timedelta(seconds=30 * index)})
         actor = resolve_actor(state, actor)
+        command = resolve_ability(state, actor, command)
         try:
             events = decide(state, command, actor)
         except RuleViolation:

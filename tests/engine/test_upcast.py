@@ -44,6 +44,7 @@ FINGERPRINTS = {
     ("round_paused", 1): "af283a3f3cfd2300",
     ("round_resumed", 1): "9d0c98d8e34a6bb2",
     ("seat_handed_over", 1): "8d6922eb7da8903d",
+    ("ability_used", 1): "b81c0c1cbdd6aabf",
 }
 
 

@@ -41,6 +41,7 @@ from engine.model import (
     RemovePlayer,
     Resume,
     State,
+    UseAbility,
 )
 from engine.rules import decide, evolve, initial_state
 from engine.views import (
@@ -53,7 +54,7 @@ from engine.views import (
     snapshot_after,
     view,
 )
-from tests.engine.test_properties import PLAYER_IDS, T0, commands, opening, resolve, resolve_actor
+from tests.engine.test_properties import PLAYER_IDS, T0, commands, opening, resolve, resolve_ability, resolve_actor
 
 HERE = Path(__file__).parent
 HARNESS = HERE / "fold.mjs"
@@ -189,6 +190,8 @@ def more_commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
     plain = [card.id for card in deck.cards if not card.requires and not card.excludes]
     cards = st.lists(st.sampled_from(plain), min_size=1, max_size=3, unique=True).map(tuple)
     facilitator = st.just(FACILITATOR)
+    # Cards most abilities take (a loan, bringing forward, a lower uncertainty, the compromise, a hearing).
+    ability_cards = st.sampled_from(["TM-01", "DT-01", "AD-04", "ÆL-02", "ÆL-05", "AD-03"])
     weighted = [
         (4, st.tuples(player, st.builds(Propose, at=at, cards=cards, amends=st.none()))),
         (8, st.tuples(player, st.builds(CastVote, at=at, proposal_id=st.just("?0"), choice=CHOICES))),
@@ -202,6 +205,7 @@ def more_commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
         (1, st.tuples(facilitator, st.builds(Pause, at=at))),
         (1, st.tuples(facilitator, st.builds(Resume, at=at))),
         (1, st.tuples(facilitator, st.builds(ExtendDeadline, at=at, seconds=st.integers(10, 600)))),
+        (3, st.tuples(player, st.builds(UseAbility, at=at, ability=st.just("?mine"), card=ability_cards))),
     ]
     return st.sampled_from([s for weight, s in weighted for _ in range(weight)]).flatmap(lambda s: s)
 
@@ -215,8 +219,10 @@ def play(deck: Deck, steps: list[tuple[Actor, Command]], seed: int) -> list[Even
         if isinstance(command, RemovePlayer) and command.player_id.startswith("seat:"):
             seated = [p.id for p in state.seated()] or ["nobody"]
             command = command.model_copy(update={"player_id": seated[int(command.player_id[5:]) % len(seated)]})
+        actor = resolve_actor(state, actor)
+        command = resolve_ability(state, actor, command)
         try:
-            events = decide(state, command, resolve_actor(state, actor))
+            events = decide(state, command, actor)
         except RuleViolation:
             continue
         for event in events:
@@ -273,7 +279,7 @@ def generated(deck: Deck) -> list[Case]:
     assert sum(len(log) for log in games) > 15 * GAMES, "the games should get somewhere"
     reached = {event.type for log in games for event in log}
     wanted = {kind.model_fields["type"].default for kind in DERIVED_BY}
-    assert wanted | {"message_hidden", "round_paused", "round_resumed", "reality_checked"} <= reached
+    assert wanted | {"message_hidden", "round_paused", "round_resumed", "reality_checked", "ability_used"} <= reached
     return [case for number, log in enumerate(games) for case in cases_for(f"game {number}", deck, log)]
 
 
