@@ -2,8 +2,9 @@
 import { h } from "./dom.js";
 import { _, ngettext } from "./i18n.js";
 import { deck, role, ruleName, text } from "./deck.js";
+import { abilitiesSection } from "./abilities.js";
 
-function roleCard(r, { secret, own, weight, hjertesager }) {
+function roleCard(r, { secret, own, weight, hjertesager, app }) {
   return h(
     "section",
     { class: "role-card", "aria-labelledby": "role-title" },
@@ -11,6 +12,7 @@ function roleCard(r, { secret, own, weight, hjertesager }) {
     h("h2", { id: "role-title" }, text(r.title)),
     h("p", null, text(r.description)),
     r.ability ? h("p", { class: "ability" }, h("strong", null, _("Ability:")), " ", text(r.ability)) : null,
+    own && app ? abilitiesSection(app) : null,
     h(
       "p",
       { class: "weight" },
@@ -68,7 +70,7 @@ export function renderPeople(root, app) {
   const secret = deck.scenario.secret_roles;
   const mine = state.yourRole ? role(state.yourRole) : null;
   const roleBox = mine
-    ? roleCard(mine, { secret, own: true, weight: state.derived.voters[state.you] || 0, hjertesager: state.yourHjertesager })
+    ? roleCard(mine, { secret, own: true, weight: state.derived.voters[state.you] || 0, hjertesager: state.yourHjertesager, app })
     : h(
         "section",
         { class: "role-card pending" },

@@ -29,6 +29,8 @@ export function emptyState() {
     forlig: null,
     rolls: null,
     derived: noDerived(),
+    abilities: [], // every ability in the deck: uses left and whether its moment is now (as the server says)
+    abilityUses: [], // the abilities used, in order
     timeline: [],
     epoch: 0, // bumped when the timeline is rebuilt from a snapshot
     online: new Set(),
@@ -76,6 +78,8 @@ export function applySnapshot(state, seq, view) {
     proposals: new Map(view.proposals.map((p) => [p.id, proposalFrom(p)])),
     forlig: view.forlig ? { ...view.forlig, cards: [...view.forlig.cards] } : null,
     rolls: view.rolls,
+    abilities: (view.abilities || []).map((a) => ({ ...a })),
+    abilityUses: (view.ability_uses || []).map((u) => ({ ...u })),
     derived: {
       voters: { ...view.voters },
       proposals: Object.fromEntries(view.proposals.map((p) => [p.id, { tally: { ...p.tally }, missing: [...p.missing] }])),
@@ -152,6 +156,7 @@ export function applyEvent(state, seq, event, derived = null) {
   if (derived) {
     if (derived.voters) state.derived.voters = derived.voters;
     Object.assign(state.derived.proposals, derived.proposals);
+    if (derived.abilities) state.abilities = derived.abilities.map((a) => ({ ...a }));
   }
   const added = [];
   const add = (item) => {
@@ -338,6 +343,28 @@ export function applyEvent(state, seq, event, derived = null) {
       if (state.round) Object.assign(state.round, { paused: false, deadline: event.deadline, remaining: null });
       add({ key: `s${seq}`, kind: "resumed", deadline: event.deadline });
       break;
+    case "ability_used": {
+      const use = {
+        seq,
+        player_id: event.player_id,
+        role: event.role,
+        ability: event.ability,
+        effect: event.effect,
+        round: event.round,
+        card: event.card ?? null,
+        event: event.event ?? null,
+        moved: event.moved ?? null,
+        at: event.at,
+      };
+      state.abilityUses = [...state.abilityUses, use];
+      // A borgmesterkompromis moves one card into or out of the forlig, without a vote.
+      if (use.moved && use.card && state.forlig) {
+        const cards = state.forlig.cards.filter((card) => card !== use.card);
+        state.forlig = { ...state.forlig, cards: use.moved === "in" ? [...state.forlig.cards, use.card] : cards };
+      }
+      add({ key: `ab${seq}`, kind: "ability", ...use });
+      break;
+    }
     default:
       break; // an event type this client does not know: the seq still counts
   }
@@ -425,6 +452,8 @@ export function tableView(state) {
     rolls: state.rolls,
     voters: { ...state.derived.voters },
     you_may_vote: mayVote(state),
+    abilities: state.abilities.map((a) => ({ ...a })),
+    ability_uses: state.abilityUses.map((u) => ({ ...u })),
   };
 }
 

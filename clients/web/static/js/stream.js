@@ -6,6 +6,7 @@ import { card, event as eventCard, role, ruleName, text, years } from "./deck.js
 import { weightText } from "./people.js";
 import { mayVote, playerName, votesOf } from "./state.js";
 import { cardChip, meterFigures, messageText, sourceList, whyWords, yearStrip } from "./views.js";
+import { abilityText } from "./abilities.js";
 
 function statusName(status) {
   return { open: _("Open"), adopted: _("Adopted"), rejected: _("Voted down"), closed: _("Closed") }[status] || status;
@@ -304,6 +305,14 @@ export class Stream {
       case "reality":
         system(_("The game is over. The reality check has rolled the dice for every card in the forlig."));
         break;
+      case "ability": {
+        li.classList.add("milestone");
+        system(h("strong", null, _("Ability:")), " ", abilityText(state, item, playerName));
+        // A høringssvar: the card's consequences are read aloud while the round waits.
+        const c = item.effect === "hearing" && item.card ? card(item.card) : null;
+        if (c) li.append(h("blockquote", { class: "consequences" }, h("p", null, `${c.id} ${text(c.title)}: ${text(c.consequences)}`)));
+        break;
+      }
       case "debrief":
         li.classList.add("milestone");
         li.append(
@@ -399,6 +408,7 @@ export function announceText(state, item) {
   if (item.kind === "adopted") return _("Proposal %(id)s is adopted.", { id: item.proposal_id });
   if (item.kind === "rejected") return _("Proposal %(id)s was voted down.", { id: item.proposal_id });
   if (item.kind === "debrief") return _("The debrief is ready.");
+  if (item.kind === "ability") return abilityText(state, item, playerName);
   return "";
 }
 

@@ -12,6 +12,7 @@ import { Stream, announceText } from "./stream.js";
 import { Composer } from "./composer.js";
 import { Builder } from "./builder.js";
 import { renderPeople } from "./people.js";
+import { abilityForm, eventAbilityNow } from "./abilities.js";
 import { openCard } from "./carddetail.js";
 
 const root = document.getElementById("app");
@@ -41,6 +42,12 @@ const app = {
     return app.meters.get(key);
   },
   openCard: (id) => openCard(document.getElementById("card-dialog"), id, app),
+  useAbility(frame) {
+    app.conn
+      .send(frame)
+      .then(() => app.toast(_("The ability is used.")))
+      .catch((error) => app.toast(error.message));
+  },
   vote(proposalId, choice) {
     app.conn.send({ type: "vote", proposal_id: proposalId, choice }).catch((error) => app.toast(error.message));
   },
@@ -182,6 +189,13 @@ function renderBanner() {
   else if (state.phase === "reality_check") content = [_("The game is over. The debrief comes in a moment.")];
   else if (state.phase === "debrief")
     content = [h("strong", null, _("The debrief is ready.")), " ", h("a", { href: app.debriefUrl, class: "button primary" }, _("See the debrief"))];
+  // An ability whose moment came with this round's event card (E03, E04): its button is right here.
+  const offer = !content && state.phase === "round" ? eventAbilityNow(state) : null;
+  if (offer) {
+    banner.hidden = false;
+    banner.replaceChildren(abilityForm(app, offer.spec, offer.offer));
+    return;
+  }
   banner.hidden = !content;
   if (content) banner.replaceChildren(h("p", null, ...content));
 }

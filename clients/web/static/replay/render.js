@@ -121,9 +121,23 @@ export function describe(event, view, deck, hidden = false) {
       return event.deadline
         ? t("Round %(n)s resumed; the deadline is now %(time)s", { n: event.round, time: when(event.deadline) })
         : t("Round %(n)s resumed", { n: event.round });
+    case "ability_used": {
+      const ability = abilityTitle(deck, event.ability);
+      const args = { name: name(event.player_id), ability, card: event.card, event: event.event };
+      if (event.moved === "in") return t("%(name)s used %(ability)s: %(card)s moved into the forlig without a vote", args);
+      if (event.moved === "out") return t("%(name)s used %(ability)s: %(card)s taken out of the forlig without a vote", args);
+      if (event.card) return t("%(name)s used %(ability)s on %(card)s", args);
+      if (event.event) return t("%(name)s used %(ability)s on %(event)s", args);
+      return t("%(name)s used %(ability)s", args);
+    }
     default:
       return event.type;
   }
+}
+
+/** An ability's name from the deck (its id when the deck has none by that id). */
+function abilityTitle(deck, id) {
+  return deck.abilities && deck.abilities[id] ? deck.abilities[id].title : id;
 }
 
 function yearsTable(caption, years, rows) {
