@@ -571,9 +571,8 @@ LATER_FIELDS: dict[type[BaseModel], frozenset[str]] = {
     Deck: frozenset({"sources", "levers"}),
     Scenario: frozenset({"price_level", "balance"}),
     Card: frozenset({"scaled", "warns_with"}),
-    Role: frozenset({"calls_votes"}),
+    Role: frozenset({"calls_votes", "abilities"}),
     EventCard: frozenset({"scaled"}),
-    Role: frozenset({"abilities"}),
 }
 
 

@@ -21,6 +21,7 @@ from engine.model import (
     ForceAdopt,
     Join,
     Pause,
+    ProposalAdopted,
     Propose,
     Resume,
     RoundPaused,
@@ -120,8 +121,8 @@ def test_the_table_is_told_when_an_abilitys_moment_comes(full: Table) -> None:
     assert now["demografianalyse"] is False  # E03 has not been drawn
     assert now["energilaan"] is True
     adopt(full, FORLIG)
-    adopted = full.log[-2]
-    change = derived(full.states[-2], adopted)
+    at = next(i for i, event in enumerate(full.log) if isinstance(event, ProposalAdopted))
+    change = derived(full.states[at], full.log[at])
     assert change is not None
     assert change.abilities is not None
     assert {a.id: a.now for a in change.abilities}["borgmesterkompromis"] is True

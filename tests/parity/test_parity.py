@@ -200,12 +200,12 @@ def more_commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
         # A player comes back under its own name (one name per person at a table: seat.name_taken).
         (1, st.tuples(facilitator, st.sampled_from(PLAYER_IDS).map(lambda pid: Join(at=T0, player_id=pid, name=pid)))),
         (1, st.tuples(facilitator, st.builds(Announce, at=at, text=st.text(min_size=1, max_size=20)))),
-        (1, st.tuples(facilitator, st.builds(HideMessage, at=at, seq=st.integers(1, 40)))),
+        (2, st.tuples(facilitator, st.builds(HideMessage, at=at, seq=st.integers(1, 40)))),
         (1, st.tuples(facilitator, st.builds(RemovePlayer, at=at, player_id=seat, moved_to=st.none() | st.just("T2")))),
         (1, st.tuples(facilitator, st.builds(Pause, at=at))),
         (1, st.tuples(facilitator, st.builds(Resume, at=at))),
         (1, st.tuples(facilitator, st.builds(ExtendDeadline, at=at, seconds=st.integers(10, 600)))),
-        (3, st.tuples(player, st.builds(UseAbility, at=at, ability=st.just("?mine"), card=ability_cards))),
+        (2, st.tuples(player, st.builds(UseAbility, at=at, ability=st.just("?mine"), card=ability_cards))),
     ]
     return st.sampled_from([s for weight, s in weighted for _ in range(weight)]).flatmap(lambda s: s)
 
