@@ -120,3 +120,29 @@ def test_the_control_room_adds_and_removes_a_bot(web_server: WebServer, new_cont
     ).json()["events"]
     assert [e["type"] for e in events][-2:] == ["player_joined", "player_removed"]
     assert events[-2]["data"]["bot"] is True
+
+
+def test_the_setup_page_fills_the_tables_with_bots(web_server: WebServer, new_context) -> None:  # type: ignore[no-untyped-def]
+    page = new_context(LAPTOP).page()
+    page.goto(f"{web_server.url}/conference/new")
+    wait_ready(page)
+    page.fill("#name", "Prøv med bots")
+    page.fill("#tables", "1")
+    page.select_option("#bots-fill-to", "4")
+    expect(page.locator("#bots-fill-to")).to_have_accessible_name("Bots på tomme pladser")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/control/**")
+    page.wait_for_function("() => window.raaderumControl && window.raaderumControl.token")
+    token = str(page.evaluate("() => window.raaderumControl.token"))
+    conference_id = page.url.split("/control/")[1].split("#")[0].split("?")[0]
+    auth = {"Authorization": f"Bearer {token}"}
+    info = httpx.get(f"{web_server.url}/api/conferences/{conference_id}", headers=auth, timeout=10).json()
+    table_id = info["tables"][0]["table_id"]
+    started = httpx.post(
+        f"{web_server.url}/api/conferences/{conference_id}/actions", json={"action": "start_all"}, headers=auth,
+        timeout=10,
+    )  # fmt: skip
+    assert started.status_code == 200, started.text
+    events = httpx.get(f"{web_server.url}/api/tables/{table_id}/events", headers=auth, timeout=10).json()["events"]
+    joined = [e["data"] for e in events if e["type"] == "player_joined"]
+    assert [j["bot"] for j in joined] == [True, True, True, True]

@@ -37,6 +37,7 @@ async function submit(event) {
   if ($("#rule").value) body.rule = $("#rule").value;
   if (rounds !== null) body.rounds = rounds;
   if (minutes !== null) body.round_seconds = Math.round(minutes * 60);
+  if ($("#bots-fill-to").value) body.bots_fill_to = Number($("#bots-fill-to").value);
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   const password = $("#password");
   if (password) headers["X-Admin-Password"] = password.value;
