@@ -10,9 +10,10 @@ as the events the rules decided, through the same `decide` as a person's.
 The policy, in order of what it does first:
 1. vote on every open proposal of the round it has not voted on (or change its vote when it now concedes),
    with a one-line reason in the chat that names cards with `#` mentions;
-2. call the vote on a proposal it is for, that the votes cast already carry, when its role may (`call_vote`,
+2. use its role's ability when it plainly helps (`use_ability`: an event ability on the round's event);
+3. call the vote on a proposal it is for, that the votes cast already carry, when its role may (`call_vote`,
    rules 3: the mayor) and voters have left it open for CALL_AFTER_SECONDS;
-3. propose (or amend the most supported open proposal to) the portfolio it prefers: one that meets the
+4. propose (or amend the most supported open proposal to) the portfolio it prefers: one that meets the
    verdict at the table's X under the events drawn, found by a local search over the engine's own
    arithmetic (engine.feasibility's arrays, checked with engine.budget.assess and engine.debrief.verdict),
    scored by its hjertesager first and then the service it keeps.
@@ -47,11 +48,13 @@ from engine.deck import (
     Hjertesag,
     KindExceeds,
     NotAllChosen,
+    PauseEventAbility,
     ServiceAtLeast,
+    SoftenEventAbility,
 )
 from engine.errors import RuleViolation
 from engine.feasibility import Model, best_portfolio, model_for, year_results
-from engine.model import CallVote, CastVote, Choice, Command, PostMessage, Propose
+from engine.model import CallVote, CastVote, Choice, Command, PostMessage, Propose, UseAbility
 from engine.views import ProposalView, TableView
 
 Matrix = npt.NDArray[np.float64]
@@ -500,6 +503,32 @@ def _call(
     return ()
 
 
+def _ability(deck: Deck, seen: TableView, at: datetime, lang: str) -> tuple[Command, ...]:
+    """`use_ability` (and a line about it) when its moment has come and it plainly helps: an event ability
+    (pause_event, soften_event) on the round's event. The other abilities change the forlig or cost the role
+    points, so a bot leaves them to people."""
+    assert seen.your_role is not None
+    assert seen.round is not None
+    event = seen.round.event_card
+    if event is None:
+        return ()
+    moment = {offer.id: offer for offer in seen.abilities}
+    for ability in deck.role(seen.your_role).abilities:
+        offer = moment.get(ability.id)
+        if offer is None or not offer.now or offer.uses_left <= 0:
+            continue
+        if isinstance(ability, PauseEventAbility | SoftenEventAbility) and event in ability.events:
+            title = (ability.title.en if lang == "en" else ability.title.da).lower()
+            card = deck.event(event).title
+            name = card.en if lang == "en" else card.da
+            line = (
+                f"I use my {title} on {event} ({name}): it helps us all." if lang == "en"
+                else f"Jeg bruger min {title} på {event} ({name}): det hjælper os alle."
+            )  # fmt: skip
+            return (UseAbility(at=at, ability=ability.id), PostMessage(at=at, text=line))
+    return ()
+
+
 def _choice(judged: Candidate, wanted: int) -> Choice:
     return "for" if judged.reached and judged.score >= wanted else "against"
 
@@ -548,12 +577,17 @@ def next_commands(deck: Deck, seen: TableView, seed: int, at: datetime, lang: st
                 PostMessage(at=at, text=line),
             )
 
-    # 2. Call the vote (rules 3, a role that calls votes) on a proposal it is for that would pass now.
+    # 2. Use its role's ability when it plainly helps the table: the round's event put on hold or softened.
+    used = _ability(deck, seen, at, lang)
+    if used:
+        return used
+
+    # 3. Call the vote (rules 3, a role that calls votes) on a proposal it is for that would pass now.
     called = _call(deck, seen, open_now, at, lang)
     if called:
         return called
 
-    # 3. Propose (or amend): only while no forlig that meets the verdict stands, when no open proposal already
+    # 4. Propose (or amend): only while no forlig that meets the verdict stands, when no open proposal already
     # has the bot's vote, and at most MAX_PROPOSALS_PER_ROUND a round.
     if standing is not None and standing.reached:
         return ()

@@ -16,13 +16,16 @@ from engine.model import (
     CallVote,
     CastVote,
     CreateGame,
+    EndRound,
     Join,
     MessagePosted,
     PlayerJoined,
     PostMessage,
     ProposalMade,
     Propose,
+    RoundStarted,
     StartRound,
+    UseAbility,
     VoteCast,
 )
 from engine.rehearsal import play_table, rehearse
@@ -225,4 +228,34 @@ def test_the_mayor_bot_calls_the_vote_on_a_proposal_the_votes_cast_carry() -> No
     # A bot without the mayor's role never calls.
     assert not any(
         isinstance(c, CallVote) for c in next_commands(DECK, view(state, Viewer("player", others[0])), 1, later)
+    )
+
+
+def test_a_bot_puts_the_rounds_event_on_hold_with_its_ability() -> None:
+    state = initial_state(DECK)
+    for command in (
+        CreateGame(at=AT, table_name="Bord 1", seed=2),
+        *(Join(at=AT, player_id=f"b{n}", name=f"Bot {n}", bot=True, bot_seed=n) for n in range(1, 9)),
+        StartRound(at=AT),
+        EndRound(at=AT),
+    ):
+        for event in decide(state, command, FACILITATOR):
+            state = evolve(state, event)
+    state = evolve(state, RoundStarted(at=AT, round=2, event_card="E03", deadline=None))  # as if E03 was drawn
+    holder = next(p.id for p in state.seated() if p.role == "aeldre_sundhed")  # Demografianalyse: E03 on hold
+    use, line = next_commands(DECK, view(state, Viewer("player", holder)), 1, AT)
+    assert isinstance(use, UseAbility)
+    assert use.ability == "demografianalyse"
+    assert isinstance(line, PostMessage)
+    assert "E03" in line.text
+    [used] = decide(state, use, Actor.player(holder))
+    assert used.type == "ability_used"
+    state = evolve(state, used)
+    again = next_commands(DECK, view(state, Viewer("player", holder)), 1, AT)
+    assert not any(isinstance(command, UseAbility) for command in again)  # once a game
+    others = [p.id for p in state.seated() if p.id != holder]
+    assert not any(
+        isinstance(command, UseAbility)
+        for other in others
+        for command in next_commands(DECK, view(state, Viewer("player", other)), 1, AT)
     )
