@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from engine.debrief import debrief
 from engine.deck import DEFAULT_DECK_PATH, Deck, load_deck
 from engine.model import (
     FACILITATOR,
+    AbilityUsed,
     Actor,
     CallVote,
     CastVote,
@@ -93,9 +95,10 @@ def test_bots_speak_the_tables_language() -> None:
     assert any(line.startswith("I vote") or line.startswith("I propose") for line in lines)
 
 
-def test_a_game_with_bots_replays_from_its_log() -> None:
-    played = play_table(DECK, seed=23, bots=5)
-    again = play_table(DECK, seed=23, bots=5)
+@pytest.mark.parametrize(("seed", "bots"), [(23, 5), (0, 8)])  # at seed 0 a bot uses Tværgående indsats on E04
+def test_a_game_with_bots_replays_from_its_log(seed: int, bots: int) -> None:
+    played = play_table(DECK, seed=seed, bots=bots)
+    again = play_table(DECK, seed=seed, bots=bots)
     assert again.events == played.events  # the same seed plays the same game
     assert view(fold(DECK, played.events), FACILITATOR_VIEWER) == view(played.state, FACILITATOR_VIEWER)
     # Walking the log: each bot's proposal or vote and its chat line are what the policy wanted from the view at
@@ -105,7 +108,10 @@ def test_a_game_with_bots_replays_from_its_log() -> None:
     index = checked = 0
     while index < len(events):
         event = events[index]
-        if isinstance(event, ProposalMade | VoteCast | MessagePosted) and state.players[event.player_id].bot:
+        if (
+            isinstance(event, ProposalMade | VoteCast | MessagePosted | AbilityUsed)
+            and state.players[event.player_id].bot
+        ):
             bot = state.players[event.player_id]
             wanted = next_commands(DECK, view(state, Viewer("player", bot.id)), bot.bot_seed or 0, event.at)
             assert wanted, f"the bot {bot.id} sent nothing at seq {state.seq}"
@@ -120,6 +126,8 @@ def test_a_game_with_bots_replays_from_its_log() -> None:
         state = evolve(state, event)
         index += 1
     assert checked == played.commands
+    if seed == 0:
+        assert any(isinstance(event, AbilityUsed) for event in played.events)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

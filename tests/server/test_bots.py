@@ -15,7 +15,7 @@ import pytest
 from engine import EVENT_ADAPTER, Actor, decide, evolve, initial_state
 from engine.bots import next_commands
 from engine.deck import DEFAULT_DECK_PATH, load_deck
-from engine.model import Event, MessagePosted, ProposalMade, VoteCast
+from engine.model import AbilityUsed, Event, MessagePosted, ProposalMade, VoteCast
 from engine.views import Viewer, view
 from server.live.bots import lease_stream
 from server.store import open_store
@@ -165,7 +165,10 @@ async def test_bots_fill_the_table_at_the_first_round_and_the_log_replays(
     index = checked = 0
     while index < len(events):
         event = events[index]
-        if isinstance(event, ProposalMade | VoteCast | MessagePosted) and state.players[event.player_id].bot:
+        if (
+            isinstance(event, ProposalMade | VoteCast | MessagePosted | AbilityUsed)
+            and state.players[event.player_id].bot
+        ):
             bot = state.players[event.player_id]
             wanted = next_commands(DECK, view(state, Viewer("player", bot.id)), bot.bot_seed or 0, event.at)
             assert wanted, f"{bot.id} wanted nothing at seq {state.seq}"
