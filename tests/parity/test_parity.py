@@ -244,7 +244,7 @@ def generated_games(deck: Deck) -> list[list[Event]]:
         step = st.one_of(commands(deck), more_commands(deck))
         # Mostly a started game (Korsbæk needs three players), sometimes none: the lobby has its views too.
         seated = data.draw(st.sampled_from([0, 3, 4, 5, 6]))
-        steps = opening(seated) + data.draw(st.lists(step, min_size=20, max_size=60))
+        steps = opening(seated) + data.draw(st.lists(step, min_size=30, max_size=70))
         games.append(play(deck, steps, seed))
 
     collect()
