@@ -58,7 +58,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "left": {"da": "forlod bordet", "en": "left the table"},
     "open": {"da": "åben", "en": "open"},
     "adopted": {"da": "vedtaget", "en": "adopted"},
-    "rejected": {"da": "forkastet", "en": "rejected"},
+    "rejected": {"da": "stemt ned", "en": "voted down"},  # docs/glossary.md
     "closed": {"da": "lukket", "en": "closed"},
 }
 

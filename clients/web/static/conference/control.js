@@ -161,7 +161,11 @@ function describe(result, name) {
   const good = results.filter((r) => r.ok).length;
   const refused = results.filter((r) => !r.ok);
   const tableName = (id) => (app.rows.get(id) || {}).name || id;
-  const head = _("%(action)s: done at %(good)s of %(all)s tables.", { action: name, good, all: results.length });
+  const head = ngettext("%(action)s: done at %(good)s of %(all)s table.", "%(action)s: done at %(good)s of %(all)s tables.", results.length, {
+    action: name,
+    good,
+    all: results.length,
+  });
   if (!refused.length) return head;
   const reasons = new Map();
   for (const r of refused) reasons.set(r.message || r.code, [...(reasons.get(r.message || r.code) || []), tableName(r.table_id)]);

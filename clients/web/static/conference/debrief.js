@@ -48,11 +48,12 @@ function reachedSection(d) {
     h(
       "p",
       null,
-      _("%(n)s of %(total)s tables adopted a forlig; %(ok)s meet every requirement of the verdict (the budget year, the kinds, the wishes and the capital pool).", {
-        n: d.with_forlig,
+      ngettext(
+        "%(n)s of %(total)s table adopted a forlig; %(ok)s meet every requirement of the verdict (the budget year, the kinds, the wishes and the capital pool).",
+        "%(n)s of %(total)s tables adopted a forlig; %(ok)s meet every requirement of the verdict (the budget year, the kinds, the wishes and the capital pool).",
         total,
-        ok: d.verdict_reached,
-      }),
+        { n: d.with_forlig, total, ok: d.verdict_reached },
+      ),
     ),
   );
 }
@@ -374,7 +375,7 @@ async function main() {
   const d = result.data.debrief;
   $("#conf-name").textContent = result.data.name;
   document.title = `${result.data.name} · ${_("Cross-table debrief")} · Råderum`;
-  $("#generated").textContent = _("%(n)s tables · made %(time)s", { n: d.tables.length, time: timeOfDay(result.data.generated_at) });
+  $("#generated").textContent = ngettext("%(n)s table · made %(time)s", "%(n)s tables · made %(time)s", d.tables.length, { time: timeOfDay(result.data.generated_at) });
   out.replaceChildren(reachedSection(d), tablesSection(d), heatSection(d), compositionSection(d), headroomSection(d), probabilitySection(d));
   document.body.dataset.ready = "true";
 }

@@ -111,7 +111,7 @@ function headline(rows) {
   const rounds = rows.filter((r) => r.phase === "round").map((r) => r.round);
   const parts = [];
   if (rounds.length) parts.push(_("Round %(n)s", { n: Math.max(...rounds) }));
-  parts.push(_("%(n)s of %(total)s tables have a forlig", { n: withForlig, total: rows.length }));
+  parts.push(ngettext("%(n)s of %(total)s table has a forlig", "%(n)s of %(total)s tables have a forlig", rows.length, { n: withForlig, total: rows.length }));
   parts.push(_("%(n)s reach the target in %(year)s", { n: reached, year: app.info.years[0] }));
   return parts.join(" · ");
 }

@@ -324,7 +324,17 @@ function timelineSection(d) {
     "ul",
     { class: "people-stats" },
     d.negotiation.players.map((p) =>
-      h("li", null, _("%(name)s: %(messages)s messages, %(proposals)s proposals, %(votes)s votes", p)),
+      // One plural each (ngettext): "1 besked, 2 forslag, 1 stemme", never "1 beskeder".
+      h(
+        "li",
+        null,
+        `${p.name}: `,
+        [
+          ngettext("%(n)s message", "%(n)s messages", p.messages),
+          ngettext("%(n)s proposal", "%(n)s proposals", p.proposals),
+          ngettext("%(n)s vote", "%(n)s votes", p.votes),
+        ].join(", "),
+      ),
     ),
   );
   return section("timeline-title", _("The negotiation"), h("ol", { class: "timeline" }, items), h("h3", null, _("Who did what")), people);

@@ -96,7 +96,7 @@ export function describe(event, view, deck, hidden = false) {
             share: percent(event.share_for),
           });
     case "proposal_rejected":
-      return t("%(id)s was rejected", { id: event.proposal_id });
+      return t("%(id)s was voted down", { id: event.proposal_id });
     case "round_ended":
       return t("Round %(n)s ended (%(reason)s)", { n: event.round, reason: t(`reason.${event.reason}`) });
     case "rule_changed":
@@ -113,6 +113,8 @@ export function describe(event, view, deck, hidden = false) {
       return event.moved_to
         ? t("The facilitator moved %(name)s to another table", { name: name(event.player_id) })
         : t("The facilitator removed %(name)s from the table", { name: name(event.player_id) });
+    case "seat_handed_over":
+      return t("%(name)s continued on another device", { name: name(event.player_id) });
     case "round_paused":
       return event.remaining === null || event.remaining === undefined
         ? t("The facilitator paused round %(n)s", { n: event.round })
