@@ -10,7 +10,7 @@ as the events the rules decided, through the same `decide` as a person's.
 The policy, in order of what it does first:
 1. vote on every open proposal of the round it has not voted on (or change its vote when it now concedes),
    with a one-line reason in the chat that names cards with `#` mentions;
-2. use its role's ability when it plainly helps (`use_ability`: an event ability on the round's event);
+2. use its role's ability when it plainly helps (`use_ability`: the round's event put on hold);
 3. call the vote on a proposal it is for, that the votes cast already carry, when its role may (`call_vote`,
    rules 3: the mayor) and voters have left it open for CALL_AFTER_SECONDS;
 4. propose (or amend the most supported open proposal to) the portfolio it prefers: one that meets the
@@ -50,7 +50,6 @@ from engine.deck import (
     NotAllChosen,
     PauseEventAbility,
     ServiceAtLeast,
-    SoftenEventAbility,
 )
 from engine.errors import RuleViolation
 from engine.feasibility import Model, best_portfolio, model_for, year_results
@@ -504,9 +503,10 @@ def _call(
 
 
 def _ability(deck: Deck, seen: TableView, at: datetime, lang: str) -> tuple[Command, ...]:
-    """`use_ability` (and a line about it) when its moment has come and it plainly helps: an event ability
-    (pause_event, soften_event) on the round's event. The other abilities change the forlig or cost the role
-    points, so a bot leaves them to people."""
+    """`use_ability` (and a line about it) when its moment has come and it plainly helps: putting the round's
+    event on hold (pause_event), which costs nothing. The others cost money in the budgetår (soften_event), change
+    the forlig or cost the role points, so a bot leaves them to people: its judgement of a portfolio does not
+    see their adjustments."""
     assert seen.your_role is not None
     assert seen.round is not None
     event = seen.round.event_card
@@ -517,7 +517,7 @@ def _ability(deck: Deck, seen: TableView, at: datetime, lang: str) -> tuple[Comm
         offer = moment.get(ability.id)
         if offer is None or not offer.now or offer.uses_left <= 0:
             continue
-        if isinstance(ability, PauseEventAbility | SoftenEventAbility) and event in ability.events:
+        if isinstance(ability, PauseEventAbility) and event in ability.events:
             title = (ability.title.en if lang == "en" else ability.title.da).lower()
             card = deck.event(event).title
             name = card.en if lang == "en" else card.da

@@ -95,7 +95,7 @@ def test_bots_speak_the_tables_language() -> None:
     assert any(line.startswith("I vote") or line.startswith("I propose") for line in lines)
 
 
-@pytest.mark.parametrize(("seed", "bots"), [(23, 5), (0, 8)])  # at seed 0 a bot uses Tværgående indsats on E04
+@pytest.mark.parametrize(("seed", "bots"), [(23, 5), (1, 8)])  # at seed 1 a bot puts E03 on hold
 def test_a_game_with_bots_replays_from_its_log(seed: int, bots: int) -> None:
     played = play_table(DECK, seed=seed, bots=bots)
     again = play_table(DECK, seed=seed, bots=bots)
@@ -126,7 +126,7 @@ def test_a_game_with_bots_replays_from_its_log(seed: int, bots: int) -> None:
         state = evolve(state, event)
         index += 1
     assert checked == played.commands
-    if seed == 0:
+    if seed == 1:
         assert any(isinstance(event, AbilityUsed) for event in played.events)
 
 
