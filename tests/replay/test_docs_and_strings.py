@@ -96,3 +96,19 @@ def test_the_viewer_has_a_sentence_for_every_event_type_and_never_shows_a_type_n
     assert len(types) >= 20
     assert sorted(types - cases) == [], "event types the replay would show by their raw name"
     assert sorted(cases - types) == []
+
+
+def test_the_replay_names_the_adoption_rules_as_the_table_does() -> None:
+    """A facilitator who replays a table reads the rule in the words the table and the control room used (the
+    replay once said 'bredt flertal (2/3)' where the table said 'bredt forlig: to tredjedele af stemmerne')."""
+    table_names = {
+        "consensus": "consensus: everyone for, nobody against",
+        "broad": "broad agreement: two thirds of the votes",
+        "majority": "majority: more than half of the votes",
+    }
+    for lang in ("da", "en"):
+        replay = _catalog(lang)
+        with (WEB / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as file:
+            table = {str(m.id): str(m.string) or str(m.id) for m in read_po(file, locale=lang) if m.id}
+        for rule, msgid in table_names.items():
+            assert (replay[f"rule.{rule}"] or f"rule.{rule}") == table[msgid], (lang, rule)
