@@ -65,6 +65,12 @@ def two_player_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     shutil.copytree(DEFAULT_DECK_PATH, decks / "korsbaek")
     scenario = decks / "korsbaek" / "scenario.toml"
     scenario.write_text(scenario.read_text().replace("min_players = 3", "min_players = 2"))
+    # Rules 3: nobody adopts a forlig alone, so at a table of two both must have a vote (the økonomidirektør
+    # has none in the real deck: dealt beside the mayor, the table could never adopt).
+    roles = decks / "korsbaek" / "roles.toml"
+    text = roles.read_text()
+    assert text.count("weight = 0\nvotes = false") == 1
+    roles.write_text(text.replace("weight = 0\nvotes = false", "weight = 1\nvotes = true"))
     env = {"RAADERUM_DECKS_DIR": str(decks), "RAADERUM_FRAMES_PER_SECOND": "1000", "RAADERUM_FRAME_BURST": "1000"}
     server = ServerProcess(f"sqlite:///{folder / 'events.db'}", env=env, log_dir=folder)
     server.start()
