@@ -65,7 +65,9 @@ export function describe(event, view, deck, hidden = false) {
     case "game_created":
       return t("The game was created: %(table)s", { table: event.table_name });
     case "player_joined":
-      return t("%(name)s sat down at the table", { name: event.name });
+      return event.bot
+        ? t("%(name)s (a practice bot) sat down at the table", { name: event.name })
+        : t("%(name)s sat down at the table", { name: event.name });
     case "player_left":
       return t("%(name)s left the table", { name: name(event.player_id) });
     case "roles_dealt":
