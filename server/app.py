@@ -59,7 +59,9 @@ async def _secret(settings: Settings, store: EventStore) -> str:
 async def _create_demo(services: Services) -> None:
     base = services.settings.public_url or "http://127.0.0.1:8000"
     # "Prøv selv" (docs/bots.md): one table where one person plays with three bots. Its join link comes first.
-    solo_request = ConferenceRequest(name="Prøv selv: Korsbæk Kommune", tables=1, bots_fill_to=4)
+    solo_request = ConferenceRequest(
+        name="Prøv selv: Korsbæk Kommune", tables=1, bots_fill_to=4, start_when_joined=True
+    )
     solo = await conferences.create_conference(services.store, services.tables, solo_request)
     solo_token = services.signer.sign(Claims(role="facilitator", conference_id=solo.conference_id))
     solo_table = solo.tables[0]
@@ -75,7 +77,7 @@ async def _create_demo(services: Services) -> None:
     lines = [
         "",
         f"Prøv selv (du og tre bots): {base}/join/{solo_table.join_code}",
-        f"  Start runden i kontrolrummet: {base}/control/{solo.conference_id}#token={solo_token}",
+        f"  Runde 1 starter, når du sætter dig; kontrolrummet: {base}/control/{solo.conference_id}#token={solo_token}",
         "",
         f"Demokonference oprettet: {request.name}",
         f"  Kontrolrum (hemmeligt link, del det ikke): {base}/control/{conference}#token={token}",

@@ -157,7 +157,7 @@ def test_demo_prints_the_proev_selv_table_first_where_one_person_plays_with_thre
     base_url = f"http://127.0.0.1:{port}"
     with raaderum("demo", "--port", str(port), cwd=tmp_path) as (process, out):
         [solo] = out.wait_for(rf"Prøv selv \(du og tre bots\): {base_url}/join/([A-Z0-9]{{6}})")
-        [control] = out.wait_for(rf"Start runden i kontrolrummet: {base_url}/control/(\S+)#token=(\S+)")
+        [control] = out.wait_for(rf"Runde 1 starter, .*kontrolrummet: {base_url}/control/(\S+)#token=(\S+)")
         links = [line for line in out.lines if "http://" in line]
         assert links[0] == solo.string, "the Prøv selv join link comes first"
         wait_healthy(base_url, process, out)
@@ -169,6 +169,8 @@ def test_demo_prints_the_proev_selv_table_first_where_one_person_plays_with_thre
         joined = [e["data"] for e in events if e["type"] == "player_joined"]
         assert [j.get("bot", False) for j in joined] == [True, True, True, False]
         assert joined[-1]["name"] == "Tove"
+        # Round 1 started when Tove sat down: she plays at once, nobody has to open the control room.
+        assert [e["type"] for e in events][-2:] == ["roles_dealt", "round_started"]
 
 
 def test_several_workers_on_sqlite_are_refused(tmp_path: Path) -> None:

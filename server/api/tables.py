@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -15,11 +16,11 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine import SYSTEM, RuleViolation
+from engine import FACILITATOR, SYSTEM, RuleViolation
 from engine.abilities import adjustments, events_in_force
 from engine.budget import validate_portfolio
 from engine.explain import TableDebrief, table_debrief
-from engine.model import Join
+from engine.model import Join, StartRound
 from engine.versions import parse_stored_type
 from engine.views import MeterView, meter
 from server.api.access import join_base
@@ -73,10 +74,23 @@ async def join(body: JoinRequest, services: ServicesDep) -> JoinResponse:
     except RuleViolation as violation:
         # seat.name_taken says whose: the page asks "Er du Dina?" and offers the seat code (api/seats.py).
         raise fail(409, violation.code, violation.message(), details=violation.params) from None
+    await _start_when_joined(services, table, conference_id)
     token = services.signer.sign(
         Claims(role="player", conference_id=conference_id, table_id=table_id, player_id=player_id)
     )
     return JoinResponse(table_id=table_id, player_id=player_id, token=token)
+
+
+async def _start_when_joined(services: Services, table: Table, conference_id: str) -> None:
+    """A conference with `start_when_joined` ("Prøv selv": one person and bots) starts round 1 when a person sits
+    down at a table that has enough players; nobody has to open the control room."""
+    if table.state.phase != "lobby":
+        return
+    created = await conferences.load_conference(services.store, conference_id)
+    if created is None or not created.request.start_when_joined:
+        return
+    with contextlib.suppress(RuleViolation):  # too few players yet: the next one to join starts it
+        await table.execute(StartRound(at=now()), FACILITATOR, "start-when-joined")
 
 
 @router.get("/api/tables/{table_id}/events", response_model=EventsResponse)

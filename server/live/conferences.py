@@ -57,6 +57,9 @@ class ConferenceRequest(BaseModel):
     bot_pace_seconds: Annotated[float | None, Typed] = Field(
         default=None, ge=0, le=600, description="Seconds between a bot's actions (docs/bots.md)"
     )
+    start_when_joined: bool = Field(
+        default=False, description="Round 1 starts when a person joins a table that has enough players (Prøv selv)"
+    )
 
 
 class ConferenceCreated(BaseModel):
