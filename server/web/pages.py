@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from server.api.decks import deck_version
 from server.deps import Lang, Services, ServicesDep
-from server.live.conferences import normalise_code
+from server.live.conferences import load_conference, normalise_code, table_for_code
 from server.live.tables import Table
 from server.responses import GZIP_MIN, YEAR, accepts_gzip
 from server.web.assets import ASSETS
@@ -32,12 +32,23 @@ router = APIRouter()
 # ---- pages ---------------------------------------------------------------------------------------
 
 
-def page_lang(request: Request, lang: str | None) -> tuple[Lang, bool]:
-    """The page's language: ?lang= (remembered in a cookie), else the cookie, else Danish."""
+def page_lang(request: Request, lang: str | None, default: Lang = "da") -> tuple[Lang, bool]:
+    """The page's language: ?lang= (remembered in a cookie), else the cookie, else `default` (the conference's
+    language at the tables for a table's pages, Danish elsewhere)."""
     if lang in LANGS:
         return ("en" if lang == "en" else "da"), True
     cookie = request.cookies.get(LANG_COOKIE)
-    return ("en" if cookie == "en" else "da"), False
+    if cookie in LANGS:
+        return ("en" if cookie == "en" else "da"), False
+    return default, False
+
+
+async def table_lang(services: Services, table_id: str | None) -> Lang:
+    """The language the facilitator chose for the tables of this table's conference ("Sprog ved bordene");
+    Danish for a table of no conference."""
+    conference_id = await services.conference_of(table_id) if table_id else None
+    created = await load_conference(services.store, conference_id) if conference_id else None
+    return created.request.language if created is not None else "da"
 
 
 def csp(importmap: str) -> str:
@@ -108,9 +119,10 @@ async def join_page(request: Request, lang: str | None = None) -> Response:
 
 
 @router.get("/join/{code}", response_class=HTMLResponse, include_in_schema=False)
-async def join_link(request: Request, code: str, lang: str | None = None) -> Response:
-    """The QR code's target: the join page with the code filled in."""
-    chosen, remember = page_lang(request, lang)
+async def join_link(request: Request, code: str, services: ServicesDep, lang: str | None = None) -> Response:
+    """The QR code's target: the join page with the code filled in, in the language of the code's tables."""
+    table_id = await table_for_code(services.store, code) if code.strip() else None
+    chosen, remember = page_lang(request, lang, await table_lang(services, table_id))
     return _page(request, "join.html", chosen, remember, entry="js/join.js", code=normalise_code(code)[:20])
 
 
@@ -125,7 +137,7 @@ async def _table_or_404(
 
 @router.get("/table/{table_id}", response_class=HTMLResponse, include_in_schema=False)
 async def table_page(request: Request, table_id: str, services: ServicesDep, lang: str | None = None) -> Response:
-    chosen, remember = page_lang(request, lang)
+    chosen, remember = page_lang(request, lang, await table_lang(services, table_id))
     table = await _table_or_404(request, services, table_id, chosen, remember)
     if isinstance(table, Response):
         return table
@@ -143,7 +155,7 @@ async def table_page(request: Request, table_id: str, services: ServicesDep, lan
 
 @router.get("/table/{table_id}/debrief", response_class=HTMLResponse, include_in_schema=False)
 async def debrief_page(request: Request, table_id: str, services: ServicesDep, lang: str | None = None) -> Response:
-    chosen, remember = page_lang(request, lang)
+    chosen, remember = page_lang(request, lang, await table_lang(services, table_id))
     table = await _table_or_404(request, services, table_id, chosen, remember)
     if isinstance(table, Response):
         return table
@@ -166,7 +178,7 @@ async def referat_page(request: Request, table_id: str, services: ServicesDep, l
     """The one-page forligsreferat (issue 14): the forlig, the four years, the why, the hjertesager and the
     three questions on one A4 page, to print or save as PDF. The same debrief resource and tokens as the
     debrief page."""
-    chosen, remember = page_lang(request, lang)
+    chosen, remember = page_lang(request, lang, await table_lang(services, table_id))
     table = await _table_or_404(request, services, table_id, chosen, remember)
     if isinstance(table, Response):
         return table

@@ -217,3 +217,29 @@ def test_json_answers_are_small_when_gzipped(web_server: WebServer, path: str) -
     response = httpx.get(f"{web_server.url}{path}", params={"lang": "da"}, headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert int(response.headers["content-length"]) < 30_000
+
+
+def test_a_tables_pages_open_in_the_language_chosen_for_the_tables(web_server: WebServer) -> None:
+    """'Sprog ved bordene: English' on the setup page: a player who scans the QR code (no ?lang=, no cookie)
+    gets the join page and the table's pages in English; their own choice (?lang=, then the cookie) still wins,
+    and a Danish conference's pages stay Danish."""
+    english = create_conference(web_server, language="en")
+    danish = create_conference(web_server)
+
+    def lang_of(path: str, cookies: dict[str, str] | None = None) -> str:
+        response = httpx.get(f"{web_server.url}{path}", cookies=cookies, timeout=10)
+        assert response.status_code == 200, (path, response.status_code)
+        found = re.search(r'<html lang="(\w+)"', response.text)
+        assert found, path
+        return found.group(1)
+
+    table = english.table_id
+    for path in (f"/join/{english.code}", f"/join/{english.code.lower()}", f"/table/{table}",
+                 f"/table/{table}/debrief", f"/table/{table}/referat"):  # fmt: skip
+        assert lang_of(path) == "en", path
+        assert lang_of(f"{path}?lang=da") == "da", path
+        assert lang_of(path, cookies={"raaderum_lang": "da"}) == "da", path
+    for path in (f"/join/{danish.code}", f"/table/{danish.table_id}"):
+        assert lang_of(path) == "da", path
+    assert lang_of("/join/ZZZZZZ") == "da"  # an unknown code: the default
+    assert lang_of("/") == "da"
