@@ -18,17 +18,37 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
 
 from engine.budget import RULES_VERSION, Assessment, Years, assess, balance, lever_amounts, target_years
-from engine.debrief import verdict
-from engine.deck import DEFAULT_DECK_PATH, REQUIRED_KINDS, Deck, load_deck
+from engine.debrief import hjertesag_met, verdict
+from engine.deck import (
+    DEFAULT_DECK_PATH,
+    REQUIRED_KINDS,
+    BalancedYears,
+    Card,
+    ChosenAny,
+    ChosenNone,
+    Condition,
+    CountAtLeast,
+    CountAtMost,
+    Deck,
+    FteAtLeast,
+    KindExceeds,
+    KindGainsAtLeast,
+    NotAllChosen,
+    ServiceAtLeast,
+    load_deck,
+)
 from engine.feasibility import best_portfolio, feasible_range, model_for, year_results
+from engine.model import Forlig
 from engine.reality import forecast
 
 Strategy = Callable[["Game", random.Random], list[str]]
+T0 = datetime(2026, 9, 1, tzinfo=UTC)
 
 
 class Game:
@@ -301,13 +321,235 @@ def exact(deck: Deck, x: float | None, *, levers: bool) -> tuple[list[str], floa
     return chosen, float(result.x[n] if x is None else result.fun)
 
 
+# ---- Hjertesager (issue 13, item 4) ------------------------------------------------------------------------
+
+
+def _problem(
+    deck: Deck, x: float, loaned: Sequence[str] = ()
+) -> tuple[list[Card], list[list[float]], list[float], list[float]]:
+    """The verdict at X as MILP rows over the cards (no levers, no event): the same constraints as `exact`.
+    `loaned` cards' anlæg is left out of the anlægspulje (teknik's energilån)."""
+    settings = balance(deck.scenario)
+    cards = list(deck.cards)
+    target = target_years(deck.scenario, x)
+    rows: list[list[float]] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    for t in range(4):
+        rows.append([c.amounts[t] for c in cards])
+        lo.append(target[t] - (settings.structural_tolerance if t else 0.0))
+        hi.append(np.inf)
+    gains = [max(0.0, c.amounts[3]) if c.kind != "udvidelse" else 0.0 for c in cards]
+    for kind in REQUIRED_KINDS:
+        rows.append(
+            [(g if c.kind == kind else 0.0) - settings.kind_share_min * g for g, c in zip(gains, cards, strict=True)]
+        )
+        lo.append(0.0)
+        hi.append(np.inf)
+    for t in range(4):
+        rows.append([-min(0.0, c.amounts[t]) if c.kind == "udvidelse" else 0.0 for c in cards])
+        lo.append(deck.scenario.wish_funding[t])
+        hi.append(np.inf)
+    rows.append([0.0 if c.id in loaned else -sum(min(0.0, v) for v in c.capital) for c in cards])
+    lo.append(-np.inf)
+    hi.append(deck.scenario.capital_pool)
+    return cards, rows, lo, hi
+
+
+def _condition_rows(
+    deck: Deck, cards: Sequence[Card], condition: Condition, x: float
+) -> list[tuple[list[float], float, float]] | None:
+    """A hjertesag as linear rows over the cards; None for one that is not about the cards (the vote's share)."""
+    index = {c.id: i for i, c in enumerate(cards)}
+
+    def ones(ids: Sequence[str]) -> list[float]:
+        return [1.0 if c.id in ids else 0.0 for c in cards]
+
+    target = target_years(deck.scenario, x)
+    if isinstance(condition, ChosenAny):
+        return [(ones(condition.cards), 1, np.inf)]
+    if isinstance(condition, ChosenNone):
+        return [(ones(condition.cards), -np.inf, 0)]
+    if isinstance(condition, NotAllChosen):
+        return [(ones(condition.cards), -np.inf, len(condition.cards) - 1)]
+    if isinstance(condition, CountAtMost | CountAtLeast):
+        match = [
+            1.0
+            if (condition.area is None or c.area == condition.area)
+            and (condition.card_kind is None or c.kind == condition.card_kind)
+            and (condition.service_at_most is None or c.service <= condition.service_at_most)
+            else 0.0
+            for c in cards
+        ]
+        if isinstance(condition, CountAtLeast):
+            return [(match, condition.n, np.inf)]
+        return [(match, -np.inf, condition.n)]
+    if isinstance(condition, KindGainsAtLeast):
+        row = [max(0.0, c.amounts[3]) if c.kind == condition.card_kind else 0.0 for c in cards]
+        return [(row, condition.threshold(x), np.inf)]
+    if isinstance(condition, ServiceAtLeast):
+        return [([float(c.service) for c in cards], condition.threshold(x), np.inf)]
+    if isinstance(condition, FteAtLeast):
+        return [([c.fte for c in cards], condition.threshold(x), np.inf)]
+    if isinstance(condition, BalancedYears):
+        margin = condition.margin(x)
+        return [([c.amounts[t - 1] for c in cards], target[t - 1] + margin, np.inf) for t in condition.years]
+    if isinstance(condition, KindExceeds):
+        row = [
+            c.amounts[3] if c.kind == condition.more else -c.amounts[3] if c.kind == condition.than else 0.0
+            for c in cards
+        ]
+        return [(row, 0.01, np.inf)]
+    del index
+    return None  # adopted_share_at_least: how the table votes, not which cards
+
+
+def _solve(
+    deck: Deck,
+    x: float,
+    conditions: Sequence[Condition],
+    *,
+    cost: Sequence[float] | None = None,
+    loaned: Sequence[str] = (),
+) -> list[str] | None:
+    """A verdict-meeting portfolio (cards only, no event) that meets every condition, or None."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cards, rows, lo, hi = _problem(deck, x, loaned)
+    for condition in conditions:
+        for row, low, high in _condition_rows(deck, cards, condition, x) or []:
+            rows.append(row)
+            lo.append(low)
+            hi.append(high)
+    n = len(cards)
+    result = milp(
+        np.array(cost if cost is not None else [0.0] * n, dtype=float),
+        constraints=LinearConstraint(np.array(rows), lo, hi),
+        integrality=np.ones(n),
+        bounds=Bounds(np.zeros(n), np.ones(n)),
+    )
+    if result.x is None:
+        return None
+    return [c.id for c, value in zip(cards, result.x, strict=True) if value > 0.5]
+
+
+@dataclass
+class HjertesagFigures:
+    x: float
+    labels: list[str]  # role: text, per hjertesag about the cards
+    infeasible_alone: list[str]
+    automatic: list[tuple[str, float]]  # (hjertesag, share of the sampled forlig meeting the verdict that meet it)
+    shares: dict[str, float]
+    conflicts: list[
+        tuple[str, str]
+    ]  # pairs of hjertesager of different roles that no verdict-meeting forlig meets both
+    role_conflicts: dict[str, set[str]]  # role -> the other roles it has a conflicting pair with
+    samples: int
+    teknik_joint: bool  # teknik's hjertesager all at once, without an ability
+    teknik_joint_with_loan: bool  # … with the energilån on TM-01 or TM-02
+
+
+def hjertesag_figures(deck: Deck, x: float, samples: int, seed: int) -> HjertesagFigures:
+    """At X (no event, cards only): which hjertesager no forlig meeting the verdict can meet, which nearly all
+    such forlig meet (a sample of them: the MILP with random objectives), and which pairs of different roles'
+    hjertesager exclude each other."""
+    sager = [
+        (role.id, sag)
+        for role in deck.roles
+        for sag in role.hjertesager
+        if _condition_rows(deck, list(deck.cards), sag.condition, x) is not None
+    ]
+    label = {id(sag): f"{role}: {sag.text.da}" for role, sag in sager}
+    infeasible = [label[id(sag)] for _, sag in sager if _solve(deck, x, [sag.condition]) is None]
+    rng = np.random.default_rng(seed)
+    found: set[tuple[str, ...]] = set()
+    for _ in range(samples):
+        picked = _solve(deck, x, [], cost=rng.normal(size=len(deck.cards)))
+        if picked is not None:
+            found.add(tuple(sorted(picked)))
+    target = target_years(deck.scenario, x)
+    checked = []
+    for cards in found:
+        a = assess(deck, cards, (), target)
+        if verdict(deck, a, (), RULES_VERSION).reached:
+            checked.append((cards, a))
+    shares: dict[str, float] = {}
+    for _, sag in sager:
+        met = sum(
+            1 for cards, a in checked if hjertesag_met(sag.condition, deck, Forlig("F", 1, cards, 1.0, False, T0), a)
+        )
+        shares[label[id(sag)]] = met / len(checked) if checked else 0.0
+    automatic = [(name, share) for name, share in shares.items() if share > 0.9]
+    conflicts: list[tuple[str, str]] = []
+    role_conflicts: dict[str, set[str]] = {role.id: set() for role in deck.roles}
+    for (role_a, a), (role_b, b) in itertools.combinations(sager, 2):
+        if role_a == role_b:
+            continue
+        if _solve(deck, x, [a.condition, b.condition]) is None:
+            conflicts.append((label[id(a)], label[id(b)]))
+            role_conflicts[role_a].add(role_b)
+            role_conflicts[role_b].add(role_a)
+    teknik = [sag.condition for role, sag in sager if role == "teknik_klima"]
+    joint = _solve(deck, x, teknik) is not None
+    with_loan = any(_solve(deck, x, teknik, loaned=[card]) is not None for card in ("TM-01", "TM-02"))
+    return HjertesagFigures(
+        x=x,
+        labels=[label[id(sag)] for _, sag in sager],
+        infeasible_alone=infeasible,
+        automatic=automatic,
+        shares=shares,
+        conflicts=conflicts,
+        role_conflicts=role_conflicts,
+        samples=len(checked),
+        teknik_joint=joint,
+        teknik_joint_with_loan=with_loan,
+    )
+
+
+def print_hjertesager(deck: Deck, samples: int, seed: int) -> None:
+    x = deck.scenario.default_target
+    figures = hjertesag_figures(deck, x, samples, seed)
+    print(
+        f"\nhjertesager at the default X = {x:g} (no event, cards only; "
+        f"{figures.samples} distinct forlig meeting the verdict sampled):"
+    )
+    print(
+        f"  infeasible alone: {len(figures.infeasible_alone)}"
+        + "".join(f"\n    {name}" for name in figures.infeasible_alone)
+    )
+    print(
+        f"  met automatically (> 90 % of the sample): {len(figures.automatic)}"
+        + "".join(f"\n    {name} ({share:.0%})" for name, share in figures.automatic)
+    )
+    print(f"  conflicting pairs between roles: {len(figures.conflicts)}")
+    for a, b in figures.conflicts:
+        print(f"    {a}  ×  {b}")
+    print(
+        "  roles each role's hjertesager conflict with: "
+        + "; ".join(f"{role} {len(others)}" for role, others in figures.role_conflicts.items())
+    )
+    print(
+        f"  teknik's hjertesager jointly feasible: {figures.teknik_joint} without an ability, "
+        f"{figures.teknik_joint_with_loan} with the energilån"
+    )
+    print(
+        "  share of the sample meeting each: "
+        + "; ".join(f"{name.split(':')[0]} {share:.0%}" for name, share in figures.shares.items())
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--games", type=int, default=5000)
     parser.add_argument("--targets", default="")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--hjertesager", action="store_true", help="only the hjertesager section (issue 13)")
+    parser.add_argument("--samples", type=int, default=600, help="random objectives for the hjertesager's sample")
     args = parser.parse_args()
     deck = load_deck(DEFAULT_DECK_PATH)
+    if args.hjertesager:
+        print_hjertesager(deck, args.samples, args.seed)
+        return
     started = time.perf_counter()
     feasible = feasible_range(deck)
     print(
@@ -367,6 +609,7 @@ def main() -> None:
                 f"  X {x} {'with' if levers else 'without'} levers: least service reduction {a.service_reductions} "
                 f"(improvements +{a.service_improvements}); engine verdict {ok}: {' '.join(cards)}"
             )
+    print_hjertesager(deck, args.samples, args.seed)
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

@@ -42,11 +42,13 @@ from engine.deck import (
     ChosenAny,
     ChosenNone,
     Condition,
+    CountAtLeast,
     CountAtMost,
     Deck,
     FteAtLeast,
     Hjertesag,
     KindExceeds,
+    KindGainsAtLeast,
     NotAllChosen,
     PauseEventAbility,
     ServiceAtLeast,
@@ -132,6 +134,7 @@ class _Arrays:
     noise: Matrix  # (n,) the bot's own small taste for each item (seeded)
     requires: tuple[tuple[int, int], ...]
     excludes: tuple[tuple[int, int], ...]
+    x: float = 0.0  # the budgetår's target: the hjertesager's thresholds follow it
 
 
 def _arrays(deck: Deck, events: tuple[str, ...], rules: int, target: Years, seed: int) -> _Arrays:
@@ -168,6 +171,7 @@ def _arrays(deck: Deck, events: tuple[str, ...], rules: int, target: Years, seed
         noise=taste,
         requires=tuple(requires),
         excludes=tuple(excludes),
+        x=float(target[0]),
     )
 
 
@@ -192,7 +196,7 @@ def _condition_met(condition: Condition, deck: Deck, arrays: _Arrays, chosen: Ma
         return _floats(count(condition.cards) == 0)
     if isinstance(condition, NotAllChosen):
         return _floats(count(condition.cards) < len(condition.cards))
-    if isinstance(condition, CountAtMost):
+    if isinstance(condition, CountAtMost | CountAtLeast):
         matching = [
             card.id
             for card in deck.cards
@@ -200,14 +204,22 @@ def _condition_met(condition: Condition, deck: Deck, arrays: _Arrays, chosen: Ma
             and (condition.card_kind is None or card.kind == condition.card_kind)
             and (condition.service_at_most is None or card.service <= condition.service_at_most)
         ]
+        if isinstance(condition, CountAtLeast):
+            return _floats(count(matching) >= condition.n)
         return _floats(count(matching) <= condition.n)
+    if isinstance(condition, KindGainsAtLeast):
+        of_kind = np.array(
+            [1.0 if deck.has_card(item) and deck.card(item).kind == condition.card_kind else 0.0 for item in model.ids]
+        )
+        gains = np.maximum(0.0, model.amounts[:, 3]) * of_kind
+        return _floats(chosen @ gains >= condition.threshold(arrays.x) - 1e-9)
     if isinstance(condition, ServiceAtLeast):
-        return _floats(chosen @ arrays.service >= condition.value)
+        return _floats(chosen @ arrays.service >= condition.threshold(arrays.x) - 1e-9)
     if isinstance(condition, FteAtLeast):
-        return _floats(chosen @ arrays.fte >= condition.value - 1e-9)
+        return _floats(chosen @ arrays.fte >= condition.threshold(arrays.x) - 1e-9)
     if isinstance(condition, BalancedYears):
         years = [year - 1 for year in condition.years]
-        return _floats((sums[:, years] >= -1e-9).all(axis=1))
+        return _floats((sums[:, years] >= condition.margin(arrays.x) - 1e-9).all(axis=1))
     if isinstance(condition, KindExceeds):
         kinds = [deck.card(item).kind if deck.has_card(item) else None for item in model.ids]
         more = np.array([1.0 if kind == condition.more else 0.0 for kind in kinds])

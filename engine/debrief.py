@@ -15,7 +15,7 @@ from typing import assert_never
 from pydantic import BaseModel, ConfigDict
 
 from engine import reality
-from engine.abilities import assess_table, events_in_force
+from engine.abilities import assess_table, events_in_force, score_costs
 from engine.budget import (
     PRECISION,
     Assessment,
@@ -35,12 +35,14 @@ from engine.deck import (
     ChosenAny,
     ChosenNone,
     Condition,
+    CountAtLeast,
     CountAtMost,
     Deck,
     FteAtLeast,
     HearingEffect,
     Kind,
     KindExceeds,
+    KindGainsAtLeast,
     NotAllChosen,
     ServiceAtLeast,
     Text,
@@ -154,6 +156,9 @@ class RoleOutcome(Frozen):
     role: str
     title: Text
     hjertesager: tuple[HjertesagOutcome, ...]
+    # A point per hjertesag met, less what the role's abilities cost (engine.abilities.score_costs).
+    score: int = 0
+    ability_cost: int = 0
 
 
 class ForligRow(Frozen):
@@ -251,6 +256,7 @@ class Debrief(Frozen):
     net_fte: float
     hjertesager: tuple[RoleOutcome, ...]
     negotiation: Negotiation
+    table_score: int = 0  # the seated roles' scores added up
     reality_check: RealityCheck
 
 
@@ -283,7 +289,7 @@ def hjertesag_met(condition: Condition, deck: Deck, forlig: Forlig | None, asses
         return not any(card in chosen for card in condition.cards)
     if isinstance(condition, NotAllChosen):
         return not all(card in chosen for card in condition.cards)
-    if isinstance(condition, CountAtMost):
+    if isinstance(condition, CountAtMost | CountAtLeast):
         matching = [
             card
             for card in (deck.card(card_id) for card_id in chosen if deck.has_card(card_id))  # levers: no card
@@ -291,13 +297,17 @@ def hjertesag_met(condition: Condition, deck: Deck, forlig: Forlig | None, asses
             and (condition.card_kind is None or card.kind == condition.card_kind)
             and (condition.service_at_most is None or card.service <= condition.service_at_most)
         ]
-        return len(matching) <= condition.n
+        return len(matching) <= condition.n if isinstance(condition, CountAtMost) else len(matching) >= condition.n
+    if isinstance(condition, KindGainsAtLeast):
+        gains = kind_gains(deck, assessment)[condition.card_kind]
+        return gains >= condition.threshold(assessment.target[0]) - 1e-9
     if isinstance(condition, ServiceAtLeast):
-        return assessment.service >= condition.value
+        return assessment.service >= condition.threshold(assessment.target[0])
     if isinstance(condition, FteAtLeast):
-        return assessment.fte >= condition.value
+        return assessment.fte >= condition.threshold(assessment.target[0])
     if isinstance(condition, BalancedYears):
-        return all(assessment.reached(year) for year in condition.years)
+        margin = condition.margin(assessment.target[0])
+        return all(year_reached(assessment.result[year - 1] - margin) for year in condition.years)
     if isinstance(condition, AdoptedShareAtLeast):
         return forlig is not None and forlig.share_for >= condition.share
     if isinstance(condition, KindExceeds):
@@ -307,24 +317,29 @@ def hjertesag_met(condition: Condition, deck: Deck, forlig: Forlig | None, asses
 
 def _hjertesager(state: State, assessment: Assessment) -> tuple[RoleOutcome, ...]:
     outcomes: list[RoleOutcome] = []
+    costs = score_costs(state)
     for player in state.seated():
         if player.role is None:
             continue
         role = state.deck.role(player.role)
+        sager = tuple(
+            HjertesagOutcome(
+                text=sag.text,
+                condition=sag.condition.kind,
+                met=hjertesag_met(sag.condition, state.deck, state.forlig, assessment),
+            )
+            for sag in role.hjertesager
+        )
+        cost = costs.get(role.id, 0)
         outcomes.append(
             RoleOutcome(
                 player_id=player.id,
                 name=player.name,
                 role=role.id,
                 title=role.title,
-                hjertesager=tuple(
-                    HjertesagOutcome(
-                        text=sag.text,
-                        condition=sag.condition.kind,
-                        met=hjertesag_met(sag.condition, state.deck, state.forlig, assessment),
-                    )
-                    for sag in role.hjertesager
-                ),
+                hjertesager=sager,
+                score=sum(1 for sag in sager if sag.met) - cost,
+                ability_cost=cost,
             )
         )
     return tuple(outcomes)
@@ -765,6 +780,7 @@ def debrief(state: State, *, draws: int = DEFAULT_DRAWS) -> Debrief:
     cards = forlig.cards if forlig is not None else ()
     event_ids = state.event_cards
     assessment = assess_table(state, cards, target)
+    roles = _hjertesager(state, assessment)
     years = tuple(
         YearRow(
             year=index + 1,
@@ -800,7 +816,8 @@ def debrief(state: State, *, draws: int = DEFAULT_DRAWS) -> Debrief:
         composition=composition(deck, assessment),
         service_index=assessment.service,
         net_fte=assessment.fte,
-        hjertesager=_hjertesager(state, assessment),
+        hjertesager=roles,
+        table_score=sum(role.score for role in roles),
         negotiation=negotiation(state),
         reality_check=reality_check(state, assessment, draws=draws, seed=seed, rules=rules),
     )

@@ -326,14 +326,48 @@ class CountAtMost(Strict):
     service_at_most: int | None = None
 
 
+class CountAtLeast(Strict):
+    """At least `n` chosen cards matching the filter (area, kind, service at or below)."""
+
+    kind: Literal["count_at_least"]
+    n: int = Field(ge=1)
+    area: str | None = None
+    card_kind: Kind | None = None
+    service_at_most: int | None = None
+
+
+class KindGainsAtLeast(Strict):
+    """The chosen cards of `card_kind` free at least `value` + `per_x` · X mio. kr. in year 4 (their gains)."""
+
+    kind: Literal["kind_gains_at_least"]
+    card_kind: Kind
+    value: float = 0.0
+    per_x: float = Field(default=0.0, description="How the threshold moves per mio. kr. of X")
+
+    def threshold(self, x: float) -> float:
+        return self.value + self.per_x * x
+
+
 class ServiceAtLeast(Strict):
+    """The chosen cards' service figures add up to at least `value` + `per_x` · X (X: the budgetår's target)."""
+
     kind: Literal["service_at_least"]
     value: int
+    per_x: float = Field(default=0.0, description="How the threshold moves per mio. kr. of X (0: a fixed threshold)")
+
+    def threshold(self, x: float) -> float:
+        return self.value + self.per_x * x
 
 
 class FteAtLeast(Strict):
+    """Net årsværk of the chosen cards at least `value` + `per_x` · X (X: the budgetår's target)."""
+
     kind: Literal["fte_at_least"]
     value: float
+    per_x: float = Field(default=0.0, description="How the threshold moves per mio. kr. of X (0: a fixed threshold)")
+
+    def threshold(self, x: float) -> float:
+        return self.value + self.per_x * x
 
 
 class BalancedYears(Strict):
@@ -341,6 +375,14 @@ class BalancedYears(Strict):
 
     kind: Literal["balanced_years"]
     years: tuple[int, ...] = Field(min_length=1)
+    margin_per_x: float = Field(
+        default=0.0,
+        ge=0,
+        description="Each year must reach the target with this share of X to spare (0: just reach it)",
+    )
+
+    def margin(self, x: float) -> float:
+        return self.margin_per_x * x
 
     @field_validator("years")
     @classmethod
@@ -370,6 +412,8 @@ Condition = Annotated[
     | ChosenNone
     | NotAllChosen
     | CountAtMost
+    | CountAtLeast
+    | KindGainsAtLeast
     | ServiceAtLeast
     | FteAtLeast
     | BalancedYears
@@ -572,6 +616,9 @@ LATER_FIELDS: dict[type[BaseModel], frozenset[str]] = {
     Scenario: frozenset({"price_level", "balance"}),
     Card: frozenset({"scaled", "warns_with"}),
     Role: frozenset({"calls_votes", "abilities"}),
+    ServiceAtLeast: frozenset({"per_x"}),
+    BalancedYears: frozenset({"margin_per_x"}),
+    FteAtLeast: frozenset({"per_x"}),
     EventCard: frozenset({"scaled"}),
 }
 

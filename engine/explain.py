@@ -783,6 +783,8 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "role": "Role id",
         "title": "Role title",
         "hjertesager": "The role's hjertesager",
+        "score": "A point per hjertesag met, less the points its abilities cost",
+        "ability_cost": "The points the role's abilities cost (fremrykning: 1)",
     },
     "Negotiation": {"proposals": "Every proposal", "players": "Every player", "rounds": "Every round"},
     "PlayerRow": {
@@ -871,6 +873,7 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "service_index": "The sum of the cards' service figures",
         "net_fte": "Årsværk",
         "hjertesager": "Per seated role",
+        "table_score": "The seated roles' scores added up",
         "negotiation": "The negotiation's story",
         "reality_check": "The dice and the Monte Carlo",
         "why": "Per year: target, planned, expected, realised, result and the contributions summing to result",

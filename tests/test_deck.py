@@ -342,7 +342,7 @@ def test_e08_delays_exactly_the_cards_with_more_than_5_mio_capital_in_year_1(dec
 HJERTESAGER: dict[str, list[dict[str, Any]]] = {
     "borgmester": [
         {"kind": "adopted_share_at_least", "share": 0.8},
-        {"kind": "balanced_years", "years": [1, 2, 3, 4]},
+        {"kind": "balanced_years", "years": [1, 2, 3, 4], "margin_per_x": 0.05},
     ],
     "oekonomidirektoer": [
         {"kind": "balanced_years", "years": [2, 3, 4]},
@@ -355,7 +355,7 @@ HJERTESAGER: dict[str, list[dict[str, Any]]] = {
     ],
     "boern_skole": [
         {"kind": "chosen_none", "cards": ["SK-01"]},
-        {"kind": "chosen_any", "cards": ["DT-U1", "SK-U1"]},
+        {"kind": "chosen_any", "cards": ["DT-U1"]},
         {"kind": "count_at_most", "n": 1, "area": "dagtilbud", "service_at_most": -1},
     ],
     "social_handicap": [
@@ -368,12 +368,12 @@ HJERTESAGER: dict[str, list[dict[str, Any]]] = {
         {"kind": "chosen_none", "cards": ["SK-01", "TM-05"]},
     ],
     "borgerrepraesentant": [
-        {"kind": "service_at_least", "value": -6},
-        {"kind": "chosen_any", "cards": list(WISHES)},
+        {"kind": "service_at_least", "value": 0, "per_x": -0.65},
+        {"kind": "count_at_least", "n": 3, "card_kind": "udvidelse"},
     ],
     "medarbejderrepraesentant": [
-        {"kind": "fte_at_least", "value": -25},
-        {"kind": "kind_exceeds", "more": "effektivisering", "than": "besparelse"},
+        {"kind": "fte_at_least", "value": 0, "per_x": -1.5},
+        {"kind": "kind_gains_at_least", "card_kind": "effektivisering", "per_x": 0.9},
         {"kind": "chosen_any", "cards": ["AD-04"]},
     ],
 }

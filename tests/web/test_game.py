@@ -370,6 +370,10 @@ def _the_debrief(
         expect(debrief).to_contain_text("årsværk ved fuld effekt")
         for other, role_title in roles.items():
             expect(debrief.locator(".roles")).to_contain_text(f"{other} – {role_title}")
+        # Issue 13: a point per hjertesag met, per role and for the table.
+        expect(debrief.locator(".roles .role-score")).to_have_count(len(roles))
+        expect(debrief.locator(".roles .role-score").first).to_contain_text(re.compile(r"Point: \d+ af \d+"))
+        expect(debrief.locator(".table-score")).to_contain_text(re.compile(r"Bordets point: \d+ af \d+"))
         expect(debrief).to_contain_text("Alle fire år")
         expect(debrief.locator(".rolls li")).to_have_count(len(SHORT) + len(ENOUGH))
         dice = f"Terningerne for hvert af de {len(SHORT) + len(ENOUGH)} kort"

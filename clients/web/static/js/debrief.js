@@ -198,9 +198,11 @@ function serviceSection(d) {
 }
 
 function hjertesagerSection(d) {
+  const most = d.hjertesager.reduce((sum, r) => sum + r.hjertesager.length, 0);
   return section(
     "hjertesager-title",
     _("The roles' hjertesager"),
+    h("p", { class: "table-score" }, _("The table's score: %(score)s of %(max)s", { score: d.table_score ?? 0, max: most })),
     h(
       "ul",
       { class: "roles" },
@@ -209,6 +211,12 @@ function hjertesagerSection(d) {
           "li",
           null,
           h("h3", null, `${r.name} – ${text(r.title)}`),
+          h(
+            "p",
+            { class: "role-score" },
+            _("Score: %(score)s of %(max)s", { score: r.score ?? 0, max: r.hjertesager.length }),
+            r.ability_cost ? " " + _("(%(n)s off for an ability)", { n: r.ability_cost }) : "",
+          ),
           h(
             "ul",
             { class: "reasons" },
