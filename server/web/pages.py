@@ -118,6 +118,13 @@ async def join_page(request: Request, lang: str | None = None) -> Response:
     return _page(request, "join.html", chosen, remember, entry="js/join.js", code="")
 
 
+@router.get("/tilgaengelighed", response_class=HTMLResponse, include_in_schema=False)
+async def accessibility_page(request: Request, lang: str | None = None) -> Response:
+    """The tilgængelighedserklæring (accessibility statement) the webtilgængelighedslov asks for."""
+    chosen, remember = page_lang(request, lang)
+    return _page(request, "accessibility.html", chosen, remember)
+
+
 @router.get("/join/{code}", response_class=HTMLResponse, include_in_schema=False)
 async def join_link(request: Request, code: str, services: ServicesDep, lang: str | None = None) -> Response:
     """The QR code's target: the join page with the code filled in, in the language of the code's tables."""

@@ -102,10 +102,20 @@ export class Builder {
               `${kindName(c.kind)} · ${text(area(c.area)?.name)}`,
               out_of_play ? " · " + _("out of play") : "",
             ),
+            // screens: each amount under its year, in mio. kr. (the sign: docs/glossary.md, the note above).
             h(
               "span",
-              { class: "amounts", "aria-label": _("Per year: %(list)s", { list: c.amounts.map((v) => short(v, { sign: true })).join(", ") }) },
-              c.amounts.map((v) => h("span", { class: v >= 0 ? "pos" : "neg" }, short(v, { sign: true }))),
+              { class: "amounts" },
+              c.amounts.map((v, i) =>
+                h(
+                  "span",
+                  { class: v >= 0 ? "pos" : "neg" },
+                  h("span", { class: "y" }, years()[i]),
+                  h("span", { class: "visually-hidden" }, ": "),
+                  short(v, { sign: true }),
+                  h("span", { class: "visually-hidden" }, " mio. kr."),
+                ),
+              ),
             ),
             reason,
           ),
@@ -246,6 +256,7 @@ export class Builder {
     }
     this.meterEl.setAttribute("aria-busy", "true");
     this.timer = setTimeout(async () => {
+      const before = this.lastResult; // screens: what the meter said, to announce only what changed
       const cards = [...this.cards];
       const result = await this.app.meterFor(cards);
       if (this.meterKey !== key) return; // a newer selection is on its way
@@ -254,6 +265,8 @@ export class Builder {
       if (result.ok) {
         this.error.hidden = true;
         this.meterEl.replaceChildren(whyWords(result.data) || "", meterFigures(result.data, { title: _("Your portfolio") }));
+        this.announceChange(before, result.data);
+        this.lastResult = result.data;
         this.barSummary.replaceChildren(yearStrip(result.data));
         this.blocked = result.data.why ? result.data.why.blocked : [];
         this.showBlocked();
@@ -264,6 +277,22 @@ export class Builder {
       }
       this.updateButton();
     }, METER_DELAY);
+  }
+
+  /** screens: the meter says only the years that changed ("2027: mangler 3,4 mio. kr."), not the whole box. */
+  announceChange(before, m) {
+    const labels = years();
+    const lines = m.result
+      .map((value, i) => {
+        const was = before ? before.result[i] : null;
+        if (was !== null && short(was) === short(value) && before.reached[i] === m.reached[i]) return null;
+        return m.reached[i]
+          ? _("%(year)s: reached, %(amount)s to spare", { year: labels[i], amount: mio(value) })
+          : _("%(year)s: %(amount)s missing", { year: labels[i], amount: mio(-value) });
+      })
+      .filter(Boolean);
+    const out = document.getElementById("meter-news");
+    if (out && lines.length) out.textContent = lines.join(". ") + ".";
   }
 
   /** The state changed (a new round, an event card): the button, the deck's out-of-play marks, the meter. */
@@ -286,6 +315,7 @@ export class Builder {
       this.root.scrollTop = 0;
       this.app.toast(_("Your proposal is on the table."));
       this.app.showTab("chat");
+      this.app.focusProposal(); // screens: focus goes to the result, the new proposal in the chat
     } catch (error) {
       this.error.textContent = error.message || _("The proposal could not be made.");
       this.error.hidden = false;

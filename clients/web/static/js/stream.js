@@ -400,7 +400,12 @@ export class Stream {
 export function announceText(state, item) {
   if (item.kind === "chat" && item.player_id !== state.you) return `${playerName(state, item.player_id)}: ${item.text}`;
   if (item.kind === "announce") return _("Facilitator") + ": " + item.text;
-  if (item.kind === "round") return _("Round %(n)s begins", { n: item.round });
+  if (item.kind === "round") {
+    const drawn = item.event_card ? eventCard(item.event_card) : null;
+    const begins = _("Round %(n)s begins", { n: item.round });
+    // screens: the event card is said too, not only shown
+    return drawn ? `${begins}. ${_("Event card %(id)s", { id: drawn.id })}: ${text(drawn.title)}. ${text(drawn.description)}` : begins;
+  }
   if (item.kind === "proposal") {
     const p = state.proposals.get(item.proposal_id);
     return p ? _("%(name)s proposed %(id)s", { name: playerName(state, p.player_id), id: p.id }) : "";

@@ -49,7 +49,21 @@ const app = {
       .catch((error) => app.toast(error.message));
   },
   vote(proposalId, choice) {
-    app.conn.send({ type: "vote", proposal_id: proposalId, choice }).catch((error) => app.toast(error.message));
+    app.conn
+      .send({ type: "vote", proposal_id: proposalId, choice })
+      .then(() => app.focusProposal(proposalId)) // screens: focus on the proposal's result (its status)
+      .catch((error) => app.toast(error.message));
+  },
+  /** screens: focus the proposal (the newest of mine when no id is given) once the chat shows it. */
+  focusProposal(proposalId) {
+    const id = proposalId || [...state.proposals.values()].filter((p) => p.player_id === state.you).map((p) => p.id).at(-1);
+    if (!id) return;
+    requestAnimationFrame(() => {
+      const article = document.querySelector(`#stream [data-proposal="${CSS.escape(id)}"]`);
+      if (!article) return;
+      article.tabIndex = -1;
+      article.focus({ preventScroll: false });
+    });
   },
   callVote(proposalId) {
     app.conn.send({ type: "call_vote", proposal_id: proposalId }).catch((error) => app.toast(error.message));
@@ -254,6 +268,44 @@ function handle(frame) {
   }
 }
 
+// ---- screens: skip links, and the warning before a deadline (WCAG 2.2.1) ---------------------------
+
+function wireSkipLinks() {
+  for (const link of document.querySelectorAll(".skip-links a")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      app.showTab(link.dataset.tab);
+      let target = document.querySelector(link.getAttribute("href"));
+      if (link.dataset.votes) {
+        const open = [...document.querySelectorAll("#stream .proposal .vote-row button:not([disabled])")];
+        target = open.at(-1) || target;
+      }
+      if (!target) return;
+      if (target.tabIndex < 0 && !/^(INPUT|TEXTAREA|BUTTON|A|SELECT)$/.test(target.tagName)) target.tabIndex = -1;
+      target.focus();
+    });
+  }
+}
+
+const WARN_AT = [60, 20]; // seconds before the deadline: said aloud and shown (at least 20 s, WCAG 2.2.1)
+const warned = new Set();
+function warnDeadline() {
+  const r = state.round;
+  if (state.phase !== "round" || !r || r.paused || !r.deadline) return;
+  const left = (Date.parse(r.deadline) - Date.now()) / 1000;
+  for (const at of WARN_AT) {
+    const key = `${r.number}:${r.deadline}:${at}`;
+    if (left <= at && left > 0 && !warned.has(key)) {
+      warned.add(key);
+      const text = _("%(time)s left of round %(n)s. The facilitator can give more time.", { time: clock(left), n: r.number });
+      app.announce(text);
+      app.toast(text);
+      document.body.dataset.deadline = "near";
+    }
+  }
+  if (left > WARN_AT[0]) delete document.body.dataset.deadline;
+}
+
 // ---- screens: the seat moved to another device (server/api/seats.py) ------------------------------
 
 /** This device no longer holds the seat: say so, stop acting, and forget the seat here. */
@@ -350,6 +402,8 @@ async function main() {
   app.showTab("chat");
   window.matchMedia("(min-width: 900px)").addEventListener("change", () => app.showTab(document.body.dataset.tab));
   setInterval(renderRound, 1000);
+  setInterval(warnDeadline, 1000);
+  wireSkipLinks();
   started = true;
   showStatus(lastStatus);
   for (const frame of buffered.splice(0)) handle(frame);
