@@ -210,6 +210,17 @@ def more_commands(deck: Deck) -> st.SearchStrategy[tuple[Actor, Command]]:
     return st.sampled_from([s for weight, s in weighted for _ in range(weight)]).flatmap(lambda s: s)
 
 
+def chat_seq(state: State, pick: int) -> int:
+    """A line the chat holds (the pick-th from the newest, round the list), so hiding is reached in every run
+    rather than only when a drawn seq happens to be a chat line; with no line, the drawn seq (refused)."""
+    lines = []
+    node = state.chat
+    while node is not None:
+        lines.append(node.last.seq)
+        node = node.before
+    return lines[pick % len(lines)] if lines else pick
+
+
 def play(deck: Deck, steps: list[tuple[Actor, Command]], seed: int) -> list[Event]:
     state = initial_state(deck)
     log: list[Event] = []
@@ -219,6 +230,8 @@ def play(deck: Deck, steps: list[tuple[Actor, Command]], seed: int) -> list[Even
         if isinstance(command, RemovePlayer) and command.player_id.startswith("seat:"):
             seated = [p.id for p in state.seated()] or ["nobody"]
             command = command.model_copy(update={"player_id": seated[int(command.player_id[5:]) % len(seated)]})
+        if isinstance(command, HideMessage):
+            command = command.model_copy(update={"seq": chat_seq(state, command.seq)})
         actor = resolve_actor(state, actor)
         command = resolve_ability(state, actor, command)
         try:
