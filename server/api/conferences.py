@@ -21,7 +21,7 @@ from server.api.access import admin_password_ok, conference_for, join_base
 from server.auth import Claims
 from server.deps import ClaimsDep, Services, ServicesDep, fail
 from server.live import conferences
-from server.live.conferences import ConferenceCreated, ConferenceRequest, TableRef
+from server.live.conferences import ConferenceCreated, ConferenceRequest, TableRef, table_name
 from server.live.feasibility import cached_feasible_range
 from server.operations.retention import delete
 
@@ -134,7 +134,7 @@ def conference_info(services: Services, created: ConferenceCreated, base: str) -
             ConferenceTable(
                 table_id=ref.table_id,
                 number=number,
-                name=f"Bord {number}",
+                name=table_name(number, request.language),
                 join_code=ref.join_code,
                 join_url=f"{base}/join/{ref.join_code}",
             )

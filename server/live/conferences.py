@@ -98,6 +98,12 @@ async def _claim_code(store: EventStore, table_id: str) -> str:
             return code
 
 
+def table_name(number: int, lang: str) -> str:
+    """A conference's table as its players, the control room and the projector call it, in the language at the
+    tables: 'Bord 3', 'Table 3'."""
+    return f"Table {number}" if lang == "en" else f"Bord {number}"
+
+
 async def create_conference(store: EventStore, tables: Tables, request: ConferenceRequest) -> ConferenceCreated:
     await tables.decks.fetch(store, request.deck)  # KeyError for an unknown deck, before anything is written
     conference_id = new_id()
@@ -107,7 +113,7 @@ async def create_conference(store: EventStore, tables: Tables, request: Conferen
         await store.set_key(f"table-conference:{table_id}", conference_id)
         command = CreateGame(
             at=now(),
-            table_name=f"Bord {number}",
+            table_name=table_name(number, request.language),
             seed=secrets.randbits(63),
             target=request.target,
             rule=request.rule,

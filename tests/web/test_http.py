@@ -243,3 +243,17 @@ def test_a_tables_pages_open_in_the_language_chosen_for_the_tables(web_server: W
         assert lang_of(path) == "da", path
     assert lang_of("/join/ZZZZZZ") == "da"  # an unknown code: the default
     assert lang_of("/") == "da"
+
+
+def test_an_english_conferences_tables_are_called_table(web_server: WebServer) -> None:
+    """An English conference's tables are 'Table 1', 'Table 2' (they were 'Bord 1' on every English screen);
+    a Danish conference's are 'Bord 1', 'Bord 2'."""
+    for language, word in (("en", "Table"), ("da", "Bord")):
+        response = httpx.post(
+            f"{web_server.url}/api/conferences", json={"name": "Navne", "tables": 2, "language": language}, timeout=10
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        token = {"Authorization": f"Bearer {body['facilitator_token']}"}
+        listed = httpx.get(f"{web_server.url}/api/conferences/{body['conference_id']}", headers=token, timeout=10)
+        assert [table["name"] for table in listed.json()["tables"]] == [f"{word} 1", f"{word} 2"]
