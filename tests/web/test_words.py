@@ -10,7 +10,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 WEB = Path(__file__).resolve().parents[2] / "clients" / "web"
-DANISH_TERMS = re.compile(r"\b(forlig|hjertesag(?:er)?)\b", re.IGNORECASE)
+DANISH_TERMS = re.compile(r"\b(forlig|hjertesag(?:er)?|årsværk)\b", re.IGNORECASE)
 
 
 def catalog(lang: str, name: str) -> list[tuple[str, list[str]]]:
@@ -30,7 +30,7 @@ def outside_parentheses(text: str) -> str:
 
 
 def test_english_screens_use_english_terms() -> None:
-    for name in ("messages.po", "conference.po"):
+    for name in ("messages.po", "conference.po", "replay.po"):
         for msgid, shown in catalog("en", name):
             for text in shown:
                 assert not DANISH_TERMS.search(outside_parentheses(text)), f"en {name}: {msgid!r} shows {text!r}"
