@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -22,14 +23,17 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_balance.py"
 
 
 @pytest.fixture(scope="module")
-def bench() -> ModuleType:
+def bench() -> Iterator[ModuleType]:
     spec = importlib.util.spec_from_file_location("bench_balance", BENCH)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["bench_balance"] = module
     spec.loader.exec_module(module)
-    return module
+    yield module
+    # Hypothesis draws constants from the local modules it finds loaded: left in sys.modules, the bench would
+    # change what the derandomized property and parity games of a later test generate.
+    sys.modules.pop("bench_balance", None)
 
 
 def met(deck: Deck, condition: object, cards: tuple[str, ...], x: float) -> bool:
