@@ -633,6 +633,13 @@ def blocked(deck: Deck, cards: Sequence[str], event_ids: Sequence[str]) -> tuple
     return tuple(out)
 
 
+def blocked_at(state: State) -> tuple[Blocked, ...]:
+    """The cards that cannot go into an empty portfolio at this table now, and why (`blocked` for no cards
+    under the events in force: a card that requires others, or one an event takes out of play). The builder
+    shows these before a card is picked (GET /api/tables/{id}/blocked); the meter's `why.blocked` after."""
+    return blocked(state.deck, (), events_in_force(state))
+
+
 def _line(reason: Reason, years: Sequence[YearWhy], found: Sequence[Fix]) -> Text:
     year = next((row for row in years if reason.year is not None and row.year == reason.year), None)
     da = year.da if year is not None and not year.reached else reason.da

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine import FACILITATOR, SYSTEM, RuleViolation
 from engine.abilities import adjustments, events_in_force
 from engine.budget import validate_portfolio
-from engine.explain import TableDebrief, table_debrief
+from engine.explain import Blocked, TableDebrief, blocked_at, table_debrief
 from engine.model import Join, StartRound
 from engine.versions import parse_stored_type
 from engine.views import MeterView, meter
@@ -174,6 +174,18 @@ async def live_meter(
         raise fail(422, violation.code, violation.message(lang), params=violation.params) from None
     # The fix search takes a few tenths of a second the first time for a portfolio: off the event loop.
     return await run_in_threadpool(lambda: meter(state, cards, explained=True))
+
+
+class BlockedResponse(BaseModel):
+    blocked: list[Blocked] = Field(description="Each card that cannot be added to an empty portfolio now, and why")
+
+
+@router.get("/api/tables/{table_id}/blocked", response_model=BlockedResponse, tags=["web"])
+async def get_blocked(table_id: str, services: ServicesDep, claims: ClaimsDep) -> BlockedResponse:
+    """The cards that cannot go into an empty portfolio under the events in force, and why (engine/explain.py
+    `blocked_at`: requires, disabled by an event), as the meter's `why.blocked` says once a card is picked."""
+    table = await _table_for(services, table_id, claims)
+    return BlockedResponse(blocked=list(blocked_at(table.state)))
 
 
 # ---- the debrief ---------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -9,9 +11,19 @@ from engine.budget import assess, target_years, validate_portfolio
 from engine.debrief import verdict
 from engine.deck import Deck, DisableCardsEffect
 from engine.errors import RuleViolation
-from engine.explain import ADMINISTRATION, administration, blocked, card_pairs, explain, fixes, table_debrief, why
+from engine.explain import (
+    ADMINISTRATION,
+    administration,
+    blocked,
+    blocked_at,
+    card_pairs,
+    explain,
+    fixes,
+    table_debrief,
+    why,
+)
 from engine.format import format_mio
-from engine.model import CreateGame
+from engine.model import CreateGame, Round, State
 from engine.views import meter
 from tests.engine.conftest import Table
 from tests.engine.test_properties import commands, opening, play
@@ -200,6 +212,43 @@ def test_a_card_that_cannot_be_added_says_why_requires_excludes_or_an_event(deck
         except RuleViolation:
             refused = True
         assert refused == (card.id in found), card.id
+
+
+def test_an_empty_builder_gets_the_engines_why_for_each_card_it_cannot_take(deck: Deck) -> None:
+    # Before a card is picked the builder marks what cannot go in from the engine's answer, not its own check:
+    # a card that requires another, one an event drawn takes out of play; nothing is excluded by nothing.
+    cards = list(deck.cards)
+    index = {card.id: i for i, card in enumerate(cards)}
+    cards[index["SK-05"]] = cards[index["SK-05"]].model_copy(update={"requires": ("SK-03",)})
+    cards[index["DT-03"]] = cards[index["DT-03"]].model_copy(update={"excludes": ("DT-01",)})
+    disabling = deck.events[0].model_copy(
+        update={"effects": (DisableCardsEffect(kind="disable_cards", cards=("TM-01",)),)}
+    )
+    changed = deck.model_copy(update={"cards": tuple(cards), "events": (disabling, *deck.events[1:])})
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    before = State(deck=changed, rounds=(Round(number=1, event_card=None, started_at=at, deadline=None),))
+    assert [(b.card, b.code) for b in blocked_at(before)] == [("SK-05", "portfolio.requires")]
+    drawn = State(
+        deck=changed,
+        rounds=(
+            Round(number=1, event_card=None, started_at=at, deadline=None, ended_at=at),
+            Round(number=2, event_card=disabling.id, started_at=at, deadline=None),
+        ),
+    )
+    found = {b.card: b for b in blocked_at(drawn)}
+    assert sorted(found) == ["SK-05", "TM-01"]
+    assert found["TM-01"].code == "portfolio.card_disabled"
+    assert found["TM-01"].others == (disabling.id,)
+    assert f"TM-01 er taget ud af spil af hændelsen {disabling.id}" in found["TM-01"].da
+    # Exactly the cards the engine would refuse on their own.
+    for card in changed.cards:
+        try:
+            validate_portfolio(changed, (card.id,), (disabling.id,))
+            refused = False
+        except RuleViolation:
+            refused = True
+        assert refused == (card.id in found), card.id
+    assert blocked_at(State(deck=deck)) == ()  # Korsbæk: no card requires another, no event drawn
 
 
 def test_korsbaek_warns_about_its_three_linked_pairs_and_the_meter_carries_it(table: Table) -> None:

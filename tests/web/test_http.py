@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from engine.budget import assess
 from engine.deck import load_deck
+from engine.explain import blocked
 from tests.web.conftest import ROOT, Conference, Facilitator, WebServer, create_conference
 from tests.web.test_game import ENOUGH, SHORT
 
@@ -183,6 +184,14 @@ def test_the_live_meter_is_the_engines_and_refuses_strangers(
         httpx.post(url, json={"cards": []}, headers=bearer(player["token"])).json()["detail"]["code"]
         == "portfolio.empty"
     )
+    # An empty builder asks the engine which cards cannot go in (GET /blocked), the meter's why.blocked once a
+    # card is picked: Korsbæk has no card that requires another and no event is drawn yet, so none.
+    empty = f"{web_server.url}/api/tables/{conference.table_id}/blocked"
+    assert httpx.get(empty).status_code == 401
+    assert httpx.get(empty, headers=bearer(stranger["token"])).json()["detail"]["code"] == "auth.wrong_table"
+    answer = httpx.get(empty, headers=bearer(player["token"]))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"blocked": [b.model_dump(mode="json") for b in blocked(DECK, (), ())]} == {"blocked": []}
     by_facilitator = httpx.post(url, json={"cards": SHORT}, headers=bearer(conference.facilitator_token))
     assert by_facilitator.status_code == 200
 

@@ -46,6 +46,11 @@ export function meter(tableId, token, cards) {
   return call("POST", `/api/tables/${encodeURIComponent(tableId)}/meter?lang=${lang}`, token, { cards });
 }
 
+/** The engine's cards that cannot go into an empty portfolio now, and why (the meter's why.blocked once a card is picked). */
+export function blocked(tableId, token) {
+  return call("GET", `/api/tables/${encodeURIComponent(tableId)}/blocked`, token);
+}
+
 export function debrief(tableId, token) {
   return call("GET", `/api/tables/${encodeURIComponent(tableId)}/debrief`, token);
 }

@@ -2,7 +2,7 @@
 import { $, h, setText } from "./dom.js";
 import { _, ngettext } from "./i18n.js";
 import { mio, short } from "./format.js";
-import { KINDS, area, card, cardMatches, deck, disabledCards, kindName, pick, text, years } from "./deck.js";
+import { KINDS, area, card, cardMatches, deck, kindName, pick, text, years } from "./deck.js";
 import { loadDraft, saveDraft } from "./seats.js";
 import { cardChip, meterFigures, whyWords, yearStrip } from "./views.js";
 
@@ -76,7 +76,6 @@ export class Builder {
     const out = deck.cards.filter(
       (c) => (!areaId || c.area === areaId) && (!kind || c.kind === kind) && cardMatches(c, query),
     );
-    const disabled = disabledCards(this.app.state.eventCards);
     this.checkboxes.clear();
     this.reasons = new Map(); // card id -> the element that says why it cannot be added (the engine's words)
     this.list.replaceChildren(
@@ -85,12 +84,12 @@ export class Builder {
         box.checked = this.has(c.id);
         box.addEventListener("change", () => this.toggle(c.id, box.checked));
         this.checkboxes.set(c.id, box);
-        const out_of_play = disabled.has(c.id);
+        const outOfPlay = h("span", { class: "out-of-play", hidden: true }, " · " + _("out of play"));
         const reason = h("span", { class: "blocked-why", id: `why-${c.id}`, hidden: true });
         box.setAttribute("aria-describedby", reason.id);
         const li = h(
           "li",
-          { class: `deck-card kind-${c.kind}${out_of_play ? " disabled" : ""}` },
+          { class: `deck-card kind-${c.kind}` },
           box,
           h(
             "label",
@@ -100,7 +99,7 @@ export class Builder {
               "span",
               { class: "meta" },
               `${kindName(c.kind)} · ${text(area(c.area)?.name)}`,
-              out_of_play ? " · " + _("out of play") : "",
+              outOfPlay,
             ),
             // screens: each amount under its year, in mio. kr. (the sign: docs/glossary.md, the note above).
             h(
@@ -130,7 +129,7 @@ export class Builder {
             _("Details"),
           ),
         );
-        this.reasons.set(c.id, { li, reason });
+        this.reasons.set(c.id, { li, reason, outOfPlay });
         return li;
       }),
     );
@@ -141,14 +140,19 @@ export class Builder {
   }
 
   /** The engine's words for each card that cannot be added to the portfolio as it stands (the meter's
-   * `why.blocked`: requires, excludes, disabled by an event), on the card in the deck list. */
+   * `why.blocked`, or GET /api/tables/{id}/blocked for an empty builder: requires, excludes, disabled by an
+   * event), on the card in the deck list; a card an event disables is struck through as out of play. */
   showBlocked() {
-    const words = new Map((this.blocked || []).map((b) => [b.card, text(b)]));
-    for (const [id, { li, reason }] of this.reasons || []) {
-      const said = words.get(id) || "";
+    const found = new Map((this.blocked || []).map((b) => [b.card, b]));
+    for (const [id, { li, reason, outOfPlay }] of this.reasons || []) {
+      const b = found.get(id);
+      const said = b ? text(b) : "";
+      const disabled = Boolean(b) && b.code === "portfolio.card_disabled";
       reason.textContent = said;
       reason.hidden = !said;
+      outOfPlay.hidden = !disabled;
       li.classList.toggle("blocked", Boolean(said));
+      li.classList.toggle("disabled", disabled);
     }
   }
 
@@ -247,11 +251,15 @@ export class Builder {
     this.bar.hidden = !this.cards.length;
     if (!this.cards.length) {
       this.meterOk = false;
-      this.blocked = [];
-      this.showBlocked();
       this.error.hidden = true;
       this.meterEl.replaceChildren();
       this.meterEl.setAttribute("aria-busy", "false");
+      // Nothing picked: the engine still says which cards cannot go in (requires, out of play by an event).
+      this.app.blockedFor().then((result) => {
+        if (this.meterKey !== key || !result.ok) return;
+        this.blocked = result.data.blocked;
+        this.showBlocked();
+      });
       return;
     }
     this.meterEl.setAttribute("aria-busy", "true");

@@ -82,17 +82,6 @@ export function ruleName(rule) {
   );
 }
 
-/** Cards that the drawn events take out of play outright (conditional effects are left to the engine). */
-export function disabledCards(eventIds) {
-  const out = new Set();
-  for (const id of eventIds) {
-    for (const effect of event(id)?.effects || []) {
-      if (effect.kind === "disable_cards") effect.cards.forEach((c) => out.add(c));
-    }
-  }
-  return out;
-}
-
 export function cardMatches(c, query) {
   if (!query) return true;
   const q = query.toLocaleLowerCase();

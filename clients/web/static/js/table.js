@@ -41,6 +41,18 @@ const app = {
     }
     return app.meters.get(key);
   },
+  /** The engine's cards that cannot go into an empty portfolio under the events so far, asked once per set of events. */
+  blockedFor() {
+    const key = `blocked|${state.eventCards.join(",")}`;
+    if (!app.meters.has(key)) {
+      const request = api.blocked(tableId, app.token).then((result) => {
+        if (!result.ok) app.meters.delete(key);
+        return result;
+      });
+      app.meters.set(key, request);
+    }
+    return app.meters.get(key);
+  },
   openCard: (id) => openCard(document.getElementById("card-dialog"), id, app),
   useAbility(frame) {
     app.conn
