@@ -34,6 +34,8 @@ def test_english_screens_use_english_terms() -> None:
         for msgid, shown in catalog("en", name):
             for text in shown:
                 assert not DANISH_TERMS.search(outside_parentheses(text)), f"en {name}: {msgid!r} shows {text!r}"
+                # English money is "DKK 18.5m" (engine/format.py); a unit or a heading says DKK million or DKK m.
+                assert "mio. kr" not in text, f"en {name}: {msgid!r} shows {text!r}"
 
 
 def test_danish_screens_say_stemt_ned_for_a_proposal_voted_down() -> None:
