@@ -198,6 +198,8 @@ def test_the_forligsreferat_prints_on_one_a4_page(
         "Hvorfor",
         "2027: der mangler",
         "Rollernes hjertesager",
+        "Bordets point:",
+        "Point:",
         "Tag dialogen",
         "Hvordan er rollefordelingen mellem byråd og forvaltning i budgetlægningen?",
         "Hvordan fører vi en konstruktiv dialog om de svære prioriteringer på velfærdsområderne?",

@@ -91,9 +91,11 @@ function whyPart(d) {
 }
 
 function hjertesagerPart(d) {
+  const most = d.hjertesager.reduce((sum, r) => sum + r.hjertesager.length, 0);
   return part(
     "r-hjertesager",
     _("The roles' hjertesager"),
+    h("p", { class: "table-score" }, _("The table's score: %(score)s of %(max)s", { score: d.table_score ?? 0, max: most })),
     h(
       "ul",
       { class: "referat-roles" },
@@ -102,8 +104,9 @@ function hjertesagerPart(d) {
           "li",
           null,
           h("strong", null, `${text(r.title)} (${r.name})`),
-          // A score per role once the deck scores them (issue 13); until then each hjertesag met or not.
-          typeof r.score === "number" ? h("span", { class: "score" }, " · " + _("score %(n)s", { n: r.score })) : null,
+          // The same words as the debrief: a point per hjertesag met, less what the role's abilities cost.
+          h("span", { class: "score" }, " · " + _("Score: %(score)s of %(max)s", { score: r.score ?? 0, max: r.hjertesager.length })),
+          r.ability_cost ? " " + _("(%(n)s off for an ability)", { n: r.ability_cost }) : null,
           h(
             "ul",
             { class: "reasons compact" },
