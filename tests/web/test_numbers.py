@@ -100,6 +100,8 @@ def test_a_decimal_comma_in_the_target_is_understood_and_shown_in_the_control_ro
         f"{web_server.url}/api/conferences/{conference_id}", headers={"Authorization": f"Bearer {token}"}, timeout=10
     ).json()
     assert (info["target"][0], info["round_seconds"], info["rounds"]) == (12.5, 450, 2)
+    # The timer field starts at the conference's round length (it said 15 whatever the conference said).
+    expect(page.locator("#timer-minutes")).to_have_value("7,5")
     # The control room's timer takes a decimal comma too.
     page.fill("#timer-minutes", "2,5")
     expect(page.locator("#timer-minutes-understood")).to_have_text("Forstået: 2,5 min.")

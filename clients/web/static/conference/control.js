@@ -93,7 +93,7 @@ function fillTile(li, row) {
       { class: "flags", hidden: !row.flags.length },
       row.flags.map((flag) => h("li", { class: `flag flag-${flag}`, title: flagText(flag) }, flagShort(flag))),
     ),
-    tableLinks(app, row.table_id, row.name), // issue 14: its debrief, projector view, replay and log
+    tableLinks(app, row.table_id, row.name, row.phase), // issue 14: its debrief, projector view, replay and log
   );
 }
 
@@ -299,7 +299,10 @@ function showSetup(info) {
   setText($("#setup-rule"), ruleName(info.rule));
   setText($("#setup-rounds"), String(info.rounds));
   const minutes = (info.round_seconds || 0) / 60;
-  setText($("#setup-length"), info.round_seconds ? _("%(minutes)s min.", { minutes: number(minutes, Number.isInteger(minutes) ? 0 : 1) }) : _("no timer"));
+  const shown = number(minutes, Number.isInteger(minutes) ? 0 : 1);
+  setText($("#setup-length"), info.round_seconds ? _("%(minutes)s min.", { minutes: shown }) : _("no timer"));
+  // The timer field starts at the conference's round length, not at a number of its own.
+  if (info.round_seconds) $("#timer-minutes").value = shown;
   $("#conf-setup").hidden = false;
 }
 
