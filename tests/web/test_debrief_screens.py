@@ -125,6 +125,27 @@ def test_the_facilitator_opens_a_tables_debrief_projects_it_replays_it_and_downl
     assert not watched.errors, watched.errors
 
 
+def test_a_table_in_the_lobby_offers_its_log_but_no_debrief_or_replay(
+    new_context: Any, web_server: WebServer, conference: Conference, facilitator: Facilitator
+) -> None:
+    watched = new_context(LAPTOP)
+    page = watched.page()
+    tile = _control_room(page, web_server, conference)
+    for link in ("debrief", "project", "replay"):
+        expect(tile.locator(f'[data-link="{link}"]')).to_be_hidden()
+    expect(tile.locator('[data-link="log"]')).to_be_visible()
+    tile.locator(".tile-open").click()
+    drill = page.locator("#drill")
+    expect(drill.locator('.table-links [data-link="log"]')).to_be_visible()
+    expect(drill.locator('.table-links [data-link="replay"]')).to_be_hidden()
+    # Once the table has played, the tile and the drill-down offer all four.
+    _played(web_server, conference, facilitator)
+    for link in ("debrief", "project", "replay", "log"):
+        expect(tile.locator(f'[data-link="{link}"]')).to_be_visible()
+        expect(drill.locator(f'.table-links [data-link="{link}"]')).to_be_visible()
+    assert not watched.errors, watched.errors
+
+
 def test_the_projectors_tag_dialogen_screen(new_context: Any, web_server: WebServer) -> None:
     made = httpx.post(f"{web_server.url}/api/conferences", json={"name": "Dialog", "tables": 2}, timeout=10).json()
     first, second = (

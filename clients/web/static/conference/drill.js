@@ -123,7 +123,8 @@ export class TableDrill {
     const hidden = state.timeline.filter((item) => item.hidden).length;
     this.update("actions", `${row ? row.phase : state.phase}:${row && row.paused}`, () => this.actions(row));
     // Issue 14: this table's debrief, projector view, replay and log.
-    this.update("links", row ? row.name : "", () => tableLinks(this.app, this.tableId, row ? row.name : this.tableId));
+    const phase = row ? row.phase : state.phase;
+    this.update("links", `${row ? row.name : ""}|${phase === "lobby"}`, () => tableLinks(this.app, this.tableId, row ? row.name : this.tableId, phase));
     this.fetchSeats([...state.players.values()].filter((p) => p.seated).map((p) => p.id).join(","));
     this.update("players", `${players}|${others}|${this.seatCodes.size}`, () => this.players());
     this.update("proposals", `${state.phase}|${proposals}`, () => this.proposals());

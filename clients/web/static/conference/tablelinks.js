@@ -62,25 +62,29 @@ export async function downloadTableLog(app, tableId) {
   }
 }
 
-/** The four buttons for one table; `name` makes their accessible names unique in the grid. */
-export function tableLinks(app, tableId, name) {
+/** The four buttons for one table; `name` makes their accessible names unique in the grid. While the table is
+ * in the lobby nothing has been played, so there is no debrief to open or project and no game to replay: those
+ * three wait until it starts. The log stays: it already holds who joined and took which seat, which is what a
+ * facilitator asks about while people are still sitting down. */
+export function tableLinks(app, tableId, name, phase) {
   const label = (text) => `${text}: ${name}`;
+  const waiting = phase === "lobby";
   return h(
     "div",
     { class: "table-links", role: "group", "aria-label": _("%(table)s: debrief, replay and log", { table: name }) },
     h(
       "a",
-      { class: "button secondary", href: tableUrl(tableId, "/debrief"), target: "_blank", rel: "noopener", "aria-label": label(_("Debrief")), dataset: { link: "debrief" } },
+      { class: "button secondary", href: tableUrl(tableId, "/debrief"), target: "_blank", rel: "noopener", "aria-label": label(_("Debrief")), dataset: { link: "debrief" }, hidden: waiting },
       _("Debrief"),
     ),
     h(
       "button",
-      { type: "button", class: "secondary", "aria-label": label(_("Project the debrief")), dataset: { link: "project" }, onclick: () => projectDebrief(app, tableId) },
+      { type: "button", class: "secondary", "aria-label": label(_("Project the debrief")), dataset: { link: "project" }, hidden: waiting, onclick: () => projectDebrief(app, tableId) },
       _("Project"),
     ),
     h(
       "button",
-      { type: "button", class: "secondary", "aria-label": label(_("Replay")), dataset: { link: "replay" }, onclick: () => openReplay(app, tableId) },
+      { type: "button", class: "secondary", "aria-label": label(_("Replay")), dataset: { link: "replay" }, hidden: waiting, onclick: () => openReplay(app, tableId) },
       _("Replay"),
     ),
     h(
