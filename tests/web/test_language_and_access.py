@@ -167,3 +167,32 @@ def test_the_table_works_by_keyboard_at_360_px_with_readable_contrast(
     page.keyboard.press("Escape")
     expect(page.locator("#card-dialog")).to_be_hidden()
     assert not watched.errors, watched.errors
+
+
+PLACEHOLDER_FITS = """
+() => {
+  const box = document.querySelector('#message');
+  const style = getComputedStyle(box);
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return { text: box.placeholder, width: context.measureText(box.placeholder).width, room };
+}
+"""
+
+
+def test_the_chat_placeholder_fits_its_one_line_box_on_a_360_px_phone(
+    web_server: WebServer, conference: Conference, new_context: Any
+) -> None:
+    """The walkthrough's "Skriv til bordet – # nævner et kort" wrapped and was cut in its one-line box."""
+    for lang, name in (("da", "Jonna"), ("en", "Kirk")):
+        page = new_context(PHONE).page()
+        page.goto(f"{web_server.url}/join/{conference.code}?lang={lang}")
+        wait_ready(page)
+        page.fill("#name", name)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/table/**")
+        wait_ready(page)
+        fits = page.evaluate(PLACEHOLDER_FITS)
+        assert "#" in fits["text"], fits  # it still tells how to mention a card
+        assert fits["width"] <= fits["room"], fits
