@@ -111,3 +111,8 @@ def test_the_projector_shows_lobby_codes_event_cards_the_countdown_and_announcem
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"projector-hall-{shape}.png"))
         check_accessibility(page, f"projector at {shape}")
+
+    # The game ends (the unused table still in the lobby): the announcement goes, and so does the lobby's QR code.
+    act(web_server, conference_id, token, "end_game", playing)
+    expect(announcement).to_be_hidden()
+    expect(page.locator("#hall-lobby .hall-lobby")).to_have_count(0)

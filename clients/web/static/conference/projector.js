@@ -75,8 +75,15 @@ function shortPhase(row) {
 }
 
 // screens: the hall's column (hall.js): tables still in the lobby, the event cards, the countdown.
+/** Every table that started has ended: the game is over, even if an unused table never left the lobby. */
+function gameOver(rows) {
+  const used = rows.filter((row) => row.phase !== "lobby");
+  return used.length > 0 && used.every((row) => row.phase === "reality_check" || row.phase === "debrief");
+}
+
 function renderHall() {
-  const lobby = lobbyCards(app.info, app.rows);
+  // Once the game is over an unused table is left alone: no "still in the lobby: join it" with its QR code.
+  const lobby = gameOver([...app.rows.values()]) ? null : lobbyCards(app.info, app.rows);
   const events = eventCards(app.info, app.rows);
   $("#hall-lobby").replaceChildren(...(lobby ? [lobby] : []));
   $("#hall-events").replaceChildren(...(events ? [events] : []));
@@ -186,6 +193,10 @@ function render() {
   const rows = [...app.rows.values()];
   const now = stage(rows);
   root.dataset.stage = now;
+  // The game has ended: an announcement made during it ("Fem minutter tilbage") is no longer true.
+  const over = now === "results" || gameOver(rows);
+  if (over && !app.over) $("#hall-announcement").hidden = true;
+  app.over = over;
   $("#lobby").hidden = now !== "lobby";
   $("#playing").hidden = now !== "playing";
   $("#results").hidden = now !== "results";
