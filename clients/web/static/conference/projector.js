@@ -260,6 +260,7 @@ async function main() {
     if (root.dataset.stage === "playing") renderCountdown($("#hall-countdown"), app.rows);
   }, 1000);
   window.raaderumProjector = app;
+  app.renderHall = renderHall; // the browser tests draw every event card in turn
 }
 
 main();
