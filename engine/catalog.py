@@ -836,7 +836,9 @@ def _fitting_set(
             if missing:
                 adapted.append((f"Hjertesag for {role.title.da} «{sag.text.da}»: nu «{fitted.text.da}»",
                                 f"Cause of {role.title.en} “{sag.text.en}”: now “{fitted.text.en}”"))  # fmt: skip
-        roles.append(role.model_copy(update={"hjertesager": tuple(kept)}))
+        abilities = _fitted_abilities(role, binding, {event.id for event in events}, left_out, adapted)
+        printed = role.ability if abilities or not role.abilities else None  # no ability left: no text either
+        roles.append(role.model_copy(update={"hjertesager": tuple(kept), "abilities": abilities, "ability": printed}))
     levers = [lever.model_copy(update={"sources": cited(lever.sources)}) for lever in base.levers]
     return (
         _localised(events, EventCard, short_name),
@@ -845,6 +847,34 @@ def _fitting_set(
         left_out,
         adapted,
     )
+
+
+def _fitted_abilities(
+    role: Role, binding: Binding, event_ids: set[str], left_out: list[tuple[str, str]], adapted: list[tuple[str, str]]
+) -> tuple[Any, ...]:
+    """A role's abilities on the catalogue: the cards an ability may take bound to the catalogue's cards of their
+    kind and area, the events it answers kept when the catalogue kept them; an ability left with no card or no
+    event is taken off the card (the report says so), as an ability that cannot work must not be offered."""
+    fitted = []
+    for ability in role.abilities:
+        update: dict[str, tuple[str, ...]] = {}
+        cards = getattr(ability, "cards", None)
+        if cards and not set(cards) <= set(binding.cards):
+            update["cards"] = tuple(dict.fromkeys(c for card in cards for c in binding.bind(card)))
+        events = getattr(ability, "events", None)
+        if events and not set(events) <= event_ids:
+            update["events"] = tuple(event for event in events if event in event_ids)
+        if any(not values for values in update.values()):
+            missing = ", ".join(sorted({*(cards or ()), *(events or ())} - set(binding.cards) - event_ids))
+            left_out.append((f"Evne {ability.id} for {role.title.da}: nævner {missing}",
+                             f"Ability {ability.id} of {role.title.en}: names {missing}"))  # fmt: skip
+            continue
+        if update:
+            bound = ", ".join(value for values in update.values() for value in values)
+            adapted.append((f"Evne {ability.id} for {role.title.da}: gælder {bound}",
+                            f"Ability {ability.id} of {role.title.en}: applies to {bound}"))  # fmt: skip
+        fitted.append(ability.model_copy(update=update))
+    return tuple(fitted)
 
 
 # The default set's levers are sized for Korsbæk: a tax rise of 0,1 procentpoint on its tax base, a draw on

@@ -39,9 +39,15 @@ async def test_event_frames_carry_the_voting_figures_and_a_resume_replays_them_a
         assert set(voters) == {p.player_id for p in players} - without  # the økonomidirektør has no vote
         made = next(f for f in anna.frames if f["type"] == "event" and f["event"]["type"] == "proposal_made")
         tally = {"for_": 0, "against": 0, "abstain": 0, "total": sum(voters.values())}
-        assert made["derived"] == {"voters": None, "proposals": {"F1": {"tally": tally, "missing": list(voters)}}}
+        assert made["derived"] == {
+            "voters": None,
+            "proposals": {"F1": {"tally": tally, "missing": list(voters)}},
+            "abilities": None,  # a proposal changes no ability's uses or moment
+        }
         round_started = next(f for f in anna.frames if f["type"] == "event" and f["event"]["type"] == "round_started")
-        assert round_started["derived"] is None
+        # A round's start changes no vote figure, only the abilities' moment (issue 13's use_ability).
+        assert (round_started["derived"]["voters"], round_started["derived"]["proposals"]) == (None, {})
+        assert round_started["derived"]["abilities"]
 
         # Every player got the same bytes for the events they see alike, figures included.
         def raw_events(client_raw: list[str], first: int) -> list[str]:
