@@ -6,7 +6,18 @@ import { mio, number, percent, short, signedInt, timeOfDay } from "./format.js";
 import { card, deck, event as eventCard, kindName, loadDeck, text } from "./deck.js";
 import * as api from "./api.js";
 import { shareBar, yearChart } from "./chart.js";
-import { debriefToken, dialogueList, fixesList, whyChart, whyLegend, whyTable, whyWords, yearStatus } from "./debriefparts.js";
+import {
+  debriefToken,
+  dialogueList,
+  fixesList,
+  roleScore,
+  tableScore,
+  whyChart,
+  whyLegend,
+  whyTable,
+  whyWords,
+  yearStatus,
+} from "./debriefparts.js";
 
 const root = document.getElementById("app");
 const tableId = root.dataset.table;
@@ -198,11 +209,10 @@ function serviceSection(d) {
 }
 
 function hjertesagerSection(d) {
-  const most = d.hjertesager.reduce((sum, r) => sum + r.hjertesager.length, 0);
   return section(
     "hjertesager-title",
     _("The roles' hjertesager"),
-    h("p", { class: "table-score" }, _("The table's score: %(score)s of %(max)s", { score: d.table_score ?? 0, max: most })),
+    h("p", { class: "table-score" }, tableScore(d)),
     h(
       "ul",
       { class: "roles" },
@@ -211,12 +221,7 @@ function hjertesagerSection(d) {
           "li",
           null,
           h("h3", null, `${r.name} – ${text(r.title)}`),
-          h(
-            "p",
-            { class: "role-score" },
-            _("Score: %(score)s of %(max)s", { score: r.score ?? 0, max: r.hjertesager.length }),
-            r.ability_cost ? " " + _("(%(n)s off for an ability)", { n: r.ability_cost }) : "",
-          ),
+          h("p", { class: "role-score" }, roleScore(r)),
           h(
             "ul",
             { class: "reasons" },

@@ -248,3 +248,16 @@ export function dialogueList(questions, { level = "h3" } = {}) {
     ),
   );
 }
+
+// ---- the hjertesager's points ------------------------------------------------------------------------
+
+// The engine's scores in the debrief's words: a point per hjertesag met, less what the role's abilities cost.
+export function tableScore(d) {
+  const most = d.hjertesager.reduce((sum, r) => sum + r.hjertesager.length, 0);
+  return _("The table's score: %(score)s of %(max)s", { score: d.table_score ?? 0, max: most });
+}
+
+export function roleScore(r) {
+  const score = _("Score: %(score)s of %(max)s", { score: r.score ?? 0, max: r.hjertesager.length });
+  return r.ability_cost ? `${score} ${_("(%(n)s off for an ability)", { n: r.ability_cost })}` : score;
+}

@@ -6,7 +6,7 @@ import { _, lang, loadCatalog } from "./i18n.js";
 import { percent, short, signedInt } from "./format.js";
 import { kindName, loadDeck, pick, text } from "./deck.js";
 import * as api from "./api.js";
-import { debriefToken, dialogueList, whyChart, whyLegend, whyWords, yearStatus } from "./debriefparts.js";
+import { debriefToken, dialogueList, roleScore, tableScore, whyChart, whyLegend, whyWords, yearStatus } from "./debriefparts.js";
 
 const root = document.getElementById("app");
 const tableId = root.dataset.table;
@@ -91,11 +91,10 @@ function whyPart(d) {
 }
 
 function hjertesagerPart(d) {
-  const most = d.hjertesager.reduce((sum, r) => sum + r.hjertesager.length, 0);
   return part(
     "r-hjertesager",
     _("The roles' hjertesager"),
-    h("p", { class: "table-score" }, _("The table's score: %(score)s of %(max)s", { score: d.table_score ?? 0, max: most })),
+    h("p", { class: "table-score" }, tableScore(d)),
     h(
       "ul",
       { class: "referat-roles" },
@@ -104,9 +103,7 @@ function hjertesagerPart(d) {
           "li",
           null,
           h("strong", null, `${text(r.title)} (${r.name})`),
-          // The same words as the debrief: a point per hjertesag met, less what the role's abilities cost.
-          h("span", { class: "score" }, " · " + _("Score: %(score)s of %(max)s", { score: r.score ?? 0, max: r.hjertesager.length })),
-          r.ability_cost ? " " + _("(%(n)s off for an ability)", { n: r.ability_cost }) : null,
+          h("span", { class: "score" }, ` · ${roleScore(r)}`),
           h(
             "ul",
             { class: "reasons compact" },
