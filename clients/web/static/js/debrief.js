@@ -9,6 +9,7 @@ import { shareBar, yearChart } from "./chart.js";
 import {
   debriefToken,
   dialogueList,
+  notLoaded,
   fixesList,
   roleScore,
   tableScore,
@@ -360,13 +361,7 @@ async function main() {
   const result = found ? await api.debrief(tableId, found.token) : { ok: false, code: "no_seat" };
   await ready;
   if (!result.ok) {
-    const message =
-      result.code === "debrief.not_shown"
-        ? _("The debrief has not been shown yet. It appears when the facilitator shows it.")
-        : result.code === "no_seat"
-          ? _("You have no seat at this table on this device.")
-          : result.message || _("The debrief could not be loaded.");
-    out.replaceChildren(h("p", { class: "banner" }, message));
+    out.replaceChildren(notLoaded(result));
     document.body.dataset.ready = "true";
     return;
   }

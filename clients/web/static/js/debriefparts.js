@@ -261,3 +261,14 @@ export function roleScore(r) {
   const score = _("Score: %(score)s of %(max)s", { score: r.score ?? 0, max: r.hjertesager.length });
   return r.ability_cost ? `${score} ${_("(%(n)s off for an ability)", { n: r.ability_cost })}` : score;
 }
+
+// Why a debrief could not be shown, in the reader's words (the page and the referat say it alike).
+export function notLoaded(result) {
+  const message =
+    result.code === "debrief.not_shown"
+      ? _("The debrief has not been shown yet. It appears when the facilitator shows it.")
+      : result.code === "no_seat"
+        ? _("You have no seat at this table on this device.")
+        : result.message || _("The debrief could not be loaded.");
+  return h("p", { class: "banner" }, message);
+}

@@ -6,7 +6,7 @@ import { _, lang, loadCatalog } from "./i18n.js";
 import { percent, short, signedInt } from "./format.js";
 import { kindName, loadDeck, pick, text } from "./deck.js";
 import * as api from "./api.js";
-import { debriefToken, dialogueList, roleScore, tableScore, whyChart, whyLegend, whyWords, yearStatus } from "./debriefparts.js";
+import { debriefToken, dialogueList, notLoaded, roleScore, tableScore, whyChart, whyLegend, whyWords, yearStatus } from "./debriefparts.js";
 
 const root = document.getElementById("app");
 const tableId = root.dataset.table;
@@ -141,13 +141,7 @@ async function main() {
     year: "numeric",
   });
   if (!result.ok) {
-    const message =
-      result.code === "debrief.not_shown"
-        ? _("The debrief has not been shown yet. It appears when the facilitator shows it.")
-        : result.code === "no_seat"
-          ? _("You have no seat at this table on this device.")
-          : result.message || _("The debrief could not be loaded.");
-    out.replaceChildren(h("p", { class: "banner" }, message));
+    out.replaceChildren(notLoaded(result));
     document.body.dataset.ready = "true";
     return;
   }
