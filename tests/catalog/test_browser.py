@@ -102,13 +102,13 @@ def test_upload_a_catalogue_on_the_setup_page_and_play_a_table_on_it(
     assert info["deck"] == deck_id
     code = info["tables"][0]["join_code"]
 
-    # Two players join, the table starts, and they see and propose the catalogue's own proposals.
+    # Three players join, the table starts, and they see and propose the catalogue's own proposals.
     phones = []
-    for name in ("Anna", "Bo"):
+    for name in ("Anna", "Bo", "Cem"):  # three, so two can vote whatever roles are dealt (no one-person forlig)
         phone = new_context(PHONE).page()
         join_by_link(phone, server, code, name)  # type: ignore[arg-type]
         phones.append(phone)
-    page.wait_for_function("() => [...window.raaderumControl.rows.values()].every(r => r.seated === 2)")
+    page.wait_for_function("() => [...window.raaderumControl.rows.values()].every(r => r.seated === 3)")
     page.on("dialog", lambda dialog: dialog.accept())
     page.click("[data-action=start_all]")
     for phone in phones:
