@@ -1,9 +1,10 @@
 # Two entry points for a fresh machine: `make run` (demo server) and `make test` (every test and check).
+# `make bench-peer` (ARGS='--quick' for a smoke run): Råderum beside Colyseus, docs/performance.md.
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check setup
+.PHONY: run test check setup bench-peer
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,3 +29,7 @@ test: $(STAMP)
 	bash scripts/ensure-npm-packages.sh
 	$(MAKE) check
 	$(VENV)/bin/pytest -q
+
+bench-peer: $(STAMP)
+	bash scripts/ensure-node.sh
+	$(PY) bench/bench_peer.py $(ARGS)
