@@ -428,6 +428,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def raise_open_files(connections: int) -> None:
+    """Each server holds a socket per player (and load.mjs one more each): a soft limit of 1,024 open files, common
+    on Linux, would refuse 2,000. The servers inherit the limit from here, so it is raised to the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 512
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        if hard != resource.RLIM_INFINITY and hard < wanted:
+            print(f"bench_peer: at most {hard} open files (ulimit -Hn) for {connections} sockets", file=sys.stderr)
+
+
 @contextlib.contextmanager
 def workspace() -> Iterator[Path]:
     workdir = Path(tempfile.mkdtemp(prefix="raaderum-bench-peer-"))
@@ -444,6 +455,7 @@ def workspace() -> Iterator[Path]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse(argv)
     ensure_packages()
+    raise_open_files(args.tables * args.players)
     with workspace() as workdir:
         setup = Setup(args.tables, args.players, args.duration, args.warmup, args.store, args.out, workdir)
         print(

@@ -176,3 +176,26 @@ def test_the_peer_files_are_the_shared_bench_peers(name: str) -> None:
     if not SHARED.is_dir():
         pytest.skip(f"no shared bench peer beside this checkout ({SHARED}); the copies cannot be compared here")
     assert (ROOT / "bench" / "peer" / name).read_bytes() == (SHARED / name).read_bytes()
+
+
+def test_the_open_files_limit_is_raised_for_the_servers_it_starts() -> None:
+    """A Råderum server holds a socket per player; at a soft limit of a few hundred open files (1,024 is common)
+    it refuses connections (load.mjs ends with ECONNRESET). The servers inherit the bench's raised limit."""
+    probe = f"""
+import importlib.util, resource, subprocess, sys
+hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+spec = importlib.util.spec_from_file_location("bench_peer", {str(SCRIPT)!r})
+module = importlib.util.module_from_spec(spec)
+sys.modules["bench_peer"] = module
+spec.loader.exec_module(module)
+module.raise_open_files(2000)
+ask = "import resource; print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])"
+print(hard, subprocess.run([sys.executable, "-c", ask], capture_output=True, text=True, check=True).stdout)
+"""
+    finished = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    hard, child = (int(word) for word in finished.stdout.split())
+    if 0 <= hard < 2512:
+        pytest.skip(f"the hard limit here ({hard}) is below what 2,000 sockets need; nothing to raise to")
+    assert child == hard
