@@ -181,6 +181,7 @@ class ProposalRow(Frozen):
     votes_against: tuple[str, ...]
     votes_abstain: tuple[str, ...]
     at: datetime
+    votes_outside: tuple[str, ...] = ()  # byråd mode: who stood udenfor forliget on it
 
 
 class PlayerRow(Frozen):
@@ -192,6 +193,7 @@ class PlayerRow(Frozen):
     messages: int
     proposals: int
     votes: int
+    party: str | None = None  # byråd mode: the member's party
 
 
 class RoundRow(Frozen):
@@ -243,6 +245,26 @@ class RealityCheck(Frozen):
     fatigue: bool | None = None  # rules 2: "træthed i organisationen" hit every effektivisering
 
 
+class PartyRow(Frozen):
+    """Byråd mode: a party, its members at the end and how they voted on the forlig."""
+
+    id: str
+    name: Text
+    mandates: int
+    members: tuple[str, ...]  # player ids, seated at the end
+    for_forlig: tuple[str, ...]  # members who voted for the adopted proposal
+    outside_forlig: tuple[str, ...]  # members who stood udenfor forliget on it
+
+
+class ByraadRow(Frozen):
+    """Byråd mode's part of the debrief: mandates, the parties, who stood outside the forlig."""
+
+    mandates: int  # all the byråd's mandates (0 without parties: every member one vote)
+    roles: str  # "dealt" or "themselves"
+    parties: tuple[PartyRow, ...]
+    outside_forlig: tuple[str, ...]  # every member who stood udenfor forliget on the adopted proposal
+
+
 class Debrief(Frozen):
     scenario: str
     rules: int = 1  # the rules version the game was played under (game_created; 1 for older logs)
@@ -258,6 +280,7 @@ class Debrief(Frozen):
     negotiation: Negotiation
     table_score: int = 0  # the seated roles' scores added up
     reality_check: RealityCheck
+    byraad: ByraadRow | None = None  # byråd mode only
 
 
 # ---- Realisation: engine/reality.py ---------------------------------------------------------------
@@ -659,6 +682,7 @@ def negotiation(state: State) -> Negotiation:
             votes_against=tuple(player for player, choice in proposal.votes.items() if choice == "against"),
             votes_abstain=tuple(player for player, choice in proposal.votes.items() if choice == "abstain"),
             at=proposal.at,
+            votes_outside=tuple(player for player, choice in proposal.votes.items() if choice == "outside"),
         )
         for proposal in state.proposals.values()
     )
@@ -679,6 +703,7 @@ def negotiation(state: State) -> Negotiation:
             messages=messages.get(player.id, 0),
             proposals=proposed.get(player.id, 0),
             votes=voted.get(player.id, 0),
+            party=player.party,
         )
         for player in state.players.values()
     )
@@ -820,4 +845,35 @@ def debrief(state: State, *, draws: int = DEFAULT_DRAWS) -> Debrief:
         table_score=sum(role.score for role in roles),
         negotiation=negotiation(state),
         reality_check=reality_check(state, assessment, draws=draws, seed=seed, rules=rules),
+        byraad=byraad_part(state),
+    )
+
+
+def byraad_part(state: State) -> ByraadRow | None:
+    """The parties and who stood outside the forlig (by the votes on the adopted proposal)."""
+    config = state.config.byraad if state.config is not None else None
+    if config is None:
+        return None
+    adopted = state.proposals.get(state.forlig.proposal_id) if state.forlig is not None else None
+    votes = dict(adopted.votes) if adopted is not None else {}
+    seated = [player for player in state.players.values() if player.seated]
+
+    def members(party: str, choice: str | None = None) -> tuple[str, ...]:
+        return tuple(p.id for p in seated if p.party == party and (choice is None or votes.get(p.id) == choice))
+
+    return ByraadRow(
+        mandates=config.mandates,
+        roles=config.roles,
+        parties=tuple(
+            PartyRow(
+                id=party.id,
+                name=party.name,
+                mandates=party.mandates,
+                members=members(party.id),
+                for_forlig=members(party.id, "for"),
+                outside_forlig=members(party.id, "outside"),
+            )
+            for party in config.parties
+        ),
+        outside_forlig=tuple(pid for pid, choice in votes.items() if choice == "outside"),
     )

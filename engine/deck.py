@@ -533,6 +533,27 @@ class Role(Strict):
     hjertesager: tuple[Hjertesag, ...] = ()
 
 
+MAX_BYRAAD_SEATS = 31  # the largest byråd (Københavns borgerrepræsentation has 55, but no other has over 31)
+
+
+class Party(Strict):
+    """A party in a byråd (docs/decks.md, "Parties"): its members hold `mandates` seats, one vote each."""
+
+    id: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
+    name: Text
+    mandates: int = Field(ge=1, le=MAX_BYRAAD_SEATS)
+
+
+def parties_problem(parties: tuple[Party, ...]) -> str | None:
+    """Why a list of parties cannot make a byråd (ids used twice, more than 31 mandates), or None."""
+    ids = [party.id for party in parties]
+    if len(set(ids)) != len(ids):
+        return "a party id is used twice"
+    if sum(party.mandates for party in parties) > MAX_BYRAAD_SEATS:
+        return f"the parties hold more than {MAX_BYRAAD_SEATS} mandates"
+    return None
+
+
 class Deck(Strict):
     scenario: Scenario
     cards: tuple[Card, ...] = Field(min_length=1)
@@ -540,6 +561,7 @@ class Deck(Strict):
     roles: tuple[Role, ...] = Field(min_length=1)
     sources: tuple[Source, ...] = Field(default=(), description="The source table; cards and events cite its ids")
     levers: tuple[Lever, ...] = Field(default=(), description="Levers that are not cards (brief 3.3), prefix L-")
+    parties: tuple[Party, ...] = Field(default=(), description="The byråd's parties, for tables in byråd mode")
 
     @model_serializer(mode="wrap")
     def _serialize(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -602,7 +624,7 @@ class Deck(Strict):
             canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
             return hashlib.sha256(canonical.encode()).hexdigest()
 
-        parts = (self.scenario, self.cards, self.events, self.roles, self.sources, self.levers)
+        parts = (self.scenario, self.cards, self.events, self.roles, self.sources, self.levers, self.parties)
         return str(self._cached("_digest", parts, build))
 
 
@@ -612,7 +634,7 @@ _INDEX_NAMES = {section: f"_{section}_index" for section in ("cards", "events", 
 # Fields added after logs were first exported. While such a field holds its default it is left out of the
 # digest, so a log exported before the field existed still matches the deck embedded in it.
 LATER_FIELDS: dict[type[BaseModel], frozenset[str]] = {
-    Deck: frozenset({"sources", "levers"}),
+    Deck: frozenset({"sources", "levers", "parties"}),
     Scenario: frozenset({"price_level", "balance"}),
     Card: frozenset({"scaled", "warns_with"}),
     Role: frozenset({"calls_votes", "abilities"}),
@@ -665,6 +687,7 @@ SECTIONS = {
     "roles": "role",
     "sources": "source",
     "levers": "lever",
+    "parties": "party",
 }
 
 
@@ -708,6 +731,7 @@ def load_deck(path: Path | str) -> Deck:
         "roles": Role,
         "sources": Source,
         "levers": Lever,
+        "parties": Party,
     }
     for section, items in raw.items():
         for index, (file, item) in enumerate(items):
@@ -748,6 +772,7 @@ def load_deck(path: Path | str) -> Deck:
         roles=tuple(role for _, role in parsed["roles"] if isinstance(role, Role)),
         sources=tuple(source for _, source in parsed["sources"] if isinstance(source, Source)),
         levers=tuple(lever for _, lever in parsed["levers"] if isinstance(lever, Lever)),
+        parties=tuple(party for _, party in parsed["parties"] if isinstance(party, Party)),
     )
 
 
@@ -802,7 +827,7 @@ def _duplicate_ids(parsed: dict[str, list[tuple[Path, BaseModel]]]) -> tuple[lis
     """A problem per id used twice in a section, and each section's ids."""
     problems: list[DeckProblem] = []
     ids: dict[str, set[str]] = {}
-    for section in ("cards", "events", "roles", "sources", "levers"):
+    for section in ("cards", "events", "roles", "sources", "levers", "parties"):
         seen = ids[section] = set()
         for file, item in parsed.get(section, []):
             item_id = str(getattr(item, "id", ""))
@@ -878,6 +903,11 @@ def _cross_check(scenario: Scenario, parsed: dict[str, list[tuple[Path, BaseMode
     for file, lever in parsed.get("levers", []):
         assert isinstance(lever, Lever)
         refs.cited(file, f"lever {lever.id}", lever.sources)
+    parties = parsed.get("parties", [])
+    mandates = sum(party.mandates for _, party in parties if isinstance(party, Party))
+    if mandates > MAX_BYRAAD_SEATS:
+        file = parties[-1][0]
+        refs.problem(file, "parties", "mandates", f"the parties hold {mandates} mandates; a byråd has at most 31")
     return problems + refs.problems
 
 

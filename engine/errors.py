@@ -12,6 +12,7 @@ RuleCode = Literal[
     "game.too_few_players",
     "game.no_rounds_left",
     "game.not_in_reality_check",
+    "game.seats_below_mandates",
     "actor.not_facilitator",
     "actor.not_player",
     "seat.table_full",
@@ -39,6 +40,13 @@ RuleCode = Literal[
     "proposal.not_open",
     "vote.no_vote",
     "vote.not_mayor",
+    "vote.outside_byraad_only",
+    "role.unknown",
+    "role.taken",
+    "role.themselves",
+    "party.no_parties",
+    "party.unknown",
+    "party.full",
     "ability.unknown",
     "ability.not_your_role",
     "ability.used_up",
@@ -66,6 +74,10 @@ MESSAGES: dict[RuleCode, tuple[str, str]] = {
     "game.not_in_reality_check": (
         "Debriefingen kan først vises efter virkelighedstjekket.",
         "The debrief can only be shown after the reality check.",
+    ),
+    "game.seats_below_mandates": (
+        "Byrådet har {mandates} mandater, men bordet kun {seats} pladser.",
+        "The byråd has {mandates} mandates, but the table only {seats} seats.",
     ),
     "actor.not_facilitator": ("Kun facilitatoren kan gøre det.", "Only the facilitator can do that."),
     "actor.not_player": (
@@ -129,6 +141,25 @@ MESSAGES: dict[RuleCode, tuple[str, str]] = {
     "vote.not_mayor": (
         "Kun borgmesteren eller facilitatoren kan sætte et forslag til afstemning.",
         "Only the mayor or the facilitator can call a vote on a proposal.",
+    ),
+    "vote.outside_byraad_only": (
+        "Kun i byrådstilstand kan man stille sig uden for forliget.",
+        "Only in byråd mode can a member stand outside the budget agreement.",
+    ),
+    "role.unknown": ("Ukendt rolle: {role}.", "Unknown role: {role}."),
+    "role.taken": (
+        "Rollen {role} er allerede givet til {name}; giv først {name} en anden rolle.",
+        "The role {role} is already {name}'s; give {name} another role first.",
+    ),
+    "role.themselves": (
+        "Ved dette bord spiller alle som sig selv: der er ingen roller at give.",
+        "At this table everyone plays as themselves: there are no roles to give.",
+    ),
+    "party.no_parties": ("Bordet har ingen partier.", "The table has no parties."),
+    "party.unknown": ("Ukendt parti: {party}.", "Unknown party: {party}."),
+    "party.full": (
+        "Alle {mandates} mandater for {party} er besat.",
+        "All {mandates} mandates of {party} are taken.",
     ),
     "ability.unknown": ("Ukendt evne: {ability}.", "Unknown ability: {ability}."),
     "ability.not_your_role": (

@@ -11,20 +11,55 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from engine.deck import AdoptionRule, Deck
+from engine.deck import MAX_BYRAAD_SEATS, AdoptionRule, Deck, Party, parties_problem
 
 MAX_NAME = 40
 MAX_CHAT = 1000
 
-Choice = Literal["for", "against", "abstain"]
+# "outside": udenfor forliget, a byråd member's declaration that they stand outside the forlig (byråd mode only):
+# it counts neither for it nor as a vote still missing, and the tally and the debrief show it apart.
+Choice = Literal["for", "against", "abstain", "outside"]
 Phase = Literal["lobby", "round", "round_ended", "reality_check", "debrief"]
 Years = tuple[float, float, float, float]
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Byraad(Message):
+    """Byråd mode (docs/conferences.md, "Byråd"): a council session of up to 31 members, one vote each.
+
+    With parties, every member belongs to one and the thresholds are counted in the parties' mandates (all
+    of them, present or not); without, every seated member has one vote. `roles`: "dealt" deals the deck's
+    roles (those the facilitator did not assign) as at any table, "themselves" deals none: everyone plays as
+    themselves, with no hjertesager and no abilities."""
+
+    parties: tuple[Party, ...] = ()
+    roles: Literal["dealt", "themselves"] = "dealt"
+    seats: int | None = Field(
+        default=None, ge=1, le=MAX_BYRAAD_SEATS, description="Seats at the table (default: the mandates, or 31)"
+    )
+
+    @model_validator(mode="after")
+    def _sound(self) -> Byraad:
+        problem = parties_problem(self.parties)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    @property
+    def mandates(self) -> int:
+        return sum(party.mandates for party in self.parties)
+
+    @property
+    def seat_count(self) -> int:
+        return self.seats or self.mandates or MAX_BYRAAD_SEATS
+
+    def party(self, party_id: str) -> Party | None:
+        return next((party for party in self.parties if party.id == party_id), None)
 
 
 # ---- Commands: what a player, the facilitator or the server's clock asks for ---------------------
@@ -39,6 +74,7 @@ class CreateGame(Message):
     rule: AdoptionRule | None = None
     rounds: int | None = Field(default=None, ge=1, le=10)
     round_seconds: int | None = Field(default=None, ge=30, le=24 * 3600)
+    byraad: Byraad | None = Field(default=None, description="Byråd mode; null: an ordinary table")
 
 
 class Join(Message):
@@ -48,6 +84,7 @@ class Join(Message):
     name: str
     bot: bool = Field(default=False, description="A practice bot (issue 18) takes the seat")
     bot_seed: int | None = Field(default=None, description="The bot's seed, drawn by the server (bots only)")
+    party: str | None = Field(default=None, max_length=40, description="Byråd mode: the member's party")
 
 
 class Leave(Message):
@@ -178,6 +215,25 @@ class UseAbility(Message):
     )
 
 
+class AssignRole(Message):
+    """The facilitator gives a seated player a role by hand (before the deal, or later for a seat whose
+    holder changed); the first round's deal gives only the roles left to the players left."""
+
+    type: Literal["assign_role"] = "assign_role"
+    at: datetime
+    player_id: str
+    role: str = Field(max_length=40)
+
+
+class AssignParty(Message):
+    """Byråd mode: the facilitator puts a seated member in a party (or moves them to another)."""
+
+    type: Literal["assign_party"] = "assign_party"
+    at: datetime
+    player_id: str
+    party: str = Field(max_length=40)
+
+
 Command = Annotated[
     CreateGame
     | Join
@@ -200,13 +256,15 @@ Command = Annotated[
     | Resume
     | ExtendDeadline
     | HandOverSeat
-    | UseAbility,
+    | UseAbility
+    | AssignRole
+    | AssignParty,
     Field(discriminator="type"),
 ]
 FACILITATOR_COMMANDS = frozenset(
     {"create_game", "join", "start_round", "end_round", "force_adopt", "set_rule", "set_deadline", "announce",
      "end_game", "show_debrief", "hide_message", "remove_player", "pause", "resume", "extend_deadline",
-     "call_vote", "hand_over_seat"}
+     "call_vote", "hand_over_seat", "assign_role", "assign_party"}
 )  # fmt: skip
 PLAYER_COMMANDS = frozenset({"leave", "chat", "propose", "vote", "call_vote", "use_ability"})
 
@@ -244,6 +302,7 @@ class GameCreated(Message):
     # The rules the game is played under (engine.budget.RULES_VERSION when it was created); a log written
     # before the field existed was played under version 1, and keeps its arithmetic when replayed.
     rules: int = Field(default=1, ge=1)
+    byraad: Byraad | None = Field(default=None, description="Byråd mode (null: an ordinary table, as every older log)")
 
 
 class PlayerJoined(Message):
@@ -254,6 +313,7 @@ class PlayerJoined(Message):
     bot: bool = Field(default=False, description="The seat is a practice bot's (docs/bots.md)")
     # Seeds every decision of the bot (engine.bots), recorded like the game's seed; shown to the facilitator only.
     bot_seed: int | None = None
+    party: str | None = Field(default=None, description="Byråd mode: the member's party (null: none yet)")
 
 
 class PlayerLeft(Message):
@@ -266,6 +326,13 @@ class RolesDealt(Message):
     type: Literal["roles_dealt"] = "roles_dealt"
     at: datetime
     assignments: dict[str, str] = Field(description="player id -> role id (filtered per viewer when secret)")
+
+
+class PartyAssigned(Message):
+    type: Literal["party_assigned"] = "party_assigned"
+    at: datetime
+    player_id: str
+    party: str
 
 
 class RoundStarted(Message):
@@ -427,7 +494,8 @@ Event = Annotated[
     | RoundPaused
     | RoundResumed
     | SeatHandedOver
-    | AbilityUsed,
+    | AbilityUsed
+    | PartyAssigned,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
@@ -446,6 +514,7 @@ class Player:
     number: int  # 1-based join order: "Spiller 3" on the projector
     bot: bool = False  # a practice bot (engine.bots)
     bot_seed: int | None = None
+    party: str | None = None  # byråd mode: the member's party
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,6 +605,7 @@ class Config:
     rounds: int
     round_seconds: int | None
     rules: int = 1
+    byraad: Byraad | None = None
 
 
 @dataclass(frozen=True, slots=True)

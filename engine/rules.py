@@ -26,6 +26,9 @@ from engine.model import (
     Actor,
     Announce,
     AnnouncementMade,
+    AssignParty,
+    AssignRole,
+    Byraad,
     CallVote,
     CastVote,
     Chat,
@@ -48,6 +51,7 @@ from engine.model import (
     Leave,
     MessageHidden,
     MessagePosted,
+    PartyAssigned,
     Pause,
     Player,
     PlayerJoined,
@@ -110,21 +114,49 @@ def vote_weight(state: State, player_id: str) -> int:
 
 
 def voters(state: State) -> dict[str, int]:
-    """Who may vote now: the seated players whose role has a vote, in seat order, with their weight."""
+    """Who may vote now: the seated players whose role has a vote, in seat order, with their weight.
+
+    Byråd mode: every seated member has one vote (one mandate), whatever their role, unless their role has
+    none (an official's); with parties, only a member in a party votes."""
+    byraad = state.config.byraad if state.config is not None else None
+    if byraad is not None:
+        silent = {role.id for role in state.deck.roles if not role.votes}
+        need_party = bool(byraad.parties)
+        return {
+            p.id: 1
+            for p in state.players.values()
+            if p.seated and p.role not in silent and (p.party is not None or not need_party)
+        }
     weight = {role.id: role.weight if role.votes else 0 for role in state.deck.roles}  # each role looked up once
     return {p.id: weight[p.role] for p in state.players.values() if p.seated and p.role and weight[p.role] > 0}
 
 
+def vote_total(state: State, weights: dict[str, int]) -> int:
+    """What the thresholds are counted against: the seated voters' weight; in byråd mode with parties, every
+    mandate of the byråd (a member who is not there is not for a proposal)."""
+    byraad = state.config.byraad if state.config is not None else None
+    if byraad is not None and byraad.parties:
+        return byraad.mandates
+    return sum(weights.values())
+
+
 def tally(state: State, proposal: Proposal, weights: dict[str, int] | None = None) -> tuple[int, int, int, int, bool]:
     """(for, against, abstain, total) vote weight among seated voters, and whether all of them have voted.
-    `weights` is `voters(state)` when the caller has it already."""
+    `weights` is `voters(state)` when the caller has it already. Udenfor forliget ("outside") is in none of
+    the three (see `outside`), but the member has voted."""
     weights = voters(state) if weights is None else weights
-    sums = {"for": 0, "against": 0, "abstain": 0}
+    sums = {"for": 0, "against": 0, "abstain": 0, "outside": 0}
     for player_id, choice in proposal.votes.items():
         if player_id in weights:
             sums[choice] += weights[player_id]
-    total = sum(weights.values())
+    total = vote_total(state, weights)
     return sums["for"], sums["against"], sums["abstain"], total, weights.keys() <= proposal.votes.keys()
+
+
+def outside(state: State, proposal: Proposal, weights: dict[str, int] | None = None) -> int:
+    """The vote weight of the seated voters who declared themselves udenfor forliget on the proposal."""
+    weights = voters(state) if weights is None else weights
+    return sum(weights[pid] for pid, choice in proposal.votes.items() if choice == "outside" and pid in weights)
 
 
 def still_to_vote(proposal: Proposal, weights: dict[str, int]) -> tuple[str, ...]:
@@ -210,6 +242,12 @@ def _clean_text(text: str, violation_empty: RuleCode) -> str:
 
 
 def _deal(state: State, player_ids: Sequence[str]) -> dict[str, str]:
+    """Free roles, at random, to those of `player_ids` who have none (the facilitator may have assigned some);
+    none at a byråd table where everyone plays as themselves."""
+    assert state.config is not None
+    if state.config.byraad is not None and state.config.byraad.roles == "themselves":
+        return {}
+    player_ids = [pid for pid in player_ids if pid not in state.players or state.players[pid].role is None]
     taken = {player.role for player in state.seated() if player.role is not None}
     free = [role for role in state.deck.roles if role.id not in taken]
     rng = seeded(state, "roles")
@@ -281,8 +319,21 @@ def _create_game(state: State, command: CreateGame, actor: Actor) -> list[Event]
             rounds=command.rounds or scenario.default_rounds,
             round_seconds=command.round_seconds,
             rules=RULES_VERSION,
+            byraad=_byraad(state, command),
         )
     ]
+
+
+def _byraad(state: State, command: CreateGame) -> Byraad | None:
+    """Byråd mode as the game records it: the deck's parties when the command names none."""
+    byraad = command.byraad
+    if byraad is None:
+        return None
+    if not byraad.parties and state.deck.parties:
+        byraad = byraad.model_copy(update={"parties": state.deck.parties})
+    if byraad.seat_count < byraad.mandates:
+        raise RuleViolation("game.seats_below_mandates", seats=byraad.seat_count, mandates=byraad.mandates)
+    return byraad
 
 
 def _post_message(state: State, command: PostMessage, actor: Actor) -> list[Event]:
@@ -337,12 +388,21 @@ def _join(state: State, command: Join, actor: Actor) -> list[Event]:
     taken = next((p for p in state.seated() if name_key(p.name) == name_key(name)), None)
     if taken is not None:
         raise RuleViolation("seat.name_taken", name=taken.name)
-    seats = state.deck.scenario.max_players
+    seats = seat_count(state)
     if sum(1 for _ in state.seated()) >= seats:
         raise RuleViolation("seat.table_full", max=seats)
+    if command.party is not None:
+        _check_party(state, command.party)
     bot_seed = (command.bot_seed or 0) if command.bot else None
     joined: list[Event] = [
-        PlayerJoined(at=command.at, player_id=command.player_id, name=name, bot=command.bot, bot_seed=bot_seed)
+        PlayerJoined(
+            at=command.at,
+            player_id=command.player_id,
+            name=name,
+            bot=command.bot,
+            bot_seed=bot_seed,
+            party=command.party,
+        )
     ]
     if state.phase != "lobby":
         # A late arrival gets one of the roles nobody holds.
@@ -350,6 +410,61 @@ def _join(state: State, command: Join, actor: Actor) -> list[Event]:
         if dealt:
             joined.append(RolesDealt(at=command.at, assignments=dealt))
     return joined
+
+
+def seat_count(state: State) -> int:
+    """The seats at the table: the deck's max_players; in byråd mode up to 31 (the table's own)."""
+    byraad = state.config.byraad if state.config is not None else None
+    return byraad.seat_count if byraad is not None else state.deck.scenario.max_players
+
+
+def _check_party(state: State, party_id: str, moving: str | None = None) -> None:
+    """A member may join `party_id`: the table is in byråd mode with that party, and a mandate is free
+    (`moving`: the member who is moving to it, who holds none of its mandates yet)."""
+    byraad = state.config.byraad if state.config is not None else None
+    if byraad is None or not byraad.parties:
+        raise RuleViolation("party.no_parties")
+    party = byraad.party(party_id)
+    if party is None:
+        raise RuleViolation("party.unknown", party=party_id)
+    members = sum(1 for p in state.seated() if p.party == party_id and p.id != moving)
+    if members >= party.mandates:
+        raise RuleViolation("party.full", party=party.name.da, mandates=party.mandates)
+
+
+def _assign_party(state: State, command: AssignParty, actor: Actor) -> list[Event]:
+    _require_facilitator(actor)
+    if not state.is_seated(command.player_id):
+        raise RuleViolation("player.not_seated", player=command.player_id)
+    if state.players[command.player_id].party == command.party:
+        return []
+    _check_party(state, command.party, moving=command.player_id)
+    assigned: list[Event] = [PartyAssigned(at=command.at, player_id=command.player_id, party=command.party)]
+    if state.phase == "round":
+        assigned += _resolve_open(evolve(state, assigned[0]), command)
+    return assigned
+
+
+def _assign_role(state: State, command: AssignRole, actor: Actor) -> list[Event]:
+    """A role by hand. Another seated player's role is refused: take it from them first by giving them
+    another."""
+    _require_facilitator(actor)
+    assert state.config is not None
+    if state.config.byraad is not None and state.config.byraad.roles == "themselves":
+        raise RuleViolation("role.themselves")
+    if not state.is_seated(command.player_id):
+        raise RuleViolation("player.not_seated", player=command.player_id)
+    if command.role not in {role.id for role in state.deck.roles}:
+        raise RuleViolation("role.unknown", role=command.role)
+    holder = next((p for p in state.seated() if p.role == command.role), None)
+    if holder is not None:
+        if holder.id == command.player_id:
+            return []
+        raise RuleViolation("role.taken", role=command.role, name=holder.name)
+    assigned: list[Event] = [RolesDealt(at=command.at, assignments={command.player_id: command.role})]
+    if state.phase == "round":
+        assigned += _resolve_open(evolve(state, assigned[0]), command)
+    return assigned
 
 
 def _leave(state: State, command: Leave, actor: Actor) -> list[Event]:
@@ -371,10 +486,9 @@ def _start_round(state: State, command: StartRound, actor: Actor) -> list[Event]
         minimum = state.deck.scenario.min_players
         if len(seated) < minimum:
             raise RuleViolation("game.too_few_players", min=minimum, count=len(seated))
-        return [
-            RolesDealt(at=command.at, assignments=_deal(state, seated)),
-            RoundStarted(at=command.at, round=1, event_card=None, deadline=deadline),
-        ]
+        dealt = _deal(state, seated)
+        started = RoundStarted(at=command.at, round=1, event_card=None, deadline=deadline)
+        return [RolesDealt(at=command.at, assignments=dealt), started] if dealt else [started]
     if len(state.rounds) >= state.config.rounds:
         raise RuleViolation("game.no_rounds_left", rounds=state.config.rounds)
     drawn = set(state.event_cards)
@@ -407,6 +521,8 @@ def _cast_vote(state: State, command: CastVote, actor: Actor) -> list[Event]:
     proposal = _open_proposal(state, command.proposal_id)
     if vote_weight(state, player_id) == 0:
         raise RuleViolation("vote.no_vote")
+    if command.choice == "outside" and (state.config is None or state.config.byraad is None):
+        raise RuleViolation("vote.outside_byraad_only")
     if proposal.votes.get(player_id) == command.choice:
         return []  # the same vote again changes nothing, so it records nothing
     vote = VoteCast(at=command.at, proposal_id=proposal.id, player_id=player_id, choice=command.choice)
@@ -548,6 +664,8 @@ DECISIONS: dict[type[BaseModel], Decision] = {
     ShowDebrief: _show_debrief,
     HandOverSeat: _hand_over_seat,
     UseAbility: _use_ability,
+    AssignRole: _assign_role,
+    AssignParty: _assign_party,
 }
 # What may still happen once the game has ended: the chat, the seats (Join refuses on its own, after
 # checking the actor) and the debrief.
@@ -655,12 +773,15 @@ def _game_created(state: State, event: GameCreated) -> State:
         rounds=event.rounds,
         round_seconds=event.round_seconds,
         rules=event.rules,
+        byraad=event.byraad,
     )
     return _next(state, config=config)
 
 
 def _player_joined(state: State, event: PlayerJoined) -> State:
-    player = Player(event.player_id, event.name, True, None, len(state.players) + 1, event.bot, event.bot_seed)
+    player = Player(
+        event.player_id, event.name, True, None, len(state.players) + 1, event.bot, event.bot_seed, event.party
+    )
     previous = state.players.get(event.player_id)
     if previous is not None:
         player = replace(player, number=previous.number)
@@ -676,6 +797,11 @@ def _roles_dealt(state: State, event: RolesDealt) -> State:
     for player_id, role_id in event.assignments.items():
         players[player_id] = replace(players[player_id], role=role_id)
     return _next(state, players=players)
+
+
+def _party_assigned(state: State, event: PartyAssigned) -> State:
+    player = replace(state.players[event.player_id], party=event.party)
+    return _next(state, players={**state.players, player.id: player})
 
 
 def _round_started(state: State, event: RoundStarted) -> State:
@@ -784,6 +910,7 @@ EVOLUTIONS: dict[type[BaseModel], Evolution] = {
     MessageHidden: _message_hidden,
     SeatHandedOver: _seat_handed_over,
     AbilityUsed: _ability_used,
+    PartyAssigned: _party_assigned,
 }
 
 

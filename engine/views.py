@@ -20,10 +20,12 @@ from engine.explain import Explanation, card_pairs, explain
 from engine.model import (
     AbilityUsed,
     AnnouncementMade,
+    Byraad,
     Choice,
     Event,
     GameCreated,
     MessagePosted,
+    PartyAssigned,
     Phase,
     PlayerJoined,
     PlayerLeft,
@@ -44,7 +46,7 @@ from engine.model import (
     Years,
 )
 from engine.reality import Forecast, forecast
-from engine.rules import still_to_vote, tally, voters
+from engine.rules import outside, still_to_vote, tally, voters
 
 ViewerKind = Literal["player", "facilitator", "projector"]
 CHAT_IN_SNAPSHOT = 200
@@ -71,6 +73,7 @@ class PlayerView(ViewModel):
     seated: bool
     role: str | None  # None when the deck keeps roles secret from this viewer
     bot: bool = False  # a practice bot (docs/bots.md): every screen marks it
+    party: str | None = None  # byråd mode: the member's party (public, as in a byråd)
 
 
 class ChatLineView(ViewModel):
@@ -85,7 +88,8 @@ class TallyView(ViewModel):
     for_: int
     against: int
     abstain: int
-    total: int
+    total: int  # in byråd mode with parties: all the byråd's mandates, present or not
+    outside: int = 0  # byråd mode: the weight that stands udenfor forliget (not for it, not missing)
 
 
 class ProposalView(ViewModel):
@@ -211,6 +215,7 @@ class TableView(ViewModel):
     your_hjertesager: tuple[Text, ...] = ()
     abilities: tuple[AbilityView, ...] = ()  # every ability in the deck: uses left, and whether it is its moment
     ability_uses: tuple[AbilityUseView, ...] = ()  # the abilities used, in order: visible to the whole table
+    byraad: Byraad | None = None  # byråd mode: parties and mandates, seats, how roles are given; null otherwise
 
 
 class ProposalVotes(ViewModel):
@@ -249,11 +254,14 @@ def ability_views(state: State) -> tuple[AbilityView, ...]:
 
 
 # The events after which the voting figures can differ from before. Votes and resolutions touch one
-# proposal (a round's end, those it closes); seats and roles change who votes, so every tally's total.
+# proposal (a round's end, those it closes); seats and roles change who votes, so every tally's total (a
+# join only in byråd mode, where a member votes without a role).
 DERIVED_BY = (
+    PlayerJoined,
     PlayerLeft,
     PlayerRemoved,
     RolesDealt,
+    PartyAssigned,
     ProposalMade,
     VoteCast,
     ProposalAdopted,
@@ -265,7 +273,9 @@ DERIVED_BY = (
 def _proposal_votes(state: State, proposal: Proposal, weights: dict[str, int]) -> ProposalVotes:
     for_weight, against, abstain, total, _ = tally(state, proposal, weights)
     return ProposalVotes(
-        tally=TallyView(for_=for_weight, against=against, abstain=abstain, total=total),
+        tally=TallyView(
+            for_=for_weight, against=against, abstain=abstain, total=total, outside=outside(state, proposal, weights)
+        ),
         missing=still_to_vote(proposal, weights),
     )
 
@@ -283,9 +293,10 @@ def derived(state: State, event: Event) -> Derived | None:
     """What `event` changed in the voting figures (`state` is the state right after it); None for an event
     that changes none of them (only events in DERIVED_BY can)."""
     abilities = ability_views(state) if isinstance(event, ABILITIES_BY) else None
-    if not isinstance(event, DERIVED_BY):
+    byraad = state.config is not None and state.config.byraad is not None
+    if not isinstance(event, DERIVED_BY) or (isinstance(event, PlayerJoined) and not byraad):
         return Derived(voters=None, proposals={}, abilities=abilities) if abilities is not None else None
-    if isinstance(event, PlayerLeft | PlayerRemoved | RolesDealt):
+    if isinstance(event, PlayerJoined | PlayerLeft | PlayerRemoved | RolesDealt | PartyAssigned):
         return voting(state)
     if isinstance(event, RoundEnded):
         touched = [p for p in state.proposals.values() if p.round == event.round and p.status == "closed"]
@@ -433,6 +444,7 @@ def view(state: State, viewer: Viewer) -> TableView:
             seated=p.seated,
             role=p.role if _role_visible(state, viewer, p.id) else None,
             bot=p.bot,
+            party=p.party,
         )
         for p in state.players.values()
     )
@@ -527,6 +539,7 @@ def view(state: State, viewer: Viewer) -> TableView:
             )
             for use in state.abilities_used
         ),
+        byraad=config.byraad if config else None,
     )
 
 

@@ -30,6 +30,8 @@ WIRE_COMMANDS = (
     "resume",
     "extend_deadline",
     "use_ability",
+    "assign_role",
+    "assign_party",
 )
 MAX_ID = 64
 

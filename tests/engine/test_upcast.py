@@ -23,15 +23,15 @@ MEMBERS: list[type[BaseModel]] = list(get_args(get_args(Event)[0]))
 # - otherwise bump the type's version in engine/versions.py, add an upcaster from the old version in
 #   engine/upcast.py and a fingerprint for the new version (docs/replay.md, "Versioned events").
 FINGERPRINTS = {
-    ("game_created", 1): "31088a8681d058dd",  # + rules (default 1: every stored event validates)
-    ("player_joined", 1): "d201f47825a0e960",
+    ("game_created", 1): "192cf7612602e56d",  # + rules (default 1), + byraad (default None)
+    ("player_joined", 1): "0b4b6fb7c06638cc",  # + party (default None)
     ("player_left", 1): "99ca8f654be770e7",
     ("roles_dealt", 1): "e6c1199d85699f54",
     ("round_started", 1): "b67977ac7e261b85",
     ("message_posted", 1): "31c4743904c5cde1",
     ("announcement_made", 1): "32e3219e757a3b56",
     ("proposal_made", 1): "b430e1f3e729b927",
-    ("vote_cast", 1): "6b857e8dc7a382e7",
+    ("vote_cast", 1): "fdd3ed388433fde0",  # + the choice "outside" (byråd mode)
     ("proposal_adopted", 1): "11bd9e14d6dfd242",
     ("proposal_rejected", 1): "3e5c87800e4fe8e3",
     ("round_ended", 1): "cffc5210796862da",
@@ -45,6 +45,7 @@ FINGERPRINTS = {
     ("round_resumed", 1): "9d0c98d8e34a6bb2",
     ("seat_handed_over", 1): "8d6922eb7da8903d",
     ("ability_used", 1): "b81c0c1cbdd6aabf",
+    ("party_assigned", 1): "ca4cd9b4f33f3ff0",
 }
 
 

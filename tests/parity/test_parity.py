@@ -27,6 +27,7 @@ from engine.model import (
     FACILITATOR,
     Actor,
     Announce,
+    Byraad,
     CallVote,
     CastVote,
     Command,
@@ -54,14 +55,23 @@ from engine.views import (
     snapshot_after,
     view,
 )
-from tests.engine.test_properties import PLAYER_IDS, T0, commands, opening, resolve, resolve_ability, resolve_actor
+from tests.engine.test_properties import (
+    MODES,
+    PLAYER_IDS,
+    T0,
+    commands,
+    opening,
+    resolve,
+    resolve_ability,
+    resolve_actor,
+)
 
 HERE = Path(__file__).parent
 HARNESS = HERE / "fold.mjs"
 STATE_JS = HERE.parent.parent / "clients" / "web" / "static" / "js" / "state.js"
 FIXTURES = sorted((HERE.parent / "fixtures").glob("*.jsonl"))
 GAMES = 200
-CHOICES = st.sampled_from(["for", "against", "abstain"])
+CHOICES = st.sampled_from(["for", "against", "abstain", "outside"])
 
 
 # ---- what the engine says ------------------------------------------------------------------------------------
@@ -221,10 +231,10 @@ def chat_seq(state: State, pick: int) -> int:
     return lines[pick % len(lines)] if lines else pick
 
 
-def play(deck: Deck, steps: list[tuple[Actor, Command]], seed: int) -> list[Event]:
+def play(deck: Deck, steps: list[tuple[Actor, Command]], seed: int, byraad: Byraad | None = None) -> list[Event]:
     state = initial_state(deck)
     log: list[Event] = []
-    create = CreateGame(at=T0, table_name="Bord", seed=seed, round_seconds=300)
+    create = CreateGame(at=T0, table_name="Bord", seed=seed, round_seconds=300, byraad=byraad)
     for index, (actor, command) in enumerate([(FACILITATOR, create), *steps]):
         command = resolve(state, command).model_copy(update={"at": T0 + timedelta(seconds=30 * index)})
         if isinstance(command, RemovePlayer) and command.player_id.startswith("seat:"):
@@ -258,7 +268,7 @@ def generated_games(deck: Deck) -> list[list[Event]]:
         # Mostly a started game (Korsbæk needs three players), sometimes none: the lobby has its views too.
         seated = data.draw(st.sampled_from([0, 3, 4, 5, 6]))
         steps = opening(seated) + data.draw(st.lists(step, min_size=30, max_size=70))
-        games.append(play(deck, steps, seed))
+        games.append(play(deck, steps, seed, data.draw(st.sampled_from(MODES))))
 
     collect()
     return games

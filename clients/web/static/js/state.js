@@ -31,6 +31,7 @@ export function emptyState() {
     derived: noDerived(),
     abilities: [], // every ability in the deck: uses left and whether its moment is now (as the server says)
     abilityUses: [], // the abilities used, in order
+    byraad: null, // byråd mode: parties and mandates, seats, how roles are given (game_created)
     timeline: [],
     epoch: 0, // bumped when the timeline is rebuilt from a snapshot
     online: new Set(),
@@ -80,6 +81,7 @@ export function applySnapshot(state, seq, view) {
     rolls: view.rolls,
     abilities: (view.abilities || []).map((a) => ({ ...a })),
     abilityUses: (view.ability_uses || []).map((u) => ({ ...u })),
+    byraad: view.byraad || null,
     derived: {
       voters: { ...view.voters },
       proposals: Object.fromEntries(view.proposals.map((p) => [p.id, { tally: { ...p.tally }, missing: [...p.missing] }])),
@@ -173,6 +175,7 @@ export function applyEvent(state, seq, event, derived = null) {
         rule: event.rule,
         roundsTotal: event.rounds,
         deckId: event.deck_id,
+        byraad: event.byraad || null,
       });
       break;
     case "player_joined": {
@@ -184,6 +187,7 @@ export function applyEvent(state, seq, event, derived = null) {
         seated: true,
         role: null,
         bot: Boolean(event.bot),
+        party: event.party ?? null,
       });
       add({ key: `s${seq}`, kind: "joined", player_id: event.player_id });
       break;
@@ -209,6 +213,11 @@ export function applyEvent(state, seq, event, derived = null) {
       }
       if (state.you && state.you in event.assignments) add({ key: `s${seq}`, kind: "role", role: event.assignments[state.you] });
       break;
+    case "party_assigned": {
+      const player = players.get(event.player_id);
+      if (player) player.party = event.party;
+      break;
+    }
     case "round_started":
       state.round = {
         number: event.round,
@@ -378,7 +387,7 @@ export function applyPresence(state, frame) {
 
 /** Who voted how, by head, and who is still to vote (as the server says: a player without a vote never is). */
 export function votesOf(state, proposal) {
-  const out = { for: [], against: [], abstain: [], missing: [] };
+  const out = { for: [], against: [], abstain: [], outside: [], missing: [] };
   for (const player of state.players.values()) {
     const choice = proposal.votes[player.id];
     if (player.seated && choice) out[choice].push(player);
@@ -431,7 +440,15 @@ export function tableView(state) {
     target: state.target,
     round,
     event_cards: [...state.eventCards],
-    players: players.map((p) => ({ id: p.id, name: p.name, number: p.number, seated: p.seated, role: p.role, bot: Boolean(p.bot) })),
+    players: players.map((p) => ({
+      id: p.id,
+      name: p.name,
+      number: p.number,
+      seated: p.seated,
+      role: p.role,
+      bot: Boolean(p.bot),
+      party: p.party ?? null,
+    })),
     chat,
     proposals: [...state.proposals.values()].map((p) => {
       const figures = state.derived.proposals[p.id] || { tally: null, missing: null };
@@ -454,6 +471,7 @@ export function tableView(state) {
     you_may_vote: mayVote(state),
     abilities: state.abilities.map((a) => ({ ...a })),
     ability_uses: state.abilityUses.map((u) => ({ ...u })),
+    byraad: state.byraad,
   };
 }
 

@@ -1,7 +1,7 @@
 // Draws one frame of a replay (GET /api/replays/{id}/at/{seq}) into the viewer's panels.
 import { amount, el, lang, percent, t, when } from "./strings.js";
 
-const CHOICES = { for: "for", against: "against", abstain: "abstain" };
+const CHOICES = { for: "for", against: "against", abstain: "abstain", outside: "outside the forlig" };
 
 function names(view) {
   return Object.fromEntries(view.players.map((player) => [player.id, player.name]));
@@ -72,6 +72,8 @@ export function describe(event, view, deck, hidden = false) {
       return t("%(name)s left the table", { name: name(event.player_id) });
     case "roles_dealt":
       return t("The roles were dealt");
+    case "party_assigned":
+      return t("%(name)s was put in the party %(party)s", { name: name(event.player_id), party: event.party });
     case "round_started":
       return event.event_card
         ? t("Round %(n)s began with the event card %(card)s", { n: event.round, card: eventTitle(deck, event.event_card) })
