@@ -324,13 +324,17 @@ def _create_game(state: State, command: CreateGame, actor: Actor) -> list[Event]
     ]
 
 
+def table_byraad(deck: Deck, byraad: Byraad | None) -> Byraad | None:
+    """Byråd mode as a table plays it: the deck's parties when the command (the conference) names none."""
+    if byraad is not None and not byraad.parties and deck.parties:
+        return byraad.model_copy(update={"parties": deck.parties})
+    return byraad
+
+
 def _byraad(state: State, command: CreateGame) -> Byraad | None:
-    """Byråd mode as the game records it: the deck's parties when the command names none."""
-    byraad = command.byraad
+    byraad = table_byraad(state.deck, command.byraad)
     if byraad is None:
         return None
-    if not byraad.parties and state.deck.parties:
-        byraad = byraad.model_copy(update={"parties": state.deck.parties})
     if byraad.seat_count < byraad.mandates:
         raise RuleViolation("game.seats_below_mandates", seats=byraad.seat_count, mandates=byraad.mandates)
     return byraad

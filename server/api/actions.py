@@ -14,6 +14,8 @@ from engine import FACILITATOR, SYSTEM, RuleViolation, decide
 from engine.model import (
     MAX_CHAT,
     Announce,
+    AssignParty,
+    AssignRole,
     CallVote,
     Command,
     EndGame,
@@ -59,8 +61,10 @@ ActionName = Literal[
     "remove_player",
     "move_player",
     "call_vote",
+    "assign_role",
+    "assign_party",
 ]
-ONE_TABLE = ("hide_message", "remove_player", "move_player", "call_vote")
+ONE_TABLE = ("hide_message", "remove_player", "move_player", "call_vote", "assign_role", "assign_party")
 
 
 class ActionRequest(BaseModel):
@@ -79,9 +83,13 @@ class ActionRequest(BaseModel):
     seconds: int | None = Field(default=None, ge=10, le=24 * 3600, description="extend, set_deadline")
     text: str | None = Field(default=None, max_length=MAX_CHAT, description="announce")
     seq: int | None = Field(default=None, ge=1, description="hide_message: the chat line's seq")
-    player_id: str | None = Field(default=None, max_length=40, description="remove_player, move_player")
+    player_id: str | None = Field(
+        default=None, max_length=40, description="remove_player, move_player, assign_role, assign_party"
+    )
     to_table: str | None = Field(default=None, max_length=40, description="move_player: the table to move to")
     proposal_id: str | None = Field(default=None, max_length=40, description="call_vote: the proposal to decide now")
+    role: str | None = Field(default=None, max_length=40, description="assign_role: the role's id in the deck")
+    party: str | None = Field(default=None, max_length=40, description="assign_party: the party's id (byråd mode)")
 
 
 class TableResult(BaseModel):
@@ -136,7 +144,20 @@ def _commands(body: ActionRequest, state: State) -> list[tuple[str, Command]]:
     if action == "call_vote":
         assert body.proposal_id is not None
         return [("call", CallVote(at=at, proposal_id=body.proposal_id))]
-    raise AssertionError(action)
+    return _seat_commands(body)
+
+
+def _seat_commands(body: ActionRequest) -> list[tuple[str, Command]]:
+    """Byråd mode's: a role or a party by hand for one seat (_check made sure both fields are there)."""
+    at = now()
+    assert body.player_id is not None
+    if body.action == "assign_role":
+        assert body.role is not None
+        return [("role", AssignRole(at=at, player_id=body.player_id, role=body.role))]
+    if body.action == "assign_party":
+        assert body.party is not None
+        return [("party", AssignParty(at=at, player_id=body.player_id, party=body.party))]
+    raise AssertionError(body.action)
 
 
 def _check(body: ActionRequest, created: ConferenceCreated) -> list[str]:
@@ -150,10 +171,15 @@ def _check(body: ActionRequest, created: ConferenceCreated) -> list[str]:
         "remove_player": "player_id",
         "move_player": "player_id",
         "call_vote": "proposal_id",
+        "assign_role": "player_id",
+        "assign_party": "player_id",
     }
     wanted = needs.get(body.action)
     if wanted is not None and getattr(body, wanted) is None:
         raise fail(422, "action.invalid", f"{body.action} needs {wanted}")
+    also = {"assign_role": "role", "assign_party": "party"}.get(body.action)
+    if also is not None and getattr(body, also) is None:
+        raise fail(422, "action.invalid", f"{body.action} needs {also}")
     if body.action == "move_player" and body.to_table is None:
         raise fail(422, "action.invalid", "move_player needs to_table")
     chosen = list(dict.fromkeys(body.table_ids)) if body.table_ids is not None else ids

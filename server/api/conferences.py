@@ -14,9 +14,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 
+from engine import FACILITATOR, RuleViolation, decide
 from engine.budget import target_years
 from engine.format import format_mio
-from engine.model import Years
+from engine.model import Byraad, Years
+from engine.rules import initial_state, table_byraad
 from server.api.access import admin_password_ok, conference_for, join_base
 from server.auth import Claims
 from server.deps import ClaimsDep, Services, ServicesDep, fail
@@ -58,6 +60,8 @@ async def create_conference(
         raise fail(401, "auth.admin_password", "X-Admin-Password: the operator's password")
     if body.target is not None:
         await _refuse_unreachable(services, body.deck, body.target, body.language)
+    if body.byraad is not None:
+        await _refuse_unsound(services, body)
     try:
         created = await conferences.create_conference(services.store, services.tables, body)
     except KeyError:
@@ -77,6 +81,19 @@ async def _refuse_unreachable(services: Services, deck_id: str, target: float, l
     if not feasible.allows(target):
         message = UNREACHABLE[lang].format(target=format_mio(target, lang), max=format_mio(feasible.max_target, lang))
         raise fail(422, "conference.target_unreachable", message, details={"max_target": feasible.max_target})
+
+
+async def _refuse_unsound(services: Services, body: ConferenceRequest) -> None:
+    """422 with the rule's code when the engine would refuse the tables' create_game (a byråd with more
+    mandates than seats), before anything is written: the rule is the engine's, tried on an empty table."""
+    try:
+        deck = await services.tables.decks.fetch(services.store, body.deck)
+    except KeyError:
+        return  # create_conference answers conference.unknown_deck
+    try:
+        decide(initial_state(deck), body.create_game(1, 0, datetime.now().astimezone()), FACILITATOR)
+    except RuleViolation as violation:
+        raise fail(422, violation.code, violation.message(body.language), details=violation.params) from None
 
 
 @router.post("/api/conferences/{conference_id}/projector-token", response_model=ProjectorTokenResponse)
@@ -112,6 +129,9 @@ class ConferenceInfo(BaseModel):
     join_base: str = Field(description="RAADERUM_PUBLIC_URL, or the address this request came to")
     years: tuple[str, str, str, str]
     tables: list[ConferenceTable]
+    byraad: Byraad | None = Field(
+        default=None, description="Byråd mode as the tables play it (the deck's parties when none were given)"
+    )
 
 
 def conference_info(services: Services, created: ConferenceCreated, base: str) -> ConferenceInfo:
@@ -130,6 +150,7 @@ def conference_info(services: Services, created: ConferenceCreated, base: str) -
         created_at=created.at,
         join_base=base,
         years=scenario.years,
+        byraad=table_byraad(deck, request.byraad),
         tables=[
             ConferenceTable(
                 table_id=ref.table_id,

@@ -70,7 +70,8 @@ async def join(body: JoinRequest, services: ServicesDep) -> JoinResponse:
     table = await services.tables.get(table_id)
     player_id = conferences.new_id()
     try:
-        await table.execute(Join(at=now(), player_id=player_id, name=body.name), SYSTEM, f"join:{player_id}")
+        join = Join(at=now(), player_id=player_id, name=body.name, party=body.party)
+        await table.execute(join, SYSTEM, f"join:{player_id}")
     except RuleViolation as violation:
         # seat.name_taken says whose: the page asks "Er du Dina?" and offers the seat code (api/seats.py).
         raise fail(409, violation.code, violation.message(), details=violation.params) from None

@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from engine.deck import AdoptionRule
 from engine.format import parse_number
-from engine.model import MAX_NAME, CreateGame
+from engine.model import MAX_NAME, Byraad, CreateGame
 from server.live.tables import Table, Tables, now, table_stream
 from server.store import ConcurrencyError, EventStore, NewEvent
 
@@ -60,6 +60,22 @@ class ConferenceRequest(BaseModel):
     start_when_joined: bool = Field(
         default=False, description="Round 1 starts when a person joins a table that has enough players (Prøv selv)"
     )
+    byraad: Byraad | None = Field(
+        default=None, description="Byråd mode for every table (docs/conferences.md, 'Byråd'); null: ordinary tables"
+    )
+
+    def create_game(self, number: int, seed: int, at: datetime) -> CreateGame:
+        """The create_game command of the conference's table `number`."""
+        return CreateGame(
+            at=at,
+            table_name=table_name(number, self.language),
+            seed=seed,
+            target=self.target,
+            rule=self.rule,
+            rounds=self.rounds,
+            round_seconds=self.round_seconds,
+            byraad=self.byraad,
+        )
 
 
 class ConferenceCreated(BaseModel):
@@ -77,6 +93,7 @@ class JoinRequest(BaseModel):
 
     code: str = Field(min_length=1, max_length=20)
     name: str = Field(min_length=1, max_length=MAX_NAME)
+    party: str | None = Field(default=None, max_length=40, description="Byråd mode: the member's party id")
 
 
 def conference_stream(conference_id: str) -> str:
@@ -111,15 +128,7 @@ async def create_conference(store: EventStore, tables: Tables, request: Conferen
     for number in range(1, request.tables + 1):
         table_id = new_id()
         await store.set_key(f"table-conference:{table_id}", conference_id)
-        command = CreateGame(
-            at=now(),
-            table_name=table_name(number, request.language),
-            seed=secrets.randbits(63),
-            target=request.target,
-            rule=request.rule,
-            rounds=request.rounds,
-            round_seconds=request.round_seconds,
-        )
+        command = request.create_game(number, secrets.randbits(63), now())
         await tables.create(table_id, request.deck, command)
         refs.append(TableRef(table_id=table_id, join_code=await _claim_code(store, table_id)))
     created = ConferenceCreated(at=now(), conference_id=conference_id, request=request, tables=refs)

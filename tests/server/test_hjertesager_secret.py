@@ -22,7 +22,7 @@ from engine.deck import DEFAULT_DECK_PATH, Deck, load_deck
 from engine.model import Event, State
 from engine.views import PROJECTOR_VIEWER, Viewer, derived, event_for, snapshot_after, view
 from server.api.decks import _deck_json
-from tests.engine.test_properties import commands, opening, play
+from tests.engine.test_properties import MODES, commands, opening, play
 from tests.server.helpers import Api, ServerProcess, connect_as
 
 DECK = load_deck(DEFAULT_DECK_PATH)
@@ -86,7 +86,8 @@ def test_the_deck_served_to_browsers_has_no_hjertesager() -> None:
 @given(data=st.data(), seed=st.integers(0, 2**32))
 def test_no_frame_holds_another_players_hjertesager_before_the_debrief(data: st.DataObject, seed: int) -> None:
     steps = opening(data.draw(st.integers(3, 6))) + data.draw(st.lists(commands(DECK), min_size=20, max_size=80))
-    log, states = play(DECK, steps, seed)
+    # Also byråd tables (issue 13 item 5): roles assigned by hand, parties, everyone as themselves.
+    log, states = play(DECK, steps, seed, data.draw(st.sampled_from(MODES)))
     if not states:
         return
     final = states[-1]

@@ -38,7 +38,7 @@ async def test_event_frames_carry_the_voting_figures_and_a_resume_replays_them_a
         without = {pid for pid, role in roles["event"]["assignments"].items() if role == "oekonomidirektoer"}
         assert set(voters) == {p.player_id for p in players} - without  # the økonomidirektør has no vote
         made = next(f for f in anna.frames if f["type"] == "event" and f["event"]["type"] == "proposal_made")
-        tally = {"for_": 0, "against": 0, "abstain": 0, "total": sum(voters.values())}
+        tally = {"for_": 0, "against": 0, "abstain": 0, "total": sum(voters.values()), "outside": 0}
         assert made["derived"] == {
             "voters": None,
             "proposals": {"F1": {"tally": tally, "missing": list(voters)}},
