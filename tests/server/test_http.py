@@ -61,7 +61,7 @@ async def test_join_with_a_code_seats_the_player(api: Api) -> None:
     joined = [e["data"] for e in log if e["type"] == "player_joined"]
     assert joined == [
         {"type": "player_joined", "at": joined[0]["at"], "player_id": player.player_id, "name": "Anna", "bot": False,
-         "bot_seed": None}
+         "bot_seed": None, "party": None}
     ]  # fmt: skip
 
 
