@@ -476,5 +476,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return summarize(setup, repeats, args.quick)
 
 
+def headline(summary: dict[str, Any]) -> str:
+    def held(target: str) -> str:
+        row = summary[target]
+        figure = row["held_actions_per_s"]
+        if figure is None:
+            return f"{target} held no rate"
+        at_least = "≥ " if row["lower_bound"] else ""
+        return f"{target} {at_least}{figure:g} actions/s (completion p99 {row['complete_p99_ms']} ms)"
+
+    return f"bench_peer: {held('colyseus')}; {held('raaderum')}; ratio råderum/colyseus {summary['ratio']}"
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=2))
+    result = main()
+    print(headline(result), file=sys.stderr, flush=True)
+    print(json.dumps(result, indent=2))

@@ -76,6 +76,7 @@ def test_the_quick_run_measures_both_targets_with_the_same_load_and_writes_every
         assert point["passed"] is True
     # One stderr line per point.
     assert sum(" → pass" in line for line in finished.stderr.splitlines()) == 2
+    assert f"ratio råderum/colyseus {summary['ratio']}" in finished.stderr.splitlines()[-1]
 
 
 def test_a_raaderum_point_is_not_refused_by_the_per_socket_frame_limit(
