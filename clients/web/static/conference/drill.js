@@ -118,7 +118,9 @@ export class TableDrill {
     }
     setText(this.parts.phase, row ? `${phaseText(row)} ${timerText(row)}` : "");
     const others = [...this.app.rows.values()].map((r) => `${r.table_id}:${r.seated}`).join(",");
-    const players = [...state.players.values()].map((p) => `${p.id}:${p.seated}:${p.role}:${state.online.has(p.id)}`).join(",");
+    const players = [...state.players.values()]
+      .map((p) => `${p.id}:${p.seated}:${p.role}:${p.party}:${state.online.has(p.id)}`)
+      .join(",");
     const proposals = [...state.proposals.values()].map((p) => `${p.id}:${p.status}`).join(",");
     const hidden = state.timeline.filter((item) => item.hidden).length;
     this.update("actions", `${row ? row.phase : state.phase}:${row && row.paused}`, () => this.actions(row));
@@ -187,11 +189,15 @@ export class TableDrill {
     const seated = [...state.players.values()].filter((p) => p.seated).sort((a, b) => a.number - b.number);
     const ended = ["reality_check", "debrief"].includes(state.phase);
     const seats = deck && deck.scenario ? deck.scenario.max_players : 8;
+    const byraad = state.byraad;
+    const online = seated.filter((p) => state.online.has(p.id)).length;
     return h(
       "section",
       { class: "drill-section", "aria-labelledby": "drill-players" },
       h("h3", { id: "drill-players" }, ngettext("%(n)s player", "%(n)s players", seated.length)),
-      !ended && seated.length < seats
+      // Who is connected now (the table's presence frames): a byråd session is remote, so it matters.
+      h("p", { class: "drill-online" }, _("%(online)s of %(seated)s connected", { online, seated: seated.length })),
+      !ended && !byraad && seated.length < seats
         ? h(
             "button",
             { type: "button", class: "add-bot", onclick: () => this.bots("POST", "", { count: 1 }, _("Add bot")) },
@@ -236,6 +242,7 @@ export class TableDrill {
                 p.bot ? h("span", { class: "bot-badge" }, _("bot")) : null,
                 p.bot ? null : h("span", { class: "state" }, online ? _("online") : _("not online")),
                 r ? h("span", { class: "their-role" }, text(r.title)) : null,
+                !p.bot && !ended ? this.seatChoices(p, seated) : null,
                 !p.bot && this.seatCodes.has(p.id) ? this.seatLine(p, this.seatCodes.get(p.id)) : null,
                 p.bot
                   ? h(
@@ -282,6 +289,46 @@ export class TableDrill {
           )
         : h("p", { class: "muted" }, _("Nobody is at the table yet.")),
     );
+  }
+
+  /** Byråd mode and roles by hand: the member's party and role, chosen here (assign_party, assign_role); the
+   * engine refuses a full party or a role someone else holds, and the answer says so under the action bar. */
+  seatChoices(p, seated) {
+    const state = this.state;
+    const byraad = state.byraad;
+    const choices = [];
+    if (byraad && byraad.parties.length) {
+      const members = (id) => seated.filter((o) => o.party === id).length;
+      const party = h(
+        "select",
+        { "aria-label": _("Party of %(name)s", { name: p.name }), class: "assign-party" },
+        p.party ? null : h("option", { value: "" }, _("Party …")),
+        byraad.parties.map((x) =>
+          h("option", { value: x.id, selected: x.id === p.party }, `${text(x.name)} (${members(x.id)}/${x.mandates})`),
+        ),
+      );
+      party.addEventListener("change", () => {
+        if (party.value) this.act({ action: "assign_party", player_id: p.id, party: party.value }, _("Party"));
+      });
+      choices.push(party);
+    }
+    const themselves = byraad && byraad.roles === "themselves";
+    if (!themselves && deck && deck.roles) {
+      const held = new Set(seated.filter((o) => o.id !== p.id && o.role).map((o) => o.role));
+      const pick = h(
+        "select",
+        { "aria-label": _("Role of %(name)s", { name: p.name }), class: "assign-role" },
+        p.role ? null : h("option", { value: "" }, _("Role …")),
+        deck.roles
+          .filter((x) => !held.has(x.id))
+          .map((x) => h("option", { value: x.id, selected: x.id === p.role }, text(x.title))),
+      );
+      pick.addEventListener("change", () => {
+        if (pick.value) this.act({ action: "assign_role", player_id: p.id, role: pick.value }, _("Role"));
+      });
+      choices.push(pick);
+    }
+    return choices.length ? h("span", { class: "seat-choices" }, ...choices) : null;
   }
 
   /** screens: the seat code and the link that moves the seat to a new device (copied, not opened here). */

@@ -21,6 +21,21 @@ function fail(message) {
   error.hidden = false;
 }
 
+/** "Socialdemokratiet 9" per line -> the API's parties ({id, name: {da, en}, mandates}); null when a line is
+ * not a name and a number. The server checks the rest (at most 31 mandates, no party twice). */
+function partiesFrom(textValue) {
+  const parties = [];
+  for (const line of textValue.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const match = /^(.*\S)\s+(\d+)$/.exec(line);
+    if (!match) return null;
+    const name = match[1].slice(0, 40);
+    const slug = name.toLowerCase().replace(/æ/g, "ae").replace(/ø/g, "oe").replace(/å/g, "aa").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    const id = (slug || "parti").slice(0, 36) + (parties.some((p) => p.id === slug) ? `-${parties.length + 1}` : "");
+    parties.push({ id, name: { da: name, en: name }, mandates: Number(match[2]) });
+  }
+  return parties;
+}
+
 async function submit(event) {
   event.preventDefault();
   error.hidden = true;
@@ -38,6 +53,11 @@ async function submit(event) {
   if (rounds !== null) body.rounds = rounds;
   if (minutes !== null) body.round_seconds = Math.round(minutes * 60);
   if ($("#bots-fill-to").value) body.bots_fill_to = Number($("#bots-fill-to").value);
+  if ($("#byraad-roles").value) {
+    const parties = partiesFrom($("#byraad-parties").value);
+    if (parties === null) return fail(_("Write each party on its own line: its name, then its mandates (Venstre 7)."));
+    body.byraad = { roles: $("#byraad-roles").value, parties };
+  }
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
   const password = $("#password");
   if (password) headers["X-Admin-Password"] = password.value;

@@ -209,7 +209,40 @@ function serviceSection(d) {
   );
 }
 
+/** Byråd mode: the parties, their mandates, and who voted for the forlig or stood outside it (the engine's). */
+function byraadSection(d) {
+  const b = d.byraad;
+  if (!b) return null;
+  const names = new Map(d.negotiation.players.map((p) => [p.id, p.name]));
+  const who = (ids) => (ids.length ? ids.map((id) => names.get(id) || "?").join(", ") : "–");
+  return section(
+    "byraad-title",
+    _("The byråd"),
+    b.mandates ? h("p", null, _("%(n)s mandates; the rule was counted in all of them.", { n: b.mandates })) : null,
+    b.parties.length
+      ? h(
+          "ul",
+          { class: "parties" },
+          b.parties.map((party) =>
+            h(
+              "li",
+              null,
+              h("strong", null, text(party.name)),
+              " ",
+              _("%(members)s of %(mandates)s mandates at the table", { members: party.members.length, mandates: party.mandates }),
+              ". ",
+              _("For the forlig: %(names)s", { names: who(party.for_forlig) }),
+              party.outside_forlig.length ? " · " + _("Outside the forlig: %(names)s", { names: who(party.outside_forlig) }) : "",
+            ),
+          ),
+        )
+      : null,
+    h("p", null, _("Outside the forlig: %(names)s", { names: who(b.outside_forlig) })),
+  );
+}
+
 function hjertesagerSection(d) {
+  if (!d.hjertesager.length && d.byraad && d.byraad.roles === "themselves") return null; // nobody had a role
   return section(
     "hjertesager-title",
     _("The roles' hjertesager"),
@@ -325,6 +358,7 @@ function timelineSection(d) {
                 " · ",
                 _("Against: %(names)s", { names: who(p.votes_against) }),
                 p.votes_abstain.length ? " · " + _("Abstain: %(names)s", { names: who(p.votes_abstain) }) : "",
+                (p.votes_outside || []).length ? " · " + _("Outside the forlig: %(names)s", { names: who(p.votes_outside) }) : "",
               ),
             ),
           )
@@ -375,6 +409,7 @@ async function main() {
     yearsSection(d),
     compositionSection(d),
     serviceSection(d),
+    byraadSection(d),
     hjertesagerSection(d),
     realitySection(d),
     timelineSection(d),

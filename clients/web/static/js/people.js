@@ -43,6 +43,8 @@ export function weightText(weight) {
 
 /** The voting rule and when a vote is decided (rules 3): everyone has voted, or the vote is called. */
 export function votingRule(state) {
+  const byraad = state.byraad;
+  const mandates = byraad ? byraad.parties.reduce((sum, party) => sum + party.mandates, 0) : 0;
   return h(
     "p",
     { class: "voting-rule" },
@@ -51,7 +53,19 @@ export function votingRule(state) {
     ruleName(state.rule),
     ". ",
     _("A proposal is decided when everyone with a vote has voted, or when the mayor or the facilitator calls the vote; a forlig needs at least two players for it."),
+    byraad
+      ? " " +
+          (mandates
+            ? _("A byråd: every member has one mandate, and the rule is counted in all %(n)s mandates, present or not.", { n: mandates })
+            : _("A byråd: every member has one vote."))
+      : null,
   );
+}
+
+/** Byråd mode: a party's name by its id (the table's parties, from game_created). */
+export function partyName(state, id) {
+  const party = state.byraad && id ? state.byraad.parties.find((x) => x.id === id) : null;
+  return party ? text(party.name) : "";
 }
 
 // screens: the seat code, the proof that moves this seat to a new device (server/api/seats.py).
@@ -69,14 +83,30 @@ export function renderPeople(root, app) {
   const { state } = app;
   const secret = deck.scenario.secret_roles;
   const mine = state.yourRole ? role(state.yourRole) : null;
+  const themselves = state.byraad && state.byraad.roles === "themselves";
+  const me = state.you ? state.players.get(state.you) : null;
+  const myParty = me ? partyName(state, me.party) : "";
+  const partyLine = state.byraad && state.byraad.parties.length
+    ? h("p", { class: "your-party" }, myParty ? _("Your party: %(party)s", { party: myParty }) : _("The facilitator puts you in your party."))
+    : null;
   const roleBox = mine
     ? roleCard(mine, { secret, own: true, weight: state.derived.voters[state.you] || 0, hjertesager: state.yourHjertesager, app })
-    : h(
-        "section",
-        { class: "role-card pending" },
-        h("h2", null, _("Your role")),
-        h("p", null, _("The roles are dealt when the facilitator starts the first round.")),
-      );
+    : themselves
+      ? h(
+          "section",
+          { class: "role-card pending" },
+          h("h2", null, _("You play as yourself")),
+          h("p", null, _("No roles at this table: every member has one vote.")),
+          partyLine,
+        )
+      : h(
+          "section",
+          { class: "role-card pending" },
+          h("h2", null, _("Your role")),
+          h("p", null, _("The roles are dealt when the facilitator starts the first round.")),
+          partyLine,
+        );
+  if (mine && partyLine) roleBox.append(partyLine);
   const players = [...state.players.values()].sort((a, b) => a.number - b.number);
   const list = h(
     "ul",
@@ -98,6 +128,7 @@ export function renderPeople(root, app) {
         ),
         p.seated && state.phase !== "lobby" ? h("span", { class: "weight" }, weightText(state.derived.voters[p.id] || 0)) : null,
         r && p.id !== state.you ? h("span", { class: "their-role" }, text(r.title)) : null,
+        p.party ? h("span", { class: "their-party" }, partyName(state, p.party)) : null,
       );
     }),
   );

@@ -57,6 +57,8 @@ class ProposalView {
       choice("for", _("For")),
       choice("against", _("Against")),
       choice("abstain", _("Abstain")),
+      // Byråd mode: udenfor forliget, neither for it nor a vote still missing.
+      app.state.byraad ? choice("outside", _("Outside the forlig")) : null,
     );
     this.noVote = h("p", { class: "note" }, _("Your role has no vote."));
     // Rules 3: the mayor (a role with calls_votes) decides the proposal now on the votes cast.
@@ -101,12 +103,17 @@ class ProposalView {
       _("Against: %(names)s", { names: names(votes.against) }),
       _("Abstain: %(names)s", { names: names(votes.abstain) }),
     ];
+    if (state.byraad) parts.push(_("Outside the forlig: %(names)s", { names: names(votes.outside) }));
     if (p.status === "open") parts.push(_("Not voted yet: %(names)s", { names: names(votes.missing) }));
     setText(this.tally, parts.join(" · "));
     // The weights behind the names, as the server counts them, and the rule they are counted by.
     const figures = state.derived.proposals[p.id];
+    // In a byråd with parties the total is all the byråd's mandates (the server's), present or not.
+    const mandates = state.byraad && state.byraad.parties.length;
     const counted = figures
-      ? _("%(for)s of %(total)s for", { for: figures.tally.for_, total: weightText(figures.tally.total) })
+      ? mandates
+        ? _("%(for)s of %(total)s mandates for", { for: figures.tally.for_, total: figures.tally.total })
+        : _("%(for)s of %(total)s for", { for: figures.tally.for_, total: weightText(figures.tally.total) })
       : "";
     setText(this.count, [counted, state.rule ? ruleName(state.rule) : ""].filter(Boolean).join(" · "));
     const open = p.status === "open" && state.phase === "round" && !(state.round && state.round.paused);
