@@ -1,0 +1,99 @@
+"""Byråd mode in the browser (issue 13 item 5): the setup form makes a byråd of 27 mandates where everyone plays
+as themselves; the control room's table panel shows who is connected and puts members in parties; a member's
+phone shows their party, the rule counted in mandates and the 'Uden for forliget' vote, and a member list of
+a dozen names fits a 360 px phone. Debian's Chromium via Playwright, axe on every page reached."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page
+
+from tests.conference.test_browser import FORLIG, browser  # noqa: F401 (browser is a fixture)
+from tests.server.helpers import ServerProcess, bearer
+from tests.web.conftest import (  # noqa: F401 (new_context is a fixture)
+    LAPTOP,
+    PHONE,
+    Watched,
+    check_accessibility,
+    join_by_link,
+    new_context,
+    wait_ready,
+)
+
+PARTIES = "Socialdemokratiet 9\nVenstre 7\nKonservative 4\nSF 3\nDansk Folkeparti 2\nEnhedslisten 2"
+
+
+def _state(page: Page, script: str) -> Any:
+    return page.evaluate(f"() => {{ const s = window.raaderum.state; return {script}; }}")
+
+
+def test_a_byraad_session_in_the_browser(server: ServerProcess, new_context: Any) -> None:  # noqa: F811
+    desk: Watched = new_context(LAPTOP)
+    control = desk.page()
+    control.goto(f"{server.url}/conference/new")
+    wait_ready(control)
+    control.fill("#name", "Korsbæk Byråd")
+    control.fill("#tables", "1")
+    control.click("#byraad summary")
+    control.select_option("#byraad-roles", "themselves")
+    control.fill("#byraad-parties", PARTIES)
+    check_accessibility(control, "setup with the byråd section open")
+    control.click("button[type=submit]")
+    control.wait_for_url(re.compile(r"/control/\w+$"))
+    wait_ready(control)
+    conference_id = control.url.rsplit("/", 1)[1]
+    token = control.evaluate(f"localStorage.getItem('raaderum:conference:{conference_id}')")
+    info = httpx.get(f"{server.url}/api/conferences/{conference_id}", headers=bearer(token)).json()
+    assert [p["mandates"] for p in info["byraad"]["parties"]] == [9, 7, 4, 3, 2, 2]
+    (table,) = info["tables"]
+    code, table_id = table["join_code"], table["table_id"]
+
+    # Two members on phones, ten more by the API (the list a byråd has), all but Anna in a party at join.
+    anna = new_context(PHONE).page()
+    join_by_link(anna, server, code, "Anna")  # type: ignore[arg-type]
+    bo = new_context(PHONE).page()
+    join_by_link(bo, server, code, "Bo")  # type: ignore[arg-type]
+    ids = [p["id"] for p in info["byraad"]["parties"]]
+    for number in range(10):
+        party = ids[number % len(ids)]
+        answer = httpx.post(f"{server.url}/api/join", json={"code": code, "name": f"Medlem {number + 1}", "party": party})
+        assert answer.status_code == 200, answer.text
+    anna_id = _state(anna, "s.you")
+    bo_id = _state(bo, "s.you")
+    result = httpx.post(
+        f"{server.url}/api/conferences/{conference_id}/actions",
+        json={"action": "assign_party", "table_ids": [table_id], "player_id": bo_id, "party": ids[1]},
+        headers=bearer(token),
+    )
+    assert result.json()["results"][0]["ok"]
+
+    # The control room's panel: who is connected, and Anna put in Socialdemokratiet by its party menu.
+    control.click(f".tile[data-table='{table_id}'] .tile-open")
+    control.wait_for_selector(f"#drill .drill-players li[data-player='{anna_id}'] select.assign-party")
+    control.wait_for_selector("#drill .drill-online:has-text('2 af 12 er forbundet')")
+    assert control.locator("#drill select.assign-role").count() == 0, "everyone plays as themselves: no roles"
+    control.select_option(f"#drill li[data-player='{anna_id}'] select.assign-party", ids[0])
+    anna.wait_for_function(f"() => window.raaderum.state.players.get('{anna_id}').party === '{ids[0]}'")
+    anna.wait_for_selector(".your-party:has-text('Dit parti: Socialdemokratiet')", state="attached")
+    check_accessibility(control, "control room with a byråd table open")
+
+    control.click("#drill .drill-actions button:has-text('Start')")
+    anna.wait_for_function("() => window.raaderum.state.phase === 'round'")
+    assert _state(anna, "Object.keys(s.derived.voters).length") == 12
+    anna.wait_for_selector(".voting-rule:has-text('27 mandater')", state="attached")
+
+    # A proposal: Anna stands outside the forlig by its button; the tally is counted in mandates.
+    anna.evaluate("cards => window.raaderum.conn.send({type: 'propose', cards})", FORLIG)
+    anna.wait_for_selector(".proposal .vote-outside")
+    anna.click(".proposal .vote-outside")
+    anna.wait_for_selector(".proposal .vote-outside[aria-pressed=true]")
+    bo.evaluate("() => window.raaderum.conn.send({type: 'vote', proposal_id: 'F1', choice: 'for'})")
+    anna.wait_for_selector(".proposal .vote-count:has-text('1 af 27 mandater for')")
+    anna.wait_for_selector(".proposal .tally:has-text('Uden for forliget: Anna')")
+    assert _state(anna, "s.derived.proposals.F1.tally.outside") == 1
+    check_accessibility(anna, "a byråd member's phone")
+    # Twelve names, parties and four vote buttons fit the 360 px phone: nothing runs off to the side.
+    assert anna.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
