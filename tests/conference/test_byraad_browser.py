@@ -59,7 +59,8 @@ def test_a_byraad_session_in_the_browser(server: ServerProcess, new_context: Any
     ids = [p["id"] for p in info["byraad"]["parties"]]
     for number in range(10):
         party = ids[number % len(ids)]
-        answer = httpx.post(f"{server.url}/api/join", json={"code": code, "name": f"Medlem {number + 1}", "party": party})
+        member = {"code": code, "name": f"Medlem {number + 1}", "party": party}
+        answer = httpx.post(f"{server.url}/api/join", json=member)
         assert answer.status_code == 200, answer.text
     anna_id = _state(anna, "s.you")
     bo_id = _state(bo, "s.you")
