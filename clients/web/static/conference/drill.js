@@ -242,7 +242,6 @@ export class TableDrill {
                 p.bot ? h("span", { class: "bot-badge" }, _("bot")) : null,
                 p.bot ? null : h("span", { class: "state" }, online ? _("online") : _("not online")),
                 r ? h("span", { class: "their-role" }, text(r.title)) : null,
-                !p.bot && !ended ? this.seatChoices(p, seated) : null,
                 !p.bot && this.seatCodes.has(p.id) ? this.seatLine(p, this.seatCodes.get(p.id)) : null,
                 p.bot
                   ? h(
@@ -284,6 +283,8 @@ export class TableDrill {
                     _("Remove"),
                   ),
                 ),
+                // After the moderation, on a line of its own: the party and the role, by hand.
+                !p.bot && !ended ? this.seatChoices(p, seated) : null,
               );
             }),
           )
