@@ -443,10 +443,8 @@ def _assign_party(state: State, command: AssignParty, actor: Actor) -> list[Even
     if state.players[command.player_id].party == command.party:
         return []
     _check_party(state, command.party, moving=command.player_id)
-    assigned: list[Event] = [PartyAssigned(at=command.at, player_id=command.player_id, party=command.party)]
-    if state.phase == "round":
-        assigned += _resolve_open(evolve(state, assigned[0]), command)
-    return assigned
+    # A party only ever gives a vote (never takes one), so no open vote can be decided by it.
+    return [PartyAssigned(at=command.at, player_id=command.player_id, party=command.party)]
 
 
 def _assign_role(state: State, command: AssignRole, actor: Actor) -> list[Event]:

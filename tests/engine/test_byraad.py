@@ -107,6 +107,19 @@ def test_a_role_assigned_during_the_game_changes_who_votes(table: Table) -> None
     assert "p1" in voters(table.state)
 
 
+def test_a_role_without_a_vote_given_during_a_vote_decides_it_when_the_rest_have_voted(table: Table) -> None:
+    table.play(CreateGame, table_name="Bord 1", seed=42, rule="majority")
+    for number, role in enumerate(("borgmester", "teknik_klima", "aeldre_sundhed", "boern_skole"), start=1):
+        table.play(Join, player_id=f"p{number}", name=f"Spiller {number}")
+        table.play(AssignRole, player_id=f"p{number}", role=role)
+    table.play(StartRound)
+    table.play(Propose, Actor.player("p1"), cards=BALANCED)
+    _vote(table, [Actor.player(f"p{n}") for n in (1, 2, 3)], "for")
+    assert table.state.forlig is None  # p4 has not voted
+    events = table.play(AssignRole, player_id="p4", role="oekonomidirektoer")
+    assert [event.type for event in events] == ["roles_dealt", "proposal_adopted"]
+
+
 # ---- playing as themselves ------------------------------------------------------------------------
 
 

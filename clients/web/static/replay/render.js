@@ -70,8 +70,13 @@ export function describe(event, view, deck, hidden = false) {
         : t("%(name)s sat down at the table", { name: event.name });
     case "player_left":
       return t("%(name)s left the table", { name: name(event.player_id) });
-    case "roles_dealt":
-      return t("The roles were dealt");
+    case "roles_dealt": {
+      // One assignment after the lobby's deal, or any by the facilitator's hand (assign_role), names who got what.
+      const given = Object.entries(event.assignments);
+      return given.length === 1
+        ? t("%(name)s got the role %(role)s", { name: name(given[0][0]), role: roleTitle(deck, given[0][1]) })
+        : t("The roles were dealt");
+    }
     case "party_assigned":
       return t("%(name)s was put in the party %(party)s", { name: name(event.player_id), party: event.party });
     case "round_started":
@@ -263,7 +268,7 @@ export function renderProposals(target, view, deck) {
             against: tally.against,
             abstain: tally.abstain,
             total: tally.total,
-          }),
+          }) + (tally.outside ? ` · ${t("outside the forlig %(n)s", { n: tally.outside })}` : ""),
         }),
         votes.length ? el("p", { class: "rp-votes muted", text: votes.join(" · ") }) : null,
         el("details", {}, el("summary", { text: t("%(n)s cards", { n: proposal.cards.length }) }), cardList(proposal.cards, deck)),
