@@ -422,6 +422,16 @@ def seat_count(state: State) -> int:
     return byraad.seat_count if byraad is not None else state.deck.scenario.max_players
 
 
+def party_seats(state: State) -> dict[str, int]:
+    """Byråd mode: how many of each party's mandates seated members hold (every party, 0 for none)."""
+    byraad = state.config.byraad if state.config is not None else None
+    taken = {party.id: 0 for party in byraad.parties} if byraad is not None else {}
+    for player in state.seated():
+        if player.party in taken:
+            taken[player.party] += 1
+    return taken
+
+
 def _check_party(state: State, party_id: str, moving: str | None = None) -> None:
     """A member may join `party_id`: the table is in byråd mode with that party, and a mandate is free
     (`moving`: the member who is moving to it, who holds none of its mandates yet)."""
@@ -431,7 +441,7 @@ def _check_party(state: State, party_id: str, moving: str | None = None) -> None
     party = byraad.party(party_id)
     if party is None:
         raise RuleViolation("party.unknown", party=party_id)
-    members = sum(1 for p in state.seated() if p.party == party_id and p.id != moving)
+    members = party_seats(state)[party_id] - (1 if moving and state.players[moving].party == party_id else 0)
     if members >= party.mandates:
         raise RuleViolation("party.full", party=party.name.da, mandates=party.mandates)
 

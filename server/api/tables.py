@@ -19,8 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine import FACILITATOR, SYSTEM, RuleViolation
 from engine.abilities import adjustments, events_in_force
 from engine.budget import validate_portfolio
+from engine.deck import Text
 from engine.explain import Blocked, TableDebrief, blocked_at, table_debrief
 from engine.model import Join, StartRound
+from engine.rules import party_seats
 from engine.versions import parse_stored_type
 from engine.views import MeterView, meter
 from server.api.access import join_base
@@ -59,6 +61,35 @@ def _stored_event_out(record: StoredEvent) -> StoredEventOut:
 class EventsResponse(BaseModel):
     table_id: str
     events: list[StoredEventOut]
+
+
+class JoinParty(BaseModel):
+    id: str
+    name: Text
+    mandates: int
+    free: int = Field(description="Mandates no seated member holds yet")
+
+
+class JoinPartiesResponse(BaseModel):
+    parties: list[JoinParty] = Field(description="Empty: the table is not a byråd with parties")
+
+
+@router.get("/api/join/{code}/parties", response_model=JoinPartiesResponse)
+async def join_parties(code: str, services: ServicesDep) -> JoinPartiesResponse:
+    """Byråd mode: the parties a member may pick when joining with this code (names and free mandates only).
+    An unknown code has none: the join page asks while the code is typed, and the join itself says it is wrong."""
+    table_id = await conferences.table_for_code(services.store, code)
+    if table_id is None or await services.conference_of(table_id) is None:
+        return JoinPartiesResponse(parties=[])
+    state = (await services.tables.get(table_id)).state
+    byraad = state.config.byraad if state.config is not None else None
+    taken = party_seats(state)
+    return JoinPartiesResponse(
+        parties=[
+            JoinParty(id=p.id, name=p.name, mandates=p.mandates, free=p.mandates - taken[p.id])
+            for p in (byraad.parties if byraad is not None else ())
+        ]
+    )
 
 
 @router.post("/api/join", response_model=JoinResponse)

@@ -51,6 +51,11 @@ async def test_a_byraad_table_counts_mandates_and_a_dropped_member_keeps_seat_an
     members = [await _join(api, conference.join_code, f"A{n}", "a") for n in range(1, 10)]
     members += [await _join(api, conference.join_code, f"V{n}", "v") for n in range(1, 6)]
     members += [await _join(api, conference.join_code, f"V{n}", None) for n in range(6, 8)]
+    offered = (await api.http.get(f"/api/join/{conference.join_code}/parties")).json()["parties"]
+    assert [(p["id"], p["mandates"], p["free"]) for p in offered[:3]] == [("a", 9, 0), ("v", 7, 2), ("c", 4, 4)]
+    assert offered[0]["name"] == {"da": "Socialdemokratiet", "en": "Social Democrats"}
+    unknown = await api.http.get("/api/join/ZZZZZZ/parties")
+    assert unknown.json() == {"parties": []}  # the join itself says the code is wrong
     full = await api.http.post("/api/join", json={"code": conference.join_code, "name": "A10", "party": "a"})
     assert full.status_code == 409
     assert full.json()["detail"]["code"] == "party.full"
@@ -129,6 +134,7 @@ async def test_a_byraad_with_more_mandates_than_seats_is_refused(api: Api) -> No
 
 async def test_roles_by_hand_in_the_control_room_and_31_seats(server: ServerProcess, api: Api) -> None:
     conference = await api.create_conference(byraad={})
+    assert (await api.http.get(f"/api/join/{conference.join_code}/parties")).json() == {"parties": []}
     members = [await _join(api, conference.join_code, f"Medlem {n}", None) for n in range(1, 32)]
     full = await api.http.post("/api/join", json={"code": conference.join_code, "name": "Medlem 32"})
     assert full.status_code == 409, full.text

@@ -28,8 +28,13 @@ async function call(method, url, token, body) {
   };
 }
 
-export function join(code, name) {
-  return call("POST", "/api/join", null, { code, name });
+export function join(code, name, party = null) {
+  return call("POST", "/api/join", null, party ? { code, name, party } : { code, name });
+}
+
+/** Byråd mode: the parties a member may pick at join, with their free mandates (empty at other tables). */
+export function joinParties(code) {
+  return call("GET", `/api/join/${encodeURIComponent(code)}/parties`, null);
 }
 
 /** Continue in the seat of this name on this device, with its seat code (server/api/seats.py). */

@@ -9,6 +9,22 @@ const codeInput = document.getElementById("code");
 const nameInput = document.getElementById("name");
 const error = document.getElementById("join-error");
 const button = form.querySelector("button[type=submit]");
+const partyField = document.getElementById("party-field");
+const partySelect = document.getElementById("party");
+
+/** Byråd mode: offer the code's parties (the server's, with their free mandates); nothing at other tables. */
+async function loadParties() {
+  const code = normaliseCode(codeInput.value);
+  const result = code ? await api.joinParties(code) : { ok: false };
+  const parties = result.ok ? result.data.parties : [];
+  partySelect.replaceChildren(
+    h("option", { value: "" }, _("Not now: the facilitator puts me in it")),
+    ...parties.map((p) =>
+      h("option", { value: p.id, disabled: p.free <= 0 }, _("%(party)s (%(free)s of %(mandates)s free)", { party: p.name[document.documentElement.lang] || p.name.da, free: p.free, mandates: p.mandates })),
+    ),
+  );
+  partyField.hidden = parties.length === 0;
+}
 
 function tableUrl(seat) {
   return `/table/${encodeURIComponent(seat.table_id)}`;
@@ -33,6 +49,8 @@ function errorText(result) {
       return _("The game at this table has ended.");
     case "seat.name_invalid":
       return _("The name must be 1-40 characters.");
+    case "party.full":
+      return _("That party's mandates are all taken. Pick another, or leave it to the facilitator.");
     case "network":
       return _("No connection to the server. Try again in a moment.");
     default:
@@ -118,7 +136,7 @@ form.addEventListener("submit", async (event) => {
     return;
   }
   button.disabled = true;
-  const result = await api.join(code, name);
+  const result = await api.join(code, name, partyField.hidden ? null : partySelect.value || null);
   button.disabled = false;
   if (!result.ok && result.code === "seat.name_taken") {
     offerClaim(code, result.details.name || name);
@@ -158,6 +176,8 @@ async function main() {
     );
     box.hidden = false;
   }
+  codeInput.addEventListener("change", loadParties);
+  if (code) await loadParties();
   (code ? nameInput : codeInput).focus();
   document.body.dataset.ready = "true";
 }
