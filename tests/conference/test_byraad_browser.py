@@ -103,3 +103,21 @@ def test_a_byraad_session_in_the_browser(server: ServerProcess, new_context: Any
     check_accessibility(anna, "a byråd member's phone")
     # Twelve names, parties and four vote buttons fit the 360 px phone: nothing runs off to the side.
     assert anna.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+    # The debrief: the byråd's parties and who stood outside; no hjertesager where nobody had a role.
+    for action in ("end_game", "show_debrief"):
+        done = httpx.post(
+            f"{server.url}/api/conferences/{conference_id}/actions",
+            json={"action": action, "table_ids": [table_id]},
+            headers=bearer(token),
+        )
+        assert done.json()["results"][0]["ok"], done.text
+    anna.goto(f"{server.url}/table/{table_id}/debrief")
+    wait_ready(anna)
+    anna.wait_for_selector("#byraad-title")
+    assert "Socialdemokratiet" in anna.inner_text("#byraad-title + p + ul")
+    assert "Uden for forliget: Anna" in anna.inner_text("main")
+    assert anna.locator("#hjertesager-title").count() == 0
+    anna.goto(f"{server.url}/table/{table_id}/referat")
+    wait_ready(anna)
+    assert anna.locator("#r-hjertesager").count() == 0

@@ -11,6 +11,7 @@ import {
   dialogueList,
   notLoaded,
   fixesList,
+  noRoles,
   roleScore,
   tableScore,
   whyChart,
@@ -242,7 +243,7 @@ function byraadSection(d) {
 }
 
 function hjertesagerSection(d) {
-  if (!d.hjertesager.length && d.byraad && d.byraad.roles === "themselves") return null; // nobody had a role
+  if (noRoles(d)) return null;
   return section(
     "hjertesager-title",
     _("The roles' hjertesager"),

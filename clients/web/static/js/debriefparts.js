@@ -252,6 +252,11 @@ export function dialogueList(questions, { level = "h3" } = {}) {
 // ---- the hjertesager's points ------------------------------------------------------------------------
 
 // The engine's scores in the debrief's words: a point per hjertesag met, less what the role's abilities cost.
+/** A byråd where everyone played as themselves had no roles: no hjertesager to show (page and referat alike). */
+export function noRoles(d) {
+  return !d.hjertesager.length && Boolean(d.byraad) && d.byraad.roles === "themselves";
+}
+
 export function tableScore(d) {
   const most = d.hjertesager.reduce((sum, r) => sum + r.hjertesager.length, 0);
   return _("The table's score: %(score)s of %(max)s", { score: d.table_score ?? 0, max: most });

@@ -6,7 +6,7 @@ import { _, lang, loadCatalog } from "./i18n.js";
 import { percent, short, signedInt } from "./format.js";
 import { kindName, loadDeck, pick, text } from "./deck.js";
 import * as api from "./api.js";
-import { debriefToken, dialogueList, notLoaded, roleScore, tableScore, whyChart, whyLegend, whyWords, yearStatus } from "./debriefparts.js";
+import { debriefToken, dialogueList, noRoles, notLoaded, roleScore, tableScore, whyChart, whyLegend, whyWords, yearStatus } from "./debriefparts.js";
 
 const root = document.getElementById("app");
 const tableId = root.dataset.table;
@@ -91,6 +91,7 @@ function whyPart(d) {
 }
 
 function hjertesagerPart(d) {
+  if (noRoles(d)) return null;
   return part(
     "r-hjertesager",
     _("The roles' hjertesager"),
