@@ -31,6 +31,7 @@ from engine.model import (
     StartRound,
     State,
 )
+from engine.rules import party_seats
 from server.api.access import conference_for
 from server.deps import ClaimsDep, Services, ServicesDep, fail
 from server.live import conferences
@@ -213,6 +214,16 @@ async def _run(table: Table, commands: list[tuple[str, Command]], prefix: str, l
     return TableResult(table_id=table.id, ok=True, seq=seq, duplicate=duplicate)
 
 
+def _party_there(party: str | None, there: State) -> str | None:
+    """Byråd mode: a moved member keeps their party at the other table when it has that party with a mandate
+    free (the engine's count); otherwise they sit down without one and the facilitator gives them one."""
+    byraad = there.config.byraad if there.config is not None else None
+    found = byraad.party(party) if party is not None and byraad is not None else None
+    if found is None:
+        return None
+    return found.id if found.mandates > party_seats(there)[found.id] else None
+
+
 def _moved_player_id(action_id: str, player_id: str) -> str:
     # Derived from the action, so a retried move joins the same new seat instead of a second one.
     return hashlib.sha256(f"move:{action_id}:{player_id}".encode()).hexdigest()[:12]
@@ -235,7 +246,8 @@ async def _move(
         # Not seated any more: a retry after the first try removed them. The steps below answer as duplicates.
     name = source.state.players[body.player_id].name
     new_id = _moved_player_id(body.action_id, body.player_id)
-    joined = await _run(target, [("join", Join(at=now(), player_id=new_id, name=name))], prefix, lang)
+    party = _party_there(source.state.players[body.player_id].party, target.state)
+    joined = await _run(target, [("join", Join(at=now(), player_id=new_id, name=name, party=party))], prefix, lang)
     if not joined.ok:
         return [TableResult(table_id=source.id, ok=False, code=joined.code, message=joined.message), joined]
     # Noted before the removal goes out, so the player's phone finds its new seat as soon as it hears of it

@@ -118,6 +118,34 @@ async def test_a_byraad_table_counts_mandates_and_a_dropped_member_keeps_seat_an
     assert forlig["share_for"] == round(14 / 27, 4)
 
 
+async def test_a_moved_member_keeps_their_party_where_it_has_a_free_mandate(api: Api) -> None:
+    conference = await api.create_conference(tables=2, byraad={"parties": PARTIES})
+    first, second = conference.tables
+    anna = await _join(api, first["join_code"], "Anna", "o")
+    await _join(api, second["join_code"], "Carl", "o")
+    await _join(api, second["join_code"], "Dorte", "o")  # Dansk Folkeparti's two mandates are taken there
+    erik = await _join(api, second["join_code"], "Erik", "v")
+
+    async def move(player: Player, to: str) -> str | None:
+        response = await api.http.post(
+            f"/api/conferences/{conference.conference_id}/actions",
+            json={
+                "action": "move_player",
+                "table_ids": [player.table_id],
+                "player_id": player.player_id,
+                "to_table": to,
+            },
+            headers=bearer(conference.facilitator_token),
+        )
+        assert all(result["ok"] for result in response.json()["results"]), response.text
+        events = await api.events(to, conference.facilitator_token)
+        party: str | None = [e["data"]["party"] for e in events if e["type"] == "player_joined"][-1]
+        return party
+
+    assert await move(erik, first["table_id"]) == "v"  # Venstre has mandates free at the first table
+    assert await move(anna, second["table_id"]) is None  # Dansk Folkeparti's are all taken at the second
+
+
 async def test_a_byraad_with_more_mandates_than_seats_is_refused(api: Api) -> None:
     response = await api.http.post(
         "/api/conferences",
