@@ -6,6 +6,7 @@ a dozen names fits a 360 px phone. Debian's Chromium via Playwright, axe on ever
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -49,6 +50,7 @@ def test_a_byraad_session_in_the_browser(server: ServerProcess, new_context: Any
     info = httpx.get(f"{server.url}/api/conferences/{conference_id}", headers=bearer(token)).json()
     assert [p["mandates"] for p in info["byraad"]["parties"]] == [9, 7, 4, 3, 2, 2]
     (table,) = info["tables"]
+    control.wait_for_selector("#setup-byraad:has-text('27 mandater, 6 partier · alle som sig selv')")
     code, table_id = table["join_code"], table["table_id"]
 
     # Two members on phones, ten more by the API (the list a byråd has), all but Anna in a party at join.
@@ -101,6 +103,14 @@ def test_a_byraad_session_in_the_browser(server: ServerProcess, new_context: Any
     anna.wait_for_selector(".proposal .tally:has-text('Uden for forliget: Anna')")
     assert _state(anna, "s.derived.proposals.F1.tally.outside") == 1
     check_accessibility(anna, "a byråd member's phone")
+    Path("artifacts/screenshots").mkdir(parents=True, exist_ok=True)
+    anna.locator(".proposal .vote-row").scroll_into_view_if_needed()
+    anna.screenshot(path="artifacts/screenshots/byraad-phone-vote.png")
+    anna.click("#tab-people")
+    anna.wait_for_selector(".your-party")
+    check_accessibility(anna, "a byråd member's role and table")
+    anna.screenshot(path="artifacts/screenshots/byraad-phone-people.png", full_page=True)
+    control.screenshot(path="artifacts/screenshots/byraad-control-room.png", full_page=True)
     # Twelve names, parties and four vote buttons fit the 360 px phone: nothing runs off to the side.
     assert anna.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 

@@ -301,6 +301,19 @@ function showSetup(info) {
   const minutes = (info.round_seconds || 0) / 60;
   const shown = number(minutes, Number.isInteger(minutes) ? 0 : 1);
   setText($("#setup-length"), info.round_seconds ? _("%(minutes)s min.", { minutes: shown }) : _("no timer"));
+  // Byråd mode (docs/conferences.md, "Byråd"): the parties' mandates, and whether anyone holds a role.
+  const byraad = info.byraad;
+  if (byraad) {
+    const mandates = byraad.parties.reduce((sum, party) => sum + party.mandates, 0);
+    setText(
+      $("#setup-byraad"),
+      [
+        mandates ? _("%(mandates)s mandates, %(parties)s parties", { mandates, parties: byraad.parties.length }) : _("one vote each"),
+        byraad.roles === "themselves" ? _("everyone as themselves") : _("roles dealt or given by hand"),
+      ].join(" · "),
+    );
+    $("#setup-byraad-row").hidden = false;
+  }
   // The timer field starts at the conference's round length, not at a number of its own.
   if (info.round_seconds) $("#timer-minutes").value = shown;
   $("#conf-setup").hidden = false;
