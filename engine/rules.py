@@ -172,8 +172,9 @@ def outcome(rule: AdoptionRule, state: State, proposal: Proposal, called: bool =
     Rules 1-2 adopt the moment the threshold is crossed. Rules 3 decide only when every voter has voted or
     the vote is `called` (mayor, facilitator, deadline); under broad and majority at least two voting
     players must be for it, so no one adopts a forlig alone."""
-    for_weight, against, _, total, everyone_voted = tally(state, proposal)
-    if total == 0:
+    weights = voters(state)
+    for_weight, against, _, total, everyone_voted = tally(state, proposal, weights)
+    if total == 0 or not weights:  # nobody present may vote (a byråd's mandates are counted even so)
         return None
     rules = state.config.rules if state.config is not None else 1
     if rules >= 3 and not (everyone_voted or called):
@@ -185,7 +186,6 @@ def outcome(rule: AdoptionRule, state: State, proposal: Proposal, called: bool =
     else:
         adopted = 2 * for_weight > total
     if rules >= 3 and rule != "consensus":
-        weights = voters(state)
         adopted = adopted and sum(1 for pid, c in proposal.votes.items() if c == "for" and pid in weights) >= 2
     if adopted:
         return "adopted"

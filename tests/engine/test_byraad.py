@@ -225,6 +225,16 @@ def test_with_dealt_roles_each_member_still_has_one_mandate(table: Table) -> Non
     assert sum(1 for p in table.state.seated() if p.role) == len(table.deck.roles)  # the rest play as themselves
 
 
+def test_with_no_member_in_a_party_nothing_is_decided(table: Table) -> None:
+    """The byråd's 27 mandates are counted even when nobody present may vote: that decides nothing."""
+    _byraad(table, parties=KORSBAEK, roles="themselves")
+    actors = _members(table, 4, parties=False)
+    table.play(StartRound)
+    table.play(Propose, actors[0], cards=BALANCED)
+    table.play(Leave, actors[3])  # the open proposals are decided again without them
+    assert table.state.proposals["F1"].status == "open"
+
+
 # ---- udenfor forliget -----------------------------------------------------------------------------
 
 
