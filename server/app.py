@@ -37,7 +37,8 @@ from server.operations.retention import keep_retention
 from server.responses import SecurityHeaders, http_refused, store_failed, validation_failed
 from server.settings import Settings, get_settings
 from server.store import EventStore, StoreError, open_store
-from server.transport.sessions import serve_table
+from server.transport import wsnative
+from server.transport.sessions import Connection, serve_table
 from server.transport.wsdirect import TableSockets
 from server.web import assets, catalogs, pages
 from server.web import conference as conference_web
@@ -183,7 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         store = open_store(settings.store_url)
         tables = Tables(store, Decks(settings.decks_dir))
         tables.ghost_seconds = settings.ghost_seconds  # seats never opened leave the lobby (docs/protocol.md)
@@ -220,8 +221,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         retention = asyncio.create_task(keep_retention(app))  # RAADERUM_RETENTION_DAYS, if set
         driving = asyncio.create_task(runner.run())  # the practice bots of the tables this process holds
         ghosts = asyncio.create_task(tables.sweep_ghosts())  # RAADERUM_GHOST_SECONDS
+        # Under uvicorn, table websockets are served by the server's own protocol (server/transport/wsnative.py),
+        # which finds what it needs in the lifespan state; with RAADERUM_DIRECT_WRITES=0 they take the ASGI path.
+        state: dict[str, Any] = {}
+        if settings.direct_writes:
+            state[wsnative.STATE_KEY] = wsnative.opener(
+                lambda socket, table_id: Connection(socket, table_id, services),
+                settings.max_frame_bytes,
+                settings.heartbeat_seconds,
+            )
         try:
-            yield
+            yield state
         finally:
             await runner.close()
             for task in (follower, scheduler, sharing, retention, driving, ghosts):

@@ -12,7 +12,8 @@ from typing import Any
 from server.settings import get_settings
 
 APP = "server.app:create_app"
-WS_PROTOCOL = "websockets-sansio"
+# Table websockets: the server's own protocol (wsnative); every other websocket: uvicorn's sans-I/O one.
+WS_PROTOCOL = "server.transport.wsnative:Upgrade"
 
 
 def uvicorn_options(

@@ -10,31 +10,23 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import WebSocket
-
 from server.deps import monitor_of, replays_of, services_of
 from server.live import conferences, stored_decks
 from server.live.tables import Table, now
 from server.transport import protocol
-from server.transport.sockets import refuse as refuse_socket
+from server.transport.sessions import Connection
 
 log = logging.getLogger("raaderum.control")
 
 
 DAY = 24 * 3600.0
 
-_CLOSING: set[asyncio.Future[None]] = set()
-
 
 def _closer(table: Table) -> None:
     """Close the sockets of a deleted table in this process: the table is unknown now (4004)."""
     for listener in list(table.listeners):
-        websocket = getattr(listener, "websocket", None)
-        if isinstance(websocket, WebSocket):
-            lang = getattr(listener, "lang", "da")
-            task = asyncio.ensure_future(refuse_socket(websocket, "table.unknown", protocol.CLOSE_UNKNOWN_TABLE, lang))
-            _CLOSING.add(task)
-            task.add_done_callback(_CLOSING.discard)
+        if isinstance(listener, Connection):
+            listener.refuse("table.unknown", protocol.CLOSE_UNKNOWN_TABLE)
 
 
 async def delete(app: Any, conference_id: str) -> bool:
