@@ -543,6 +543,13 @@ def view(state: State, viewer: Viewer) -> TableView:
     )
 
 
+def seen_per_player(event: Event) -> bool:
+    """Whether `event_for` and `snapshot_after` may differ between two viewers of the same kind: only for a
+    dealing of roles (each player sees its own, and a snapshot after it). For every other event they depend on
+    the viewer's kind alone, so a fan-out asks once per kind (server/live/tables.py)."""
+    return isinstance(event, RolesDealt)
+
+
 def snapshot_after(event: Event, viewer: Viewer) -> bool:
     """Whether the server sends this viewer a fresh snapshot after `event` (live, or instead of replaying it):
     the player's own role was just dealt, and its hjertesager come only in its view (`your_hjertesager`), never

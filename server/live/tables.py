@@ -23,7 +23,7 @@ from engine.deck import load_deck
 from engine.model import EndRound, GameCreated, PlayerJoined, PlayerRemoved, RemovePlayer, SeatHandedOver, StartRound
 from engine.upcast import decode_stored
 from engine.versions import stored_type
-from engine.views import TableView, Viewer, derived, event_for, snapshot_after, view
+from engine.views import TableView, Viewer, derived, event_for, seen_per_player, snapshot_after, view
 from server import metrics
 from server.live import stored_decks
 from server.store import ConcurrencyError, EventStore, HistoryLost, NewEvent, StoredEvent, StoreError
@@ -199,21 +199,26 @@ class Table:
                 listener.revoke()
         if not self.listeners:
             return
-        # One frame per viewer class, built once and written to every socket that sees it the same way.
+        # One frame per viewer class, built once and written to every socket that sees it the same way; the
+        # engine says when a class is one player (seen_per_player), else it is the viewer's kind.
+        per_player = seen_per_player(event)
         shared: Outgoing | None = None
-        filtered: dict[Viewer, Outgoing] = {}
+        frames: dict[object, tuple[Outgoing, bool]] = {}
         for listener in list(self.listeners):
-            seen = event_for(self.state, event, listener.viewer)
-            if seen is event:
-                shared = shared or Outgoing(event_frame(seq, event_json, figures_json))
-                listener.send(shared)
-            else:
-                frame = filtered.get(listener.viewer)
-                if frame is None:
-                    frame = filtered[listener.viewer] = Outgoing(event_frame(seq, seen.model_dump_json(), figures_json))
-                listener.send(frame)
-            if snapshot_after(event, listener.viewer):  # its own hjertesager come only in its view
-                listener.send(snapshot_frame(seq, view(self.state, listener.viewer)))
+            viewer = listener.viewer
+            key = viewer if per_player else viewer.kind
+            entry = frames.get(key)
+            if entry is None:
+                seen = event_for(self.state, event, viewer)
+                if seen is event:
+                    shared = shared or Outgoing(event_frame(seq, event_json, figures_json))
+                    frame = shared
+                else:
+                    frame = Outgoing(event_frame(seq, seen.model_dump_json(), figures_json))
+                entry = frames[key] = (frame, snapshot_after(event, viewer))
+            listener.send(entry[0])
+            if entry[1]:  # its own hjertesager come only in its view
+                listener.send(snapshot_frame(seq, view(self.state, viewer)))
         metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
 
     async def refold(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,6 +75,12 @@ class Ack(Frame):
     id: str
     seq: int = Field(description="The table's version after the command")
     duplicate: bool = Field(default=False, description="The id was seen before: nothing new was recorded")
+
+
+def ack_frame(frame_id: str, seq: int, duplicate: bool) -> str:
+    """`Ack(...).model_dump_json()`, byte for byte, written out: one per command, and the model costs ~10 µs."""
+    quoted = json.dumps(frame_id, ensure_ascii=False)
+    return f'{{"type":"ack","id":{quoted},"seq":{seq},"duplicate":{"true" if duplicate else "false"}}}'
 
 
 class Error(Frame):

@@ -477,5 +477,5 @@ async def _run_command(connection: Connection, table: Table, prepared: _Command)
         log.exception("command could not be stored")
         _error(connection, frame_id, "server.unavailable")
         return "failed"
-    connection.send_model(protocol.Ack(id=frame_id, seq=version, duplicate=duplicate))
+    connection.send(protocol.ack_frame(frame_id, version, duplicate))
     return "duplicate" if duplicate else "ok"
