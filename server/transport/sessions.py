@@ -393,6 +393,15 @@ def _error(
     connection.send_model(protocol.Error(id=frame_id, code=code, message=message, details=details))
 
 
+def _utf8(text: str) -> bool:
+    """False for a string JSON can carry but UTF-8 cannot (a lone surrogate, "\\ud800"): no id to answer with."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _Command(NamedTuple):
     """A command frame that passed the checks that need no table: what `_run_command` runs."""
 
@@ -414,7 +423,7 @@ def _prepare(connection: Connection, text: str) -> _Command | None:
         _error(connection, None, "frame.invalid_json")
         return None
     raw_id = frame.get("id")
-    frame_id = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= protocol.MAX_ID else None
+    frame_id = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= protocol.MAX_ID and _utf8(raw_id) else None
     kind = frame.get("type")
     if kind == "hello":
         _error(connection, frame_id, "hello.repeated")

@@ -39,7 +39,7 @@ from engine.model import (
     UseAbility,
 )
 from engine.rules import decide, evolve, fold, initial_state, outside, tally, voters
-from engine.views import Viewer, event_for, view
+from engine.views import Viewer, event_for, seen_per_player, snapshot_after, view
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 PLAYER_IDS = [f"p{n}" for n in range(1, 7)]
@@ -226,6 +226,11 @@ def test_random_games_keep_the_invariants(deck: Deck, data: st.DataObject, seed:
             assert {p.id: p.role for p in view(state, viewer).players} == {p.id: p.role for p in state.players.values()}
             if isinstance(event, RolesDealt):
                 assert event_for(state, event, viewer).assignments == event.assignments
+        # The fan-out asks once per viewer kind unless seen_per_player: every player then sees the event alike.
+        if not seen_per_player(event):
+            seen = [(event_for(state, event, Viewer("player", pid)), snapshot_after(event, Viewer("player", pid)))
+                    for pid in [*state.players, "nobody"]]  # fmt: skip
+            assert all(one == seen[0] for one in seen), (event, seen)
 
 
 @settings(max_examples=30, deadline=None)

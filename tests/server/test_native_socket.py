@@ -248,3 +248,22 @@ async def test_a_server_that_stops_tells_its_table_sockets_1012(start_server: St
         await stopping
     finally:
         raw.close()
+
+
+async def test_an_id_utf8_cannot_carry_is_no_id(server: ServerProcess, api: Api) -> None:
+    """JSON can spell a lone surrogate; a reply cannot carry it. The frame is refused as having no id."""
+    table_id, token = await seated(api)
+    raw = await Raw.open(server, table_id)
+    try:
+        raw.send_text({"type": "hello", "token": token, "after": 0})
+        assert (await raw.read_json())["type"] == "snapshot"
+        raw.send_frame(0x1, b'{"type":"chat","id":"\\ud800","text":"hej"}')
+        while (error := await raw.read_json())["type"] != "error":
+            pass
+        assert (error["type"], error.get("id"), error["code"]) == ("error", None, "frame.invalid"), error
+        raw.send_text({"type": "ping", "id": "after"})
+        while (pong := await raw.read_json())["type"] != "pong":
+            pass
+        assert pong == {"type": "pong", "id": "after"}
+    finally:
+        raw.close()
