@@ -1,7 +1,9 @@
-"""Direct writes (server/transport/wsdirect.py) are active under the production options, and /metrics says so.
+"""Direct writes (the server's own websocket protocol for table sockets, server/transport/wsnative.py) are
+active under the production options, and /metrics says so.
 
-The fast path leans on uvicorn's private protocol attributes and falls back to the ASGI send queue when they
-are not there, so a uvicorn upgrade could turn it off without a failing test elsewhere. These tests start
+The fast path is chosen by the websocket protocol uvicorn is given and by the app's lifespan state, so a
+changed option or a uvicorn that no longer hands upgrades to it would turn it off without a failing test
+elsewhere. These tests start
 real processes the two ways the project does (`raaderum serve`, and testsupport's ServerProcess for the
 tests, benches and load tester), connect a table websocket, and read `raaderum_direct_writes_active`.
 """
@@ -78,7 +80,7 @@ async def metric_after_a_table_socket(url: str) -> tuple[float, float]:
 
 def test_the_production_options_name_the_protocol_direct_writes_need() -> None:
     options = uvicorn_options(host="127.0.0.1", port=8000)
-    assert options["ws"] == WS_PROTOCOL == "websockets-sansio"
+    assert options["ws"] == WS_PROTOCOL == "server.transport.wsnative:Upgrade"
     assert options["factory"]
     assert options["ws_per_message_deflate"] is False
 
