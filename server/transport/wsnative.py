@@ -285,10 +285,10 @@ class NativeSocket(asyncio.Protocol):
                 start = 10
             opcode = first & 0x0F
             if first & 0x70 or not second & 0x80:
-                self._fail(CLOSE_PROTOCOL_ERROR, "reserved bits set" if first & 0x70 else "unmasked frame")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR, "reserved bits set" if first & 0x70 else "unmasked frame")
                 return
             if opcode >= OP_CLOSE and (length > 125 or not first & 0x80):
-                self._fail(CLOSE_PROTOCOL_ERROR, "bad control frame")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR, "bad control frame")
                 return
             end = start + 4 + length
             if opcode < OP_CLOSE and length + (sum(map(len, self._fragments)) if self._fragments else 0) > self._limit:
@@ -318,16 +318,16 @@ class NativeSocket(asyncio.Protocol):
             return  # closing: only the client's close frame matters now
         if opcode == OP_CONTINUATION:
             if self._fragments is None:
-                self._fail(CLOSE_PROTOCOL_ERROR, "continuation without a message")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR, "continuation without a message")
                 return
             self._fragments.append(payload)
         elif opcode in (OP_TEXT, OP_BINARY):
             if self._fragments is not None:
-                self._fail(CLOSE_PROTOCOL_ERROR, "a new message inside a fragmented one")
+                self._protocol_error(CLOSE_PROTOCOL_ERROR, "a new message inside a fragmented one")
                 return
             self._fragments = [bytes((opcode,)), payload]
         else:
-            self._fail(CLOSE_PROTOCOL_ERROR, "unknown opcode")
+            self._protocol_error(CLOSE_PROTOCOL_ERROR, "unknown opcode")
             return
         if not fin:
             return
@@ -338,7 +338,7 @@ class NativeSocket(asyncio.Protocol):
             try:
                 text = message.decode()
             except UnicodeDecodeError:
-                self._fail(CLOSE_INVALID_DATA, "invalid UTF-8")
+                self._protocol_error(CLOSE_INVALID_DATA, "invalid UTF-8")
                 return
         else:
             text = message.decode("utf-8", errors="replace")  # as the ASGI path reads a binary frame
@@ -355,7 +355,7 @@ class NativeSocket(asyncio.Protocol):
         if not self.close_sent:
             self.close(1009, "frame too large")
 
-    def _fail(self, code: int, reason: str) -> None:
+    def _protocol_error(self, code: int, reason: str) -> None:
         self._buffer.clear()
         if not self.close_sent:
             self._transport.write(_close_frame(code, reason))
