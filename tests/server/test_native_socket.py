@@ -23,6 +23,24 @@ from tests.server.helpers import Api, ServerProcess
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
+def frame_bytes(opcode: int, payload: bytes, *, fin: bool = True, masked: bool = True) -> bytes:
+    """One websocket frame as a client sends it (masked unless told not to)."""
+    first = (0x80 if fin else 0) | opcode
+    length = len(payload)
+    mask_bit = 0x80 if masked else 0
+    if length < 126:
+        header = bytes((first, mask_bit | length))
+    elif length < 65536:
+        header = struct.pack("!BBH", first, mask_bit | 126, length)
+    else:
+        header = struct.pack("!BBQ", first, mask_bit | 127, length)
+    if masked:
+        mask = os.urandom(4)
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        header += mask
+    return header + payload
+
+
 class Raw:
     """A websocket client written out by hand: masked frames in, unmasked frames out."""
 
@@ -47,20 +65,7 @@ class Raw:
         return cls(reader, writer)
 
     def send_frame(self, opcode: int, payload: bytes, *, fin: bool = True, masked: bool = True) -> None:
-        first = (0x80 if fin else 0) | opcode
-        length = len(payload)
-        mask_bit = 0x80 if masked else 0
-        if length < 126:
-            header = bytes((first, mask_bit | length))
-        elif length < 65536:
-            header = struct.pack("!BBH", first, mask_bit | 126, length)
-        else:
-            header = struct.pack("!BBQ", first, mask_bit | 127, length)
-        if masked:
-            mask = os.urandom(4)
-            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-            header += mask
-        self.writer.write(header + payload)
+        self.writer.write(frame_bytes(opcode, payload, fin=fin, masked=masked))
 
     def send_text(self, frame: dict[str, Any]) -> None:
         self.send_frame(0x1, json.dumps(frame).encode())
@@ -265,5 +270,35 @@ async def test_an_id_utf8_cannot_carry_is_no_id(server: ServerProcess, api: Api)
         while (pong := await raw.read_json())["type"] != "pong":
             pass
         assert pong == {"type": "pong", "id": "after"}
+    finally:
+        raw.close()
+
+
+async def test_a_frame_that_arrives_byte_by_byte_and_a_ping_inside_a_fragmented_message(
+    server: ServerProcess, api: Api
+) -> None:
+    """TCP may cut a frame anywhere; control frames may come between a message's fragments (RFC 6455 5.4)."""
+    table_id, token = await seated(api)
+    raw = await Raw.open(server, table_id)
+    try:
+        raw.send_frame(0x1, json.dumps({"type": "hello", "token": token, "after": 0}).encode())
+        message = json.dumps({"type": "chat", "id": "b1", "text": "byte for byte"}).encode()
+        first, second = message[:7], message[7:]
+        for opcode, payload, fin in ((0x1, first, False), (0x9, b"mid", True), (0x0, second, True)):
+            for byte in frame_bytes(opcode, payload, fin=fin):
+                raw.writer.write(bytes((byte,)))
+                await raw.writer.drain()
+        seen: list[str] = []
+        while "ack" not in seen:
+            opcode, payload = await raw.read_frame()
+            if opcode == 0xA:
+                seen.append("pong")
+                assert payload == b"mid"
+            elif opcode == 0x1:
+                frame = json.loads(payload)
+                seen.append(frame["type"])
+                if frame["type"] == "event":
+                    assert frame["event"]["text"] == "byte for byte"
+        assert seen.index("pong") < seen.index("event") < seen.index("ack")
     finally:
         raw.close()
