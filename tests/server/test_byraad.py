@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.server.helpers import Api, Player, ServerProcess, bearer, connect_as
+from tests.server.test_hjertesager_secret import ALL_TEXTS, DECK, hjertesag_texts, leaked
 
 PARTIES = [
     {"id": "a", "name": {"da": "Socialdemokratiet", "en": "Social Democrats"}, "mandates": 9},
@@ -177,8 +178,21 @@ async def test_roles_by_hand_in_the_control_room_and_31_seats(server: ServerProc
         headers=bearer(conference.facilitator_token),
     )
     assert missing.status_code == 422
-    assert (await _action(api, conference, action="start_all"))["ok"]
+    watcher = await connect_as(server, members[30].table_id, members[30].token, label="watcher")
+    started = await _action(api, conference, action="start_all")
+    assert started["ok"]
+    await watcher.wait_seq(started["seq"])
+    mayor = await connect_as(server, members[4].table_id, members[4].token, label="mayor")
     events = await api.events(conference.table_id, conference.facilitator_token)
+    # Hjertesager stay secret with roles given by hand: the mayor's are in the mayor's view only.
+    own = hjertesag_texts(DECK, "borgmester")
+    assert any(leaked(raw, own) == own for raw in mayor.raw)
+    dealt_to = {
+        pid: role for e in events if e["type"] == "roles_dealt" for pid, role in e["data"]["assignments"].items()
+    }
+    watcher_role = dealt_to.get(members[30].player_id)  # 31 members, 8 roles: most play as themselves
+    secret = ALL_TEXTS - (hjertesag_texts(DECK, watcher_role) if watcher_role else set())
+    assert not any(leaked(raw, secret) for raw in watcher.raw)
     dealt = [e["data"]["assignments"] for e in events if e["type"] == "roles_dealt"]
     assert dealt[0] == {members[4].player_id: "borgmester"}
     assert members[4].player_id not in dealt[1]
