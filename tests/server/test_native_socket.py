@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import os
 import struct
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -117,6 +119,19 @@ async def seated(api: Api) -> tuple[str, str]:
     return player.table_id, player.token
 
 
+@contextlib.asynccontextmanager
+async def attached(server: ServerProcess, api: Api) -> AsyncIterator[Raw]:
+    """A raw client seated at a new table, its hello answered with the snapshot; closed afterwards."""
+    table_id, token = await seated(api)
+    raw = await Raw.open(server, table_id)
+    try:
+        raw.send_text({"type": "hello", "token": token, "after": 0})
+        assert (await raw.read_json())["type"] == "snapshot"
+        yield raw
+    finally:
+        raw.close()
+
+
 async def test_a_hello_in_two_fragments_gets_the_snapshot_and_a_ping_its_pong(server: ServerProcess, api: Api) -> None:
     table_id, token = await seated(api)
     raw = await Raw.open(server, table_id)
@@ -142,17 +157,11 @@ async def test_a_hello_in_two_fragments_gets_the_snapshot_and_a_ping_its_pong(se
 
 
 async def test_the_client_closes_and_the_server_answers_with_the_same_code(server: ServerProcess, api: Api) -> None:
-    table_id, token = await seated(api)
-    raw = await Raw.open(server, table_id)
-    try:
-        raw.send_text({"type": "hello", "token": token, "after": 0})
-        assert (await raw.read_json())["type"] == "snapshot"
+    async with attached(server, api) as raw:
         raw.send_frame(0x8, struct.pack("!H", 1000) + b"bye")
         code, _ = await raw.read_close()
         assert code == 1000
         assert await raw.closed_by_server()
-    finally:
-        raw.close()
 
 
 @pytest.mark.parametrize(
@@ -183,17 +192,11 @@ async def test_frames_against_the_protocol_close_with_its_code(
 
 
 async def test_a_message_over_the_limit_is_refused_with_frame_too_large(server: ServerProcess, api: Api) -> None:
-    table_id, token = await seated(api)
-    raw = await Raw.open(server, table_id)
-    try:
-        raw.send_text({"type": "hello", "token": token, "after": 0})
-        assert (await raw.read_json())["type"] == "snapshot"
+    async with attached(server, api) as raw:
         raw.send_frame(0x1, b'"' + b"x" * (16 * 1024 + 10) + b'"')  # RAADERUM_MAX_FRAME_BYTES is 16 KiB
         code, texts = await raw.read_close()
         assert code == 1009
         assert [t.get("code") for t in texts if t["type"] == "error"] == ["frame.too_large"]
-    finally:
-        raw.close()
 
 
 async def test_a_client_that_stops_answering_is_dropped_and_leaves_the_connected_list(
@@ -257,11 +260,7 @@ async def test_a_server_that_stops_tells_its_table_sockets_1012(start_server: St
 
 async def test_an_id_utf8_cannot_carry_is_no_id(server: ServerProcess, api: Api) -> None:
     """JSON can spell a lone surrogate; a reply cannot carry it. The frame is refused as having no id."""
-    table_id, token = await seated(api)
-    raw = await Raw.open(server, table_id)
-    try:
-        raw.send_text({"type": "hello", "token": token, "after": 0})
-        assert (await raw.read_json())["type"] == "snapshot"
+    async with attached(server, api) as raw:
         raw.send_frame(0x1, b'{"type":"chat","id":"\\ud800","text":"hej"}')
         while (error := await raw.read_json())["type"] != "error":
             pass
@@ -270,8 +269,6 @@ async def test_an_id_utf8_cannot_carry_is_no_id(server: ServerProcess, api: Api)
         while (pong := await raw.read_json())["type"] != "pong":
             pass
         assert pong == {"type": "pong", "id": "after"}
-    finally:
-        raw.close()
 
 
 async def test_a_frame_that_arrives_byte_by_byte_and_a_ping_inside_a_fragmented_message(
