@@ -37,7 +37,9 @@ def test_every_operation_answers_as_documented(start_server: StartServer, tmp_pa
         "--header", f"Authorization: Bearer {token}",
         "--phases", "coverage,fuzzing",
         "--max-examples", "25",
-        "--workers", "2",
+        # One worker: with two, schemathesis' threads parse lambdas' source at once, and CPython 3.11's ast
+        # can then fail with "AST constructor recursion depth mismatch" (python/cpython#106905): it did on CI.
+        "--workers", "1",
         "--seed", "17",  # the same requests on every run: a failure can be replayed
         "--generation-database", "none",
         "--request-timeout", "20",
