@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import StartServer
-from tests.server.helpers import Api, ServerProcess
+from tests.server.helpers import Api, ServerProcess, connect_as
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -202,22 +202,31 @@ async def test_a_message_over_the_limit_is_refused_with_frame_too_large(server: 
 async def test_a_client_that_stops_answering_is_dropped_and_leaves_the_connected_list(
     start_server: StartServer, sqlite_url: str
 ) -> None:
-    """A phone out of coverage sends nothing, not even a close: pings find it gone within two heartbeats."""
+    """A phone out of coverage sends nothing, not even a close: pings find it gone within two heartbeats, and
+    the others at the table (and the control room) see it leave the connected list."""
     server = start_server(sqlite_url, env={"RAADERUM_HEARTBEAT_SECONDS": "1"})
     async with Api(server.url) as api:
-        table_id, token = await seated(api)
-        raw = await Raw.open(server, table_id)
+        conference = await api.create_conference()
+        silent = await api.join(conference.join_code, "Tavs")
+        watcher = await connect_as(server, conference.table_id, (await api.join(conference.join_code, "Ser")).token)
+        raw = await Raw.open(server, conference.table_id)
         try:
-            raw.send_text({"type": "hello", "token": token, "after": 0})
+            raw.send_text({"type": "hello", "token": silent.token, "after": 0})
             assert (await raw.read_json())["type"] == "snapshot"
+            await watcher.wait_for(lambda f: f["type"] == "presence" and silent.player_id in f["online"], timeout=5)
+            online_from = len(watcher.frames)
             pinged = False
             while not pinged:  # heartbeats come first; then, with nothing heard from us, a ping
                 opcode, _ = await raw.read_frame(timeout=5)
                 pinged = opcode == 0x9
             # Never answered: the server drops the connection (no close frame: the peer is presumed gone).
             assert await raw.closed_by_server(timeout=10)
+            await watcher.wait_for(
+                lambda f: f["type"] == "presence" and silent.player_id not in f["online"], timeout=10, since=online_from
+            )
         finally:
             raw.close()
+            await watcher.close()
 
 
 async def test_a_client_that_answers_pings_stays(start_server: StartServer, sqlite_url: str) -> None:
