@@ -1,9 +1,14 @@
 """SQLite event store: the default backend, for ONE server process.
 
-One dedicated worker thread owns the connection, so the event loop never blocks on SQLite. The worker drains
-every job queued at that moment and runs the writes in one ``BEGIN IMMEDIATE`` transaction (each write inside
-its own savepoint, so one failing append does not undo its neighbours) and one commit/fsync: group commit.
-Callers get their result only after the commit.
+Writes run on the event loop's thread, on one writer connection: every write queued during one turn of the
+loop goes into one ``BEGIN IMMEDIATE`` transaction (each write inside its own savepoint, so one failing
+append does not undo its neighbours), committed to the WAL, which a helper thread then fsyncs while the
+loop goes on and the next batch gathers: group commit. Callers get their result only after that fsync:
+``synchronous=NORMAL`` plus an fsync of the WAL after every commit is ``synchronous=FULL``'s durability.
+The statements stay on the loop's thread because a worker thread gives up the GIL around every SQLite call
+and, under load, waits up to the interpreter's switch interval (5 ms) each time to get it back.
+Reads and WAL checkpoints run on a second connection in a worker thread, so a long read never stops the
+loop (an in-memory database is one connection's: there, reads run on the loop too).
 
 ``subscribe()`` fans out in-process only: appends made by another process on the same file do not signal here.
 Several server processes need the Redis backend.
@@ -12,7 +17,9 @@ Several server processes need the Redis backend.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import os
 import queue
 import sqlite3
 import threading
@@ -112,6 +119,71 @@ class _Versions:
             self.data_version = data_version
 
 
+# The WAL is checkpointed into the database file (by the reader's thread) once it is this big: SQLite's
+# own default of 1,000 pages, which its automatic checkpoint would otherwise do inside a commit, on the loop.
+CHECKPOINT_BYTES = 1000 * 4096
+# Another process (a CLI, a backup) may hold the write lock: retry every BUSY_RETRY_S, for up to BUSY_WAIT_S.
+BUSY_RETRY_S = 0.002
+COMMIT_INTERVAL_S = 0.002
+BUSY_WAIT_S = 5.0
+
+
+class _Busy(Exception):
+    """Another connection holds the write lock: the batch is tried again shortly, not failed."""
+
+
+class _Wal:
+    """The WAL file, fsynced after each commit: the part of ``synchronous=FULL`` that NORMAL leaves out."""
+
+    def __init__(self, db_path: str) -> None:
+        self.path = db_path + "-wal"
+        self._fd: int | None = None
+        self._inode: tuple[int, int] | None = None
+
+    def sync(self) -> int:
+        """fsync the WAL (in the helper thread); its size after, in bytes."""
+        info = os.stat(self.path)
+        if self._fd is None or self._inode != (info.st_dev, info.st_ino):
+            # First use, or the file was replaced (deleted when every connection closed, then made again).
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd = os.open(self.path, os.O_RDONLY)
+            self._inode = (info.st_dev, info.st_ino)
+            _sync_directory(os.path.dirname(os.path.abspath(self.path)))  # the new file's name, too
+        os.fsync(self._fd)
+        return info.st_size
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _sync_directory(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _Lane:
+    """One event loop's writes waiting for their transaction, and whether that loop's last commit is syncing."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: list[_Job] = []
+        self.scheduled = False  # a flush is queued (call_soon, or call_later while another process writes)
+        self.syncing = False  # a committed batch waits for its fsync: the next batch gathers meanwhile
+        self.busy_since: float | None = None  # monotonic time since another process has held the write lock
+        self.last_commit = -1e9  # loop.time() when the last batch began
+        self.last_size = 0  # and how many writes it held
+
+    @property
+    def idle(self) -> bool:
+        return not self.pending and not self.syncing
+
+
 class SqliteEventStore:
     kind = "sqlite"
 
@@ -121,14 +193,30 @@ class SqliteEventStore:
             raise ValueError("max_batch must be >= 1")
         self.path = path
         self._max_batch = max_batch
-        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._fanout = Fanout()
         self._closed = False
-        self._closed_event = threading.Event()
+        self._drained = threading.Event()  # close() has finished
         self.commits = 0  # write transactions committed: appends / commits is the group-commit factor
-        self._versions = _Versions()  # the worker thread's only
-        self._thread = threading.Thread(target=self._run, name=f"sqlite-store:{path}", daemon=True)
-        self._thread.start()
+        self.syncs = 0  # fsyncs of the WAL, each after a commit and before its callers hear of it
+        self._versions = _Versions()  # the writer connection's, under _write_lock
+        self._write_lock = threading.Lock()  # the writer connection, for a store used from two loops (tests)
+        self._lanes: dict[asyncio.AbstractEventLoop, _Lane] = {}
+        self._writer: sqlite3.Connection | None = None
+        self._open_error: Exception | None = None
+        self._wal: _Wal | None = None
+        try:
+            self._writer = _connect(path, writer=True)
+            if path != ":memory:":
+                self._wal = _Wal(path)
+        except Exception as exc:  # noqa: BLE001 - every call hears of it, as a StoreError
+            self._open_error = exc
+        self._syncer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sqlite-fsync")
+        self._checkpoint_queued = False
+        # An in-memory database is its one connection's: there the reads go with the writes, on the loop.
+        self._reads_on_loop = path == ":memory:"
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._reader = threading.Thread(target=self._run_reads, name=f"sqlite-reads:{path}", daemon=True)
+        self._reader.start()
 
     # ---------------------------------------------------------------- public API
 
@@ -151,7 +239,7 @@ class SqliteEventStore:
                 self._fanout.publish(stream, result.version)
 
         spec = _Append(stream, expected_version, rows, command_id)
-        result: AppendResult = await self._submit(run, write=True, on_success=signal, append=spec)
+        result: AppendResult = await self._write(run, on_success=signal, append=spec)
         return result
 
     async def read(self, stream: str, after: int = 0, limit: int | None = None) -> list[StoredEvent]:
@@ -166,11 +254,11 @@ class SqliteEventStore:
             )
             return [StoredEvent(stream, seq, type_, data, at) for seq, type_, data, at in cur]
 
-        events: list[StoredEvent] = await self._submit(run)
+        events: list[StoredEvent] = await self._read(run)
         return events
 
     async def version(self, stream: str) -> int:
-        version: int = await self._submit(lambda conn: _version(conn, stream))
+        version: int = await self._read(lambda conn: _version(conn, stream))
         return version
 
     def subscribe(self) -> Subscription:
@@ -184,7 +272,7 @@ class SqliteEventStore:
         def run(conn: sqlite3.Connection) -> list[str]:
             return [row[0] for row in conn.execute(_STREAMS_SQL, {"prefix": prefix})]
 
-        names: list[str] = await self._submit(run)
+        names: list[str] = await self._read(run)
         return names
 
     async def delete_stream(self, stream: str) -> None:
@@ -192,7 +280,7 @@ class SqliteEventStore:
             conn.execute("DELETE FROM events WHERE stream = ?", (stream,))
             conn.execute("DELETE FROM commands WHERE stream = ?", (stream,))
 
-        await self._submit(run, write=True)
+        await self._write(run)
 
     async def rewrite(self, stream: str, replacements: Mapping[int, NewEvent]) -> None:
         def run(conn: sqlite3.Connection) -> None:
@@ -206,9 +294,9 @@ class SqliteEventStore:
             # Command ids carry a digest of the command, chat text included.
             conn.execute("DELETE FROM commands WHERE stream = ?", (stream,))
 
-        await self._submit(run, write=True)
+        await self._write(run)
         # The old text may still be in the WAL: copy it into the file (secure_delete zeroes what the
-        # updates freed there) and cut the WAL to nothing. Own connection: the worker's may be in a transaction.
+        # updates freed there) and cut the WAL to nothing. Own connection: the writer may be in a transaction.
         if self.path != ":memory:":
             await asyncio.to_thread(_checkpoint, self.path)
 
@@ -217,7 +305,7 @@ class SqliteEventStore:
             row = conn.execute("SELECT value FROM keys WHERE key = ?", (key,)).fetchone()
             return None if row is None else str(row[0])
 
-        value: str | None = await self._submit(run)
+        value: str | None = await self._read(run)
         return value
 
     async def set_key(self, key: str, value: str, *, only_if_absent: bool = False) -> bool:
@@ -226,44 +314,148 @@ class SqliteEventStore:
         def run(conn: sqlite3.Connection) -> bool:
             return conn.execute(f"{verb} INTO keys (key, value) VALUES (?, ?)", (key, value)).rowcount == 1
 
-        done: bool = await self._submit(run, write=True)
+        done: bool = await self._write(run)
         return done
 
     async def delete_key(self, key: str) -> None:
-        await self._submit(lambda conn: conn.execute("DELETE FROM keys WHERE key = ?", (key,)), write=True)
+        await self._write(lambda conn: conn.execute("DELETE FROM keys WHERE key = ?", (key,)))
 
     async def close(self) -> None:
         if self._closed:
-            await asyncio.to_thread(self._closed_event.wait)  # a concurrent close() is still draining
+            await asyncio.to_thread(self._drained.wait)  # a concurrent close() is still draining
             return
         self._closed = True
         self._fanout.close_all()
+        # Every write queued before the close still completes, on whichever loop queued it.
+        # The lanes may belong to other loops (a store shared by a test's loop and an app's): poll, briefly.
+        while not all(lane.idle for lane in list(self._lanes.values())):  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
         loop = asyncio.get_running_loop()
         stop = _Job(lambda conn: None, False, loop, loop.create_future(), stop=True)
-        self._jobs.put(stop)  # queued after every pending job: those still complete
+        self._jobs.put(stop)  # queued after every pending read: those still complete
         await stop.future
+        await asyncio.to_thread(self._syncer.shutdown)
+        with self._write_lock:
+            if self._writer is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._writer.close()
+            if self._wal is not None:
+                self._wal.close()
+        self._drained.set()
 
-    # ---------------------------------------------------------------- loop side
+    # ---------------------------------------------------------------- writes, on the event loop
 
-    async def _submit(
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
+        if self._open_error is not None:
+            raise StoreError(f"cannot open the SQLite store at {self.path!r}: {self._open_error}")
+
+    async def _write(
         self,
         fn: Callable[[sqlite3.Connection], Any],
         *,
-        write: bool = False,
         on_success: Callable[[Any], None] | None = None,
         append: _Append | None = None,
     ) -> Any:
-        if self._closed:
-            raise StoreError("the store is closed")
+        self._check_open()
         loop = asyncio.get_running_loop()
+        lane = self._lanes.get(loop)
+        if lane is None:
+            lane = self._lanes[loop] = _Lane(loop)
         future: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put(_Job(fn, write, loop, future, on_success, append=append))
+        lane.pending.append(_Job(fn, True, loop, future, on_success, append=append))
+        self._schedule(lane)
         return await future
 
+    def _schedule(self, lane: _Lane) -> None:
+        if lane.pending and not lane.scheduled and not lane.syncing:
+            lane.scheduled = True
+            # After this turn of the loop, so that its other writes join in. Under load (the last batch
+            # held several writes) not sooner than COMMIT_INTERVAL_S after the last commit began either, so
+            # that a commit and its fsync carry several writes, not one each; one writer alone never waits.
+            wait = lane.last_commit + COMMIT_INTERVAL_S - lane.loop.time()
+            if wait > 0 and lane.last_size > 1:
+                lane.loop.call_later(wait, self._flush, lane)
+            else:
+                lane.loop.call_soon(self._flush, lane)
+
+    def _flush(self, lane: _Lane) -> None:
+        lane.scheduled = False
+        if lane.syncing or not lane.pending:
+            return
+        batch, lane.pending = lane.pending[: self._max_batch], lane.pending[self._max_batch :]
+        lane.last_commit, lane.last_size = lane.loop.time(), len(batch)
+        assert self._writer is not None  # else _write refused
+        try:
+            with self._write_lock:
+                committed = _execute(self._writer, batch, self._versions)
+        except _Busy:
+            now = time.monotonic()
+            lane.busy_since = lane.busy_since or now
+            if now - lane.busy_since < BUSY_WAIT_S:
+                lane.pending[:0] = batch
+                lane.scheduled = True
+                lane.loop.call_later(BUSY_RETRY_S, self._flush, lane)
+                return
+            err = StoreError(f"the SQLite file is locked by another connection for over {BUSY_WAIT_S:g} s")
+            for job in batch:
+                job.outcome = (None, err)
+            committed = False
+        except Exception as exc:  # noqa: BLE001 - the connection itself failed: fail this batch, keep serving
+            committed = False
+            self._failed(batch, exc)
+        lane.busy_since = None
+        if committed:
+            self.commits += 1
+        if not committed or self._wal is None:  # failed, or in memory: nothing to make durable
+            self._answer(lane, batch)
+            self._schedule(lane)
+            return
+        lane.syncing = True
+        synced = lane.loop.run_in_executor(self._syncer, self._wal.sync)
+        synced.add_done_callback(lambda done: self._synced(lane, batch, done))
+
+    def _failed(self, batch: list[_Job], exc: BaseException) -> None:
+        assert self._writer is not None
+        with self._write_lock:
+            self._versions.versions.clear()
+            with contextlib.suppress(sqlite3.Error):
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
+        err = StoreError(f"SQLite failure: {exc}")
+        for job in batch:
+            if job.outcome is None or job.outcome[1] is None:
+                job.outcome = (None, err)
+
+    def _synced(self, lane: _Lane, batch: list[_Job], done: asyncio.Future[int]) -> None:
+        lane.syncing = False
+        error = done.exception()
+        if error is None:
+            self.syncs += 1
+            if done.result() >= CHECKPOINT_BYTES and not self._checkpoint_queued and not self._closed:
+                self._checkpoint_queued = True
+                self._jobs.put(_Job(self._checkpoint_wal, False, lane.loop, lane.loop.create_future()))
+        else:
+            # Committed, but not known to be on disk: the callers hear of a failure, as the store's contract
+            # allows ("may or may not have happened"); the versions are read again.
+            with self._write_lock:
+                self._versions.versions.clear()
+            err = StoreError(f"fsync of the SQLite WAL failed: {error}")
+            for job in batch:
+                if job.outcome is None or job.outcome[1] is None:
+                    job.outcome = (None, err)
+        self._answer(lane, batch)
+        self._schedule(lane)  # what gathered during the fsync
+
+    def _checkpoint_wal(self, conn: sqlite3.Connection) -> None:
+        self._checkpoint_queued = False
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     @staticmethod
-    def _deliver(jobs: list[_Job]) -> None:
+    def _answer(lane: _Lane, jobs: list[_Job]) -> None:
         for job in jobs:
-            value, error = job.outcome or (None, StoreError("the store worker stopped"))
+            value, error = job.outcome or (None, StoreError("the write was not run"))
             # The caller first, then the signal: the appending table wakes up (and applies its events)
             # before its own signal reaches the follower, which then has nothing to catch up.
             if not job.future.done():  # else the caller was cancelled
@@ -274,49 +466,64 @@ class SqliteEventStore:
             if error is None and job.on_success is not None:
                 job.on_success(value)  # the write happened even if its caller has gone: still signal
 
-    # ---------------------------------------------------------------- worker thread
+    # ---------------------------------------------------------------- reads, in the reader thread
 
-    def _run(self) -> None:
+    async def _read(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        self._check_open()
+        if self._reads_on_loop:
+            assert self._writer is not None
+            with self._write_lock:
+                try:
+                    return fn(self._writer)
+                except Exception as exc:  # noqa: BLE001 - as from the reader thread
+                    raise _wrap(exc) from None
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._jobs.put(_Job(fn, False, loop, future))
+        return await future
+
+    def _run_reads(self) -> None:
         conn: sqlite3.Connection | None = None
         startup_error: Exception | None = None
-        try:
-            conn = _connect(self.path)
-        except Exception as exc:  # noqa: BLE001 - the worker must answer every job: whatever failed, each hears it
-            startup_error = exc
+        if not self._reads_on_loop and self._open_error is None:
+            try:
+                conn = _connect(self.path, writer=False)
+            except Exception as exc:  # noqa: BLE001 - the worker must answer every job: whatever failed, each hears it
+                startup_error = exc
         stop: _Job | None = None
         while stop is None:
             batch: list[_Job] = [self._jobs.get()]
-            while len(batch) < self._max_batch and not batch[-1].stop:
+            while not batch[-1].stop:
                 try:
                     batch.append(self._jobs.get_nowait())
                 except queue.Empty:
                     break
             if batch[-1].stop:
                 stop = batch.pop()
-            if conn is None:
-                err = StoreError(f"cannot open the SQLite store at {self.path!r}: {startup_error}")
-                for job in batch:
-                    job.outcome = (None, err)
-            else:
+            for job in batch:
+                if conn is None:
+                    job.outcome = (None, StoreError(f"cannot open the SQLite store at {self.path!r}: {startup_error}"))
+                    continue
                 try:
-                    if _execute(conn, batch, self._versions):
-                        self.commits += 1
-                except Exception as exc:  # noqa: BLE001 - the connection itself failed: fail this batch, keep serving
-                    self._versions.versions.clear()
-                    with contextlib.suppress(sqlite3.Error):
-                        if conn.in_transaction:
-                            conn.execute("ROLLBACK")
-                    err = StoreError(f"SQLite failure: {exc}")
-                    for job in batch:
-                        if job.outcome is None or (job.write and job.outcome[1] is None):
-                            job.outcome = (None, err)
+                    job.outcome = (job.fn(conn), None)
+                except Exception as exc:  # noqa: BLE001 - whatever the job raised goes to its caller
+                    job.outcome = (None, _wrap(exc))
             self._send(batch)
         if conn is not None:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
-        self._closed_event.set()
         stop.outcome = (None, None)
         self._send([stop])
+
+    @staticmethod
+    def _deliver(jobs: list[_Job]) -> None:
+        for job in jobs:
+            value, error = job.outcome or (None, StoreError("the store worker stopped"))
+            if not job.future.done():  # else the caller was cancelled
+                if error is None:
+                    job.future.set_result(value)
+                else:
+                    job.future.set_exception(error)
 
     def _send(self, batch: list[_Job]) -> None:
         # One wake-up per event loop per batch, not one per job.
@@ -328,11 +535,12 @@ class SqliteEventStore:
                 loop.call_soon_threadsafe(self._deliver, jobs)
 
 
-def _connect(path: str) -> sqlite3.Connection:
+def _connect(path: str, *, writer: bool) -> sqlite3.Connection:
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # timeout = busy timeout: another process (a CLI, a backup) may hold the lock briefly.
-    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, cached_statements=256)
+    # timeout = busy timeout: another process (a CLI, a backup) may hold the lock briefly. The writer, on
+    # the event loop, must not wait in SQLite: after opening, it retries a locked file itself (_flush).
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, cached_statements=256, check_same_thread=not writer)
     try:
         for attempt in range(100):
             try:
@@ -343,14 +551,21 @@ def _connect(path: str) -> sqlite3.Connection:
                 if attempt == 99:
                     raise
                 time.sleep(0.05)
-        conn.execute("PRAGMA synchronous=FULL")
         # Erased personal data (rewrite, delete_stream) is overwritten with zeros, not left in free space.
         conn.execute("PRAGMA secure_delete=ON")
+        if not writer:
+            conn.execute("PRAGMA synchronous=FULL")  # its checkpoints sync the WAL and the file
+            return conn
+        # NORMAL: a commit does not fsync; the store fsyncs the WAL after each commit itself (_Wal.sync),
+        # off the loop's thread. Checkpoints are the reader's, off the loop too.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
         conn.execute("BEGIN IMMEDIATE")
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
         conn.execute("COMMIT")
+        conn.execute("PRAGMA busy_timeout=0")
     except BaseException:
         conn.close()
         raise
@@ -401,47 +616,35 @@ def _append_tx(
     return AppendResult(version=version, first_seq=current + 1, duplicate=False)
 
 
-def _execute(conn: sqlite3.Connection, batch: list[_Job], cache: _Versions) -> bool:
-    """Run a drained batch: reads directly, writes together in one transaction. True if it committed.
+def _execute(conn: sqlite3.Connection, writes: list[_Job], cache: _Versions) -> bool:
+    """Run a batch of writes together in one transaction. True if it committed.
 
     Consecutive appends run as one group (`_append_group`): a handful of statements for the whole group
-    rather than six per append. The worker thread gives up the GIL around every SQLite call and may wait
-    up to the interpreter's switch interval (5 ms) to get it back from a busy event loop, so the number
-    of statements per batch, not their work, is what bounds the store under load.
+    rather than six per append. A write lock held by another connection raises `_Busy` before anything
+    ran, for the caller to try again later.
     """
-    writes = [job for job in batch if job.write]
-    in_tx = False
-    if writes:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            in_tx = True
-            cache.check(conn)  # holding the write lock: nobody else can write until the commit
-        except sqlite3.Error as exc:
-            err = StoreError(f"cannot start a write transaction: {exc}")
-            for job in writes:
-                job.outcome = (None, err)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        cache.check(conn)  # holding the write lock: nobody else can write until the commit
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            raise _Busy from exc
+        raise
     group: list[_Job] = []
-    for job in batch:
-        if job.write and not in_tx:
-            continue
+    for job in writes:
         if job.append is not None:
             group.append(job)
             continue
         if group:
             _append_group(conn, group, cache)
             group = []
-        if job.write:
-            cache.versions.clear()  # a delete_stream, say: versions are read again
-            _run_alone(conn, job)
-        else:
-            try:
-                job.outcome = (job.fn(conn), None)
-            except Exception as exc:  # noqa: BLE001 - whatever the job raised goes to its caller
-                job.outcome = (None, _wrap(exc))
+        cache.versions.clear()  # a delete_stream, say: versions are read again
+        _run_alone(conn, job)
     if group:
         _append_group(conn, group, cache)
-    if not in_tx:
-        return False
     try:
         conn.execute("COMMIT")
     except sqlite3.Error as exc:

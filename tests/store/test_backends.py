@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from server.store import AppendResult, NewEvent, StoreError, open_store
+from server.store import sqlite as sqlite_store
 from server.store.sqlite import SqliteEventStore, path_from_url
 from testsupport.redis import RedisServer
 
@@ -88,6 +90,84 @@ async def test_sqlite_without_batching_commits_each_append(tmp_path: Path) -> No
         await asyncio.gather(*(store.append(f"table:{i}", 0, [ev(i)]) for i in range(20)))
         assert store.commits == 20
     finally:
+        await store.close()
+
+
+async def test_sqlite_fsyncs_the_wal_after_every_commit_before_answering(tmp_path: Path) -> None:
+    # The writer runs synchronous=NORMAL (no fsync in a commit) and fsyncs the WAL itself: FULL's durability
+    # holds only if no append is answered before the fsync that follows its commit.
+    path = tmp_path / "events.db"
+    store = SqliteEventStore(str(path))
+    try:
+        for round_ in range(5):
+            results = await asyncio.gather(*(store.append(f"table:{i}", round_, [ev(i)]) for i in range(20)))
+            assert all(not r.duplicate for r in results)
+            assert store.syncs == store.commits  # every answered batch was fsynced
+        assert 5 <= store.commits < 100
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM events").fetchone() == (100,)
+    finally:
+        await store.close()
+
+
+def _sizes(path: Path) -> tuple[int, int]:
+    """The WAL's size and the database file's, in bytes."""
+    return os.path.getsize(f"{path}-wal"), os.path.getsize(path)
+
+
+async def test_sqlite_checkpoints_the_wal_off_the_writer(tmp_path: Path) -> None:
+    # The writer's automatic checkpoint is off (it would run inside a commit, on the event loop): the
+    # reader's thread checkpoints instead, so the WAL is reused rather than growing without end.
+    path = tmp_path / "events.db"
+    store = SqliteEventStore(str(path))
+    big = NewEvent("e", json.dumps({"text": "x" * 4000}))
+    try:
+        for version in range(3000):  # about 12 MB through the WAL, three times the checkpoint size
+            await store.append("table:big", version, [big])
+        await store.read("table:big", after=2999)  # the reader's queue has run any checkpoint asked of it
+        wal, database = _sizes(path)
+        assert wal < 3 * sqlite_store.CHECKPOINT_BYTES
+        assert database > 10_000_000  # the events reached the database file itself
+    finally:
+        await store.close()
+
+
+async def test_sqlite_waits_for_another_connections_write_lock_without_stopping_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    store = SqliteEventStore(str(path))
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        await store.append("s", 0, [ev(1)])
+        other.execute("BEGIN IMMEDIATE")  # a CLI or a backup holding the write lock
+        append = asyncio.ensure_future(store.append("s", 1, [ev(2)]))
+        ticks = 0
+        for _ in range(20):  # the loop goes on: the writer does not wait inside SQLite
+            await asyncio.sleep(0.005)
+            ticks += 1
+        assert not append.done()
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(append, 5) == AppendResult(2, 2, False)
+        assert ticks == 20
+    finally:
+        other.close()
+        await store.close()
+
+
+async def test_sqlite_fails_a_write_when_the_lock_stays_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_store, "BUSY_WAIT_S", 0.2)
+    path = tmp_path / "events.db"
+    store = SqliteEventStore(str(path))
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        await store.append("s", 0, [ev(1)])
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="locked"):
+            await store.append("s", 1, [ev(2)])
+        other.execute("COMMIT")
+        assert (await store.append("s", 1, [ev(2)])).version == 2  # nothing was lost or half-written
+        assert [e.seq for e in await store.read("s")] == [1, 2]
+    finally:
+        other.close()
         await store.close()
 
 
