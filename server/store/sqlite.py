@@ -7,8 +7,9 @@ loop goes on and the next batch gathers: group commit. Callers get their result 
 ``synchronous=NORMAL`` plus an fsync of the WAL after every commit is ``synchronous=FULL``'s durability.
 The statements stay on the loop's thread because a worker thread gives up the GIL around every SQLite call
 and, under load, waits up to the interpreter's switch interval (5 ms) each time to get it back.
-Reads and WAL checkpoints run on a second connection in a worker thread, so a long read never stops the
-loop (an in-memory database is one connection's: there, reads run on the loop too).
+Every 250 commits the fsync thread also checkpoints the WAL into the file while the next batch waits.
+Reads run on a second connection in a worker thread, so a long read never stops the loop (an in-memory
+database is one connection's: there, reads run on the loop too).
 
 ``subscribe()`` fans out in-process only: appends made by another process on the same file do not signal here.
 Several server processes need the Redis backend.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 import os
 import queue
 import sqlite3
@@ -76,6 +78,8 @@ SELECT name FROM s WHERE name IS NOT NULL AND substr(name, 1, length(:prefix)) =
 
 DEFAULT_MAX_BATCH = 512
 
+log = logging.getLogger(__name__)
+
 
 def path_from_url(url: str) -> str:
     """``sqlite:///./rel.db`` → ``./rel.db``; ``sqlite:////abs.db`` → ``/abs.db``; ``sqlite:///:memory:``."""
@@ -119,9 +123,11 @@ class _Versions:
             self.data_version = data_version
 
 
-# The WAL is checkpointed into the database file (by the reader's thread) once it is this big: SQLite's
-# own default of 1,000 pages, which its automatic checkpoint would otherwise do inside a commit, on the loop.
-CHECKPOINT_BYTES = 1000 * 4096
+# The WAL is checkpointed into the database file every CHECKPOINT_COMMITS commits (a commit writes about
+# 2-4 pages: about SQLite's own 1,000 pages, which its automatic checkpoint would do inside a commit, on
+# the loop), by the fsync thread while the next batch waits, so that it copies every frame and the WAL is
+# then used again from its start instead of growing.
+CHECKPOINT_COMMITS = 250
 # Another process (a CLI, a backup) may hold the write lock: retry every BUSY_RETRY_S, for up to BUSY_WAIT_S.
 BUSY_RETRY_S = 0.002
 COMMIT_INTERVAL_S = 0.002
@@ -136,12 +142,14 @@ class _Wal:
     """The WAL file, fsynced after each commit: the part of ``synchronous=FULL`` that NORMAL leaves out."""
 
     def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
         self.path = db_path + "-wal"
         self._fd: int | None = None
         self._inode: tuple[int, int] | None = None
+        self._checkpointer: sqlite3.Connection | None = None  # the fsync thread's
 
-    def sync(self) -> int:
-        """fsync the WAL (in the helper thread); its size after, in bytes."""
+    def sync(self) -> None:
+        """fsync the WAL (in the helper thread)."""
         info = os.stat(self.path)
         if self._fd is None or self._inode != (info.st_dev, info.st_ino):
             # First use, or the file was replaced (deleted when every connection closed, then made again).
@@ -151,12 +159,23 @@ class _Wal:
             self._inode = (info.st_dev, info.st_ino)
             _sync_directory(os.path.dirname(os.path.abspath(self.path)))  # the new file's name, too
         os.fsync(self._fd)
-        return info.st_size
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file (in the helper thread, while the writer waits)."""
+        if self._checkpointer is None:
+            self._checkpointer = sqlite3.connect(
+                self.db_path, timeout=5.0, isolation_level=None, check_same_thread=False
+            )
+        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        if self._checkpointer is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._checkpointer.close()
+            self._checkpointer = None
 
 
 def _sync_directory(path: str) -> None:
@@ -211,7 +230,8 @@ class SqliteEventStore:
         except Exception as exc:  # noqa: BLE001 - every call hears of it, as a StoreError
             self._open_error = exc
         self._syncer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sqlite-fsync")
-        self._checkpoint_queued = False
+        self._commits_since_checkpoint = 0
+        self.checkpoints = 0  # WAL checkpoints, run by the fsync thread
         # An in-memory database is its one connection's: there the reads go with the writes, on the loop.
         self._reads_on_loop = path == ":memory:"
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
@@ -428,14 +448,12 @@ class SqliteEventStore:
             if job.outcome is None or job.outcome[1] is None:
                 job.outcome = (None, err)
 
-    def _synced(self, lane: _Lane, batch: list[_Job], done: asyncio.Future[int]) -> None:
+    def _synced(self, lane: _Lane, batch: list[_Job], done: asyncio.Future[None]) -> None:
         lane.syncing = False
         error = done.exception()
         if error is None:
             self.syncs += 1
-            if done.result() >= CHECKPOINT_BYTES and not self._checkpoint_queued and not self._closed:
-                self._checkpoint_queued = True
-                self._jobs.put(_Job(self._checkpoint_wal, False, lane.loop, lane.loop.create_future()))
+            self._commits_since_checkpoint += 1
         else:
             # Committed, but not known to be on disk: the callers hear of a failure, as the store's contract
             # allows ("may or may not have happened"); the versions are read again.
@@ -446,11 +464,22 @@ class SqliteEventStore:
                 if job.outcome is None or job.outcome[1] is None:
                     job.outcome = (None, err)
         self._answer(lane, batch)
+        if self._commits_since_checkpoint >= CHECKPOINT_COMMITS and self._wal is not None:
+            self._commits_since_checkpoint = 0
+            lane.syncing = True  # no commit while the WAL is copied: then the copy is whole
+            checkpointed = lane.loop.run_in_executor(self._syncer, self._wal.checkpoint)
+            checkpointed.add_done_callback(lambda done: self._checkpointed(lane, done))
+            return
         self._schedule(lane)  # what gathered during the fsync
 
-    def _checkpoint_wal(self, conn: sqlite3.Connection) -> None:
-        self._checkpoint_queued = False
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    def _checkpointed(self, lane: _Lane, done: asyncio.Future[None]) -> None:
+        lane.syncing = False
+        error = done.exception()
+        if error is None:
+            self.checkpoints += 1
+        else:  # nothing is lost: the events are in the WAL; the next one tries again
+            log.warning("%s: WAL checkpoint failed: %s", self.path, error)
+        self._schedule(lane)
 
     @staticmethod
     def _answer(lane: _Lane, jobs: list[_Job]) -> None:
@@ -554,10 +583,9 @@ def _connect(path: str, *, writer: bool) -> sqlite3.Connection:
         # Erased personal data (rewrite, delete_stream) is overwritten with zeros, not left in free space.
         conn.execute("PRAGMA secure_delete=ON")
         if not writer:
-            conn.execute("PRAGMA synchronous=FULL")  # its checkpoints sync the WAL and the file
             return conn
         # NORMAL: a commit does not fsync; the store fsyncs the WAL after each commit itself (_Wal.sync),
-        # off the loop's thread. Checkpoints are the reader's, off the loop too.
+        # off the loop's thread, and checkpoints it there too (_Wal.checkpoint).
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA wal_autocheckpoint=0")
         conn.execute("BEGIN IMMEDIATE")
