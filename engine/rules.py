@@ -224,12 +224,7 @@ def _require_running_round(state: State) -> Round:
 
 
 def _chat_line(state: State, seq: int) -> ChatLine | None:
-    node = state.chat
-    while node is not None and node.last.seq >= seq:
-        if node.last.seq == seq:
-            return node.last
-        node = node.before
-    return None
+    return state.chat.line(seq) if state.chat is not None else None
 
 
 def _clean_text(text: str, violation_empty: RuleCode) -> str:
@@ -767,12 +762,12 @@ def _unseat(state: State, player_id: str) -> State:
 
 def _message_posted(state: State, event: MessagePosted) -> State:
     line = ChatLine(state.seq + 1, event.player_id, event.text, event.mentions, event.at)
-    return _next(state, chat=Chat(line, state.chat, state.chat.length + 1 if state.chat else 1))
+    return _next(state, chat=Chat.append(state.chat, line))
 
 
 def _announcement_made(state: State, event: AnnouncementMade) -> State:
     line = ChatLine(state.seq + 1, None, event.text, (), event.at)
-    return _next(state, chat=Chat(line, state.chat, state.chat.length + 1 if state.chat else 1))
+    return _next(state, chat=Chat.append(state.chat, line))
 
 
 def _game_created(state: State, event: GameCreated) -> State:
