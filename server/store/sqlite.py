@@ -613,6 +613,12 @@ def _version(conn: sqlite3.Connection, stream: str) -> int:
     return int(row[0] or 0)
 
 
+def _stored_command(conn: sqlite3.Connection, key: tuple[str, str]) -> tuple[int, int] | None:
+    """(version, first_seq) of a command id already stored on its stream, if it is."""
+    row = conn.execute("SELECT version, first_seq FROM commands WHERE stream = ? AND command_id = ?", key).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
 def _append_tx(
     conn: sqlite3.Connection,
     stream: str,
@@ -621,12 +627,9 @@ def _append_tx(
     command_id: str | None,
 ) -> AppendResult:
     if command_id is not None:
-        row = conn.execute(
-            "SELECT version, first_seq FROM commands WHERE stream = ? AND command_id = ?",
-            (stream, command_id),
-        ).fetchone()
-        if row is not None:
-            return AppendResult(version=int(row[0]), first_seq=int(row[1]), duplicate=True)
+        stored = _stored_command(conn, (stream, command_id))
+        if stored is not None:
+            return AppendResult(version=stored[0], first_seq=stored[1], duplicate=True)
     current = _version(conn, stream)
     if current != expected_version:
         raise ConcurrencyError(expected_version, current, stream)
@@ -720,18 +723,15 @@ def _append_group(conn: sqlite3.Connection, jobs: list[_Job], cache: _Versions) 
 
 
 def _append_together(conn: sqlite3.Connection, jobs: list[_Job], cache: _Versions) -> None:
+    """Every append of the group against the cached versions, then one INSERT per table.
+
+    A command id is not looked up first: new ids are the rule, and a repeated one (a client's retry) makes
+    the commands INSERT fail on its primary key, which sends the whole group through `_append_group`'s
+    one-by-one path, where `_append_tx` answers it as a duplicate. An append whose version does not match
+    may be the retry of one already stored, so its id is looked up then.
+    """
     specs = [job.append for job in jobs]
-    keys = [(spec.stream, spec.command_id) for spec in specs if spec is not None and spec.command_id is not None]
-    seen: dict[tuple[str, str], tuple[int, int]] = {}
-    for start in range(0, len(keys), _KEYS_PER_SELECT):
-        chunk = keys[start : start + _KEYS_PER_SELECT]
-        # The VALUES list in a subquery: written as `IN (VALUES …)` SQLite would scan the whole table.
-        sql = (
-            "SELECT stream, command_id, version, first_seq FROM commands WHERE (stream, command_id) IN "
-            "(SELECT column1, column2 FROM (VALUES " + ",".join(["(?,?)"] * len(chunk)) + "))"
-        )
-        for stream, command_id, version, first_seq in conn.execute(sql, [v for key in chunk for v in key]):
-            seen[(stream, command_id)] = (int(version), int(first_seq))
+    seen: dict[tuple[str, str], tuple[int, int]] = {}  # the group's own ids: a repeat within one batch
     versions = cache.versions
     unknown = list({spec.stream for spec in specs if spec is not None and spec.stream not in versions})
     for start in range(0, len(unknown), _KEYS_PER_SELECT):
@@ -752,7 +752,11 @@ def _append_together(conn: sqlite3.Connection, jobs: list[_Job], cache: _Version
             continue
         current = versions[spec.stream]
         if current != spec.expected_version:
-            job.outcome = (None, ConcurrencyError(spec.expected_version, current, spec.stream))
+            stored = _stored_command(conn, key) if key is not None else None
+            if stored is not None:
+                job.outcome = (AppendResult(version=stored[0], first_seq=stored[1], duplicate=True), None)
+            else:
+                job.outcome = (None, ConcurrencyError(spec.expected_version, current, spec.stream))
             continue
         for offset, (type_, data) in enumerate(spec.rows, start=1):
             event_rows.append((spec.stream, current + offset, type_, data, at))
