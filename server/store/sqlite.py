@@ -178,6 +178,11 @@ class _Wal:
             self._checkpointer = None
 
 
+def _error_of(done: asyncio.Future[None]) -> BaseException | None:
+    """What the helper thread's call raised (cancelled: the loop is shutting down), or None."""
+    return StoreError("cancelled: the event loop is closing") if done.cancelled() else done.exception()
+
+
 def _sync_directory(path: str) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -450,7 +455,7 @@ class SqliteEventStore:
 
     def _synced(self, lane: _Lane, batch: list[_Job], done: asyncio.Future[None]) -> None:
         lane.syncing = False
-        error = done.exception()
+        error = _error_of(done)
         if error is None:
             self.syncs += 1
             self._commits_since_checkpoint += 1
@@ -474,7 +479,7 @@ class SqliteEventStore:
 
     def _checkpointed(self, lane: _Lane, done: asyncio.Future[None]) -> None:
         lane.syncing = False
-        error = done.exception()
+        error = _error_of(done)
         if error is None:
             self.checkpoints += 1
         else:  # nothing is lost: the events are in the WAL; the next one tries again
