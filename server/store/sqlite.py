@@ -178,6 +178,17 @@ class _Wal:
             self._checkpointer = None
 
 
+def _settle(job: _Job, missing: str) -> tuple[Any, BaseException | None]:
+    """Give a job's caller its outcome (`missing`, as a StoreError, if it has none); the outcome."""
+    value, error = job.outcome or (None, StoreError(missing))
+    if not job.future.done():  # else the caller was cancelled
+        if error is None:
+            job.future.set_result(value)
+        else:
+            job.future.set_exception(error)
+    return value, error
+
+
 def _error_of(done: asyncio.Future[None]) -> BaseException | None:
     """What the helper thread's call raised (cancelled: the loop is shutting down), or None."""
     return StoreError("cancelled: the event loop is closing") if done.cancelled() else done.exception()
@@ -434,7 +445,7 @@ class SqliteEventStore:
         if committed:
             self.commits += 1
         if not committed or self._wal is None:  # failed, or in memory: nothing to make durable
-            self._answer(lane, batch)
+            self._answer(batch)
             self._schedule(lane)
             return
         lane.syncing = True
@@ -468,7 +479,7 @@ class SqliteEventStore:
             for job in batch:
                 if job.outcome is None or job.outcome[1] is None:
                     job.outcome = (None, err)
-        self._answer(lane, batch)
+        self._answer(batch)
         if self._commits_since_checkpoint >= CHECKPOINT_COMMITS and self._wal is not None:
             self._commits_since_checkpoint = 0
             lane.syncing = True  # no commit while the WAL is copied: then the copy is whole
@@ -487,16 +498,11 @@ class SqliteEventStore:
         self._schedule(lane)
 
     @staticmethod
-    def _answer(lane: _Lane, jobs: list[_Job]) -> None:
+    def _answer(jobs: list[_Job]) -> None:
         for job in jobs:
-            value, error = job.outcome or (None, StoreError("the write was not run"))
             # The caller first, then the signal: the appending table wakes up (and applies its events)
             # before its own signal reaches the follower, which then has nothing to catch up.
-            if not job.future.done():  # else the caller was cancelled
-                if error is None:
-                    job.future.set_result(value)
-                else:
-                    job.future.set_exception(error)
+            value, error = _settle(job, "the write was not run")
             if error is None and job.on_success is not None:
                 job.on_success(value)  # the write happened even if its caller has gone: still signal
 
@@ -552,12 +558,7 @@ class SqliteEventStore:
     @staticmethod
     def _deliver(jobs: list[_Job]) -> None:
         for job in jobs:
-            value, error = job.outcome or (None, StoreError("the store worker stopped"))
-            if not job.future.done():  # else the caller was cancelled
-                if error is None:
-                    job.future.set_result(value)
-                else:
-                    job.future.set_exception(error)
+            _settle(job, "the store worker stopped")
 
     def _send(self, batch: list[_Job]) -> None:
         # One wake-up per event loop per batch, not one per job.
