@@ -92,7 +92,6 @@ def path_from_url(url: str) -> str:
 @dataclass(slots=True)
 class _Job:
     fn: Callable[[sqlite3.Connection], Any]
-    write: bool
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
     on_success: Callable[[Any], None] | None = None
@@ -367,7 +366,7 @@ class SqliteEventStore:
         while not all(lane.idle for lane in list(self._lanes.values())):  # noqa: ASYNC110
             await asyncio.sleep(0.001)
         loop = asyncio.get_running_loop()
-        stop = _Job(lambda conn: None, False, loop, loop.create_future(), stop=True)
+        stop = _Job(lambda conn: None, loop, loop.create_future(), stop=True)
         self._jobs.put(stop)  # queued after every pending read: those still complete
         await stop.future
         await asyncio.to_thread(self._syncer.shutdown)
@@ -400,7 +399,7 @@ class SqliteEventStore:
         if lane is None:
             lane = self._lanes[loop] = _Lane(loop)
         future: asyncio.Future[Any] = loop.create_future()
-        lane.pending.append(_Job(fn, True, loop, future, on_success, append=append))
+        lane.pending.append(_Job(fn, loop, future, on_success, append=append))
         self._schedule(lane)
         return await future
 
@@ -519,7 +518,7 @@ class SqliteEventStore:
                     raise _wrap(exc) from None
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put(_Job(fn, False, loop, future))
+        self._jobs.put(_Job(fn, loop, future))
         return await future
 
     def _run_reads(self) -> None:

@@ -99,13 +99,17 @@ async def test_sqlite_fsyncs_the_wal_after_every_commit_before_answering(tmp_pat
     path = tmp_path / "events.db"
     store = SqliteEventStore(str(path))
     try:
-        for round_ in range(5):
+        for version in range(10):  # one writer: every answer comes after the fsync of its own commit
+            await store.append("table:alone", version, [ev(version)])
+            assert store.syncs == store.commits
+            assert store.commits == version + 1
+        for round_ in range(5):  # many: still one fsync per commit, each before its batch is answered
             results = await asyncio.gather(*(store.append(f"table:{i}", round_, [ev(i)]) for i in range(20)))
             assert all(not r.duplicate for r in results)
-            assert store.syncs == store.commits  # every answered batch was fsynced
-        assert 5 <= store.commits < 100
+            assert store.syncs == store.commits
+        assert 15 <= store.commits < 110
         with contextlib.closing(sqlite3.connect(path)) as conn:
-            assert conn.execute("SELECT COUNT(*) FROM events").fetchone() == (100,)
+            assert conn.execute("SELECT COUNT(*) FROM events").fetchone() == (110,)
     finally:
         await store.close()
 
